@@ -1,0 +1,1 @@
+"""Pure pipeline stages: plain typed functions on small records, no Prefect import."""

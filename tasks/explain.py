@@ -1,0 +1,52 @@
+"""Explain one raw file: every block, kept or dropped, with its reason and score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tasks.decode import decode
+from tasks.process import lexicons_for, prepare
+from tasks.read import read_file
+from tasks.records import Reject, SourceFile
+from tasks.settings import Settings
+
+
+def explain_file(path: Path, settings: Settings) -> dict[str, Any]:
+    """A JSON-ready report of the separator's decisions on the first document of ``path``."""
+    from tasks.chrome import separate
+
+    st = path.stat()
+    f = SourceFile(str(path), path.name, None, st.st_size, st.st_mtime_ns)
+    raws = read_file(f, settings.max_file_bytes)
+    if isinstance(raws, Reject):
+        return {"file": str(path), "reject": {"stage": raws.stage, "reason": raws.reason}}
+    decoded = decode(raws[0])
+    prepared = decoded if isinstance(decoded, Reject) else prepare(decoded, settings)
+    if isinstance(prepared, Reject):
+        return {"file": str(path), "reject": {"stage": prepared.stage, "reason": prepared.reason}}
+    sep = separate(
+        prepared.text,
+        lexicons=lexicons_for(settings),
+        has_title=prepared.doc.format != "html",
+        blocks=prepared.blocks,
+        known_title=prepared.doc.meta.get("title"),
+    )
+    return {
+        "file": str(path),
+        "format": prepared.doc.format,
+        "encoding": prepared.doc.encoding,
+        "title": prepared.doc.meta.get("title") or sep.title,
+        "language": sep.language,
+        "language_confidence": sep.language_confidence,
+        "blocks": [
+            {
+                "position": b.position,
+                "keep": d.keep,
+                "reason": d.reason,
+                "score": round(d.score, 4),
+                "text": b.text,
+            }
+            for b, d in zip(sep.blocks, sep.decisions, strict=True)
+        ],
+    }

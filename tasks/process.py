@@ -1,0 +1,121 @@
+"""One batch of files through every pure stage: read, decode, segment, separate, normalize.
+
+This is the unit of work a Prefect task runs (in a worker process). It never raises for
+a bad document: each one becomes an article or a reject with the stage and reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from tasks.chrome import separate
+from tasks.decode import decode
+from tasks.html import extract_html
+from tasks.lexicons import Lexicon, load_lexicons
+from tasks.normalize import build_article
+from tasks.read import read_file
+from tasks.records import Article, Block, ChromeSegment, Decoded, Reject, SourceFile
+from tasks.segment import segment
+from tasks.settings import Settings
+from tasks.templates import count_lines, document_hashes, template_set
+
+
+@dataclass(slots=True)
+class BatchResult:
+    articles: list[Article] = field(default_factory=list)
+    segments: list[ChromeSegment] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    documents: int = 0  # documents found (articles + rejects)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    doc: Decoded
+    text: str  # the text the separator sees (the dump, or trafilatura's output)
+    blocks: list[Block]
+    hashes: set[int]
+
+
+_LEXICON_CACHE: dict[str, tuple[Lexicon, ...]] = {}
+
+
+def lexicons_for(settings: Settings) -> tuple[Lexicon, ...]:
+    """Lexicons of the settings' config folder, loaded once per process."""
+    key = settings.config_dir
+    if key not in _LEXICON_CACHE:
+        _LEXICON_CACHE[key] = load_lexicons(Path(key) / "lexicons")
+    return _LEXICON_CACHE[key]
+
+
+def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
+    """Text for the separator, its blocks and line hashes."""
+    text = doc.text
+    if doc.format == "html":
+        text, meta = extract_html(doc, settings.html)
+        doc = replace(doc, meta=meta)
+        if not text.strip():
+            return Reject(doc.rel_path, doc.record, "html", "no_main_text")
+    blocks = segment(text)
+    if not blocks:
+        return Reject(doc.rel_path, doc.record, "segment", "no_blocks")
+    return _Prepared(doc, text, blocks, document_hashes(b.text for b in blocks))
+
+
+def process_batch(files: list[SourceFile], settings: Settings) -> BatchResult:
+    """Run every stage over ``files``; templates are counted per source within the batch."""
+    out = BatchResult()
+    prepared: list[_Prepared] = []
+    for f in files:
+        raws = read_file(f, settings.max_file_bytes)
+        if isinstance(raws, Reject):
+            out.rejects.append(raws)
+            out.documents += 1
+            continue
+        for raw in raws:
+            out.documents += 1
+            try:
+                decoded = decode(raw)
+                item = decoded if isinstance(decoded, Reject) else prepare(decoded, settings)
+            except Exception as exc:  # a stage bug must not sink the batch
+                item = Reject(raw.rel_path, raw.record, "prepare", "error", repr(exc)[:500])
+            if isinstance(item, Reject):
+                out.rejects.append(item)
+            else:
+                prepared.append(item)
+
+    by_source: dict[str | None, list[set[int]]] = defaultdict(list)
+    for p in prepared:
+        by_source[p.doc.source].append(p.hashes)
+    templates = {
+        src: template_set(count_lines(docs), settings.template_min_docs)
+        for src, docs in by_source.items()
+        if src is not None
+    }
+
+    lexicons = lexicons_for(settings)
+    for p in prepared:
+        try:
+            sep = separate(
+                p.text,
+                lexicons=lexicons,
+                template_hashes=templates.get(p.doc.source, frozenset())
+                if p.doc.source
+                else frozenset(),
+                has_title=p.doc.format != "html",
+                blocks=p.blocks,
+                known_title=p.doc.meta.get("title"),
+            )
+            article, segments = build_article(p.doc, p.text, sep)
+        except Exception as exc:
+            out.rejects.append(
+                Reject(p.doc.rel_path, p.doc.record, "separate", "error", repr(exc)[:500])
+            )
+            continue
+        out.segments.extend(segments)
+        if article is None:
+            out.rejects.append(Reject(p.doc.rel_path, p.doc.record, "separate", "no_body"))
+        else:
+            out.articles.append(article)
+    return out

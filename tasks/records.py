@@ -1,0 +1,129 @@
+"""The small immutable records that flow between stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One file found under the input folder."""
+
+    path: str  # absolute path on disk
+    rel_path: str  # path relative to the input folder (posix separators)
+    source: str | None  # first folder under the input root (``raw/<source>/...``), if any
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class RawDoc:
+    """One document's bytes: a whole file, or one record of an archive."""
+
+    rel_path: str
+    record: int  # index inside the file (0 for a plain file)
+    data: bytes
+    source: str | None = None
+    format_hint: str | None = None  # "text" | "html" | None (detect)
+    url: str | None = None
+    fetched_at: datetime | None = None
+    declared_charset: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A document's text after decoding and format detection."""
+
+    rel_path: str
+    record: int
+    text: str
+    format: str  # "text" | "html"
+    encoding: str
+    encoding_source: str  # "bom" | "utf-8" | "declared" | "detected"
+    source: str | None = None
+    url: str | None = None
+    fetched_at: datetime | None = None
+    meta: dict[str, str] = field(default_factory=dict)  # HTML metadata (title, author, date, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One unit of a document: a paragraph, or a line of one, with its position."""
+
+    position: int  # index in document order
+    text: str
+    start: int  # character offsets in the decoded text
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Keep (article) or drop (chrome) one block, with a reason code and a body score."""
+
+    position: int
+    keep: bool
+    reason: str
+    score: float  # estimated probability that the block is article body, 0..1
+
+
+@dataclass(frozen=True, slots=True)
+class Separation:
+    """What the chrome separator says about one document."""
+
+    blocks: tuple[Block, ...]
+    decisions: tuple[Decision, ...]
+    title: str | None
+    title_position: int | None
+    language: str | None
+    language_confidence: float
+    site_name: str | None = None
+
+    @property
+    def body_blocks(self) -> list[Block]:
+        return [b for b, d in zip(self.blocks, self.decisions, strict=True) if d.keep]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One clean article row (see ``warehouse.schemas.ARTICLES``)."""
+
+    doc_id: str
+    source_path: str
+    record: int
+    source: str | None
+    title: str | None
+    body: str
+    language: str | None
+    language_confidence: float
+    word_count: int
+    char_count: int
+    paragraph_count: int
+    chrome_ratio: float
+    content_sha256: str
+    published_at: datetime | None
+    url: str | None
+    format: str
+    encoding: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChromeSegment:
+    """One dropped piece of a document, with the reason it was dropped."""
+
+    doc_id: str
+    position: int
+    text: str
+    reason: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A document or file that yielded no article, and why."""
+
+    source_path: str
+    record: int
+    stage: str
+    reason: str
+    detail: str = ""
