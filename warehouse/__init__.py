@@ -1,0 +1,1 @@
+"""The warehouse: table schemas, atomic Parquet writes, the manifest and the DuckDB catalog."""

@@ -1,0 +1,155 @@
+"""Atomic Parquet writes and the manifest that says which files are live.
+
+A run writes each batch to ``_staging/<run_id>/`` (temp name, then rename). At commit,
+under the warehouse lock, the staged files are renamed into their partitions and a new
+``_manifest.json`` is swapped in with ``os.replace``. Readers only ever see files the
+manifest lists, so a crash at any moment leaves the previous state intact; files left
+behind by a dead run are swept by ``sweep``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import is_dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from warehouse.schemas import PARTITION_COLUMN, TABLES
+
+MANIFEST = "_manifest.json"
+STAGING = "_staging"
+LOCK = ".lock"
+
+
+class WarehouseBusy(Exception):
+    """Another run holds the warehouse lock."""
+
+
+def to_table(name: str, rows: Sequence[Any], **constants: Any) -> pa.Table:
+    """Dataclass records (or dicts) -> an Arrow table with the table's explicit schema."""
+    schema = TABLES[name]
+    columns: dict[str, list[Any]] = {}
+    for f in schema:
+        if f.name in constants:
+            columns[f.name] = [constants[f.name]] * len(rows)
+        elif rows and is_dataclass(rows[0]):
+            columns[f.name] = [getattr(r, f.name) for r in rows]
+        else:
+            columns[f.name] = [r[f.name] for r in rows]
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def write_parquet_atomic(table: pa.Table, path: Path) -> None:
+    """Write to a temporary name in the same folder, fsync, then rename into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp, compression="zstd")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def partition_dir(name: str, logical_date: date) -> str:
+    return f"{name}/{PARTITION_COLUMN}={logical_date.isoformat()}"
+
+
+def stage(
+    warehouse: Path, run_id: str, logical_date: date, part: str, tables: dict[str, pa.Table]
+) -> list[str]:
+    """Write one batch's tables into the run's staging area; returns staged paths."""
+    staged = []
+    for name, table in tables.items():
+        if table.num_rows == 0:
+            continue
+        rel = f"{partition_dir(name, logical_date)}/{run_id}-{part}.parquet"
+        write_parquet_atomic(table, warehouse / STAGING / run_id / rel)
+        staged.append(rel)
+    return staged
+
+
+def read_manifest(warehouse: Path) -> dict[str, Any]:
+    path = warehouse / MANIFEST
+    if not path.exists():
+        return {"version": 0, "files": {name: [] for name in TABLES}}
+    with open(path, encoding="utf-8") as fh:
+        manifest: dict[str, Any] = json.load(fh)
+    for name in TABLES:
+        manifest["files"].setdefault(name, [])
+    return manifest
+
+
+def write_manifest(warehouse: Path, manifest: dict[str, Any]) -> None:
+    tmp = warehouse / f".{MANIFEST}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, indent=1, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, warehouse / MANIFEST)
+
+
+def commit(warehouse: Path, run_id: str, staged: Sequence[str]) -> dict[str, Any]:
+    """Move a run's staged files into place and publish them in one manifest swap."""
+    manifest = read_manifest(warehouse)
+    for rel in staged:
+        dest = warehouse / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(warehouse / STAGING / run_id / rel, dest)
+        table = rel.split("/", 1)[0]
+        if rel not in manifest["files"][table]:
+            manifest["files"][table].append(rel)
+    manifest["version"] = int(manifest["version"]) + 1
+    manifest["last_run_id"] = run_id
+    write_manifest(warehouse, manifest)
+    shutil.rmtree(warehouse / STAGING / run_id, ignore_errors=True)
+    try:
+        (warehouse / STAGING).rmdir()  # only when no other staging area is left
+    except OSError:
+        pass
+    return manifest
+
+
+def sweep(warehouse: Path) -> int:
+    """Remove staging areas and table files that no manifest lists (a dead run's leftovers)."""
+    removed = 0
+    staging = warehouse / STAGING
+    if staging.exists():
+        shutil.rmtree(staging)
+        removed += 1
+    live = {rel for files in read_manifest(warehouse)["files"].values() for rel in files}
+    for name in TABLES:
+        for path in (warehouse / name).glob("**/*.parquet") if (warehouse / name).exists() else ():
+            if path.relative_to(warehouse).as_posix() not in live:
+                path.unlink()
+                removed += 1
+        for tmp in (warehouse / name).glob("**/.*.tmp-*") if (warehouse / name).exists() else ():
+            tmp.unlink()
+            removed += 1
+    return removed
+
+
+def live_files(warehouse: Path, name: str) -> list[Path]:
+    return [warehouse / rel for rel in read_manifest(warehouse)["files"][name]]
+
+
+@contextmanager
+def writer_lock(warehouse: Path) -> Iterator[None]:
+    """One writer at a time: an exclusive, non-blocking flock on ``<warehouse>/.lock``."""
+    warehouse.mkdir(parents=True, exist_ok=True)
+    with open(warehouse / LOCK, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise WarehouseBusy(f"another run is writing to {warehouse}") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
