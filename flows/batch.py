@@ -1,0 +1,95 @@
+"""The unit of work a batch task runs: stages + staging write, in a worker process.
+
+Plain Python (no Prefect), so it can run in a process pool, a Dask worker or inline.
+Only a small summary travels back to the flow; the rows go straight to Parquet.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from tasks.process import process_batch
+from tasks.records import SourceFile
+from tasks.settings import Settings
+from warehouse.store import stage, to_table
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    index: int
+    files: int
+    documents: int
+    articles: int
+    rejects: int
+    chrome_segments: int
+    staged: list[str]
+    languages: dict[str, int] = field(default_factory=dict)
+    chrome_reasons: dict[str, int] = field(default_factory=dict)
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def run_batch(
+    index: int,
+    files: list[SourceFile],
+    settings: Settings,
+    warehouse: str,
+    run_id: str,
+    logical_date: date,
+    ingested_at: datetime,
+) -> BatchSummary:
+    """Process ``files`` and stage their rows under the run's staging area."""
+    import time
+
+    t0 = time.perf_counter()
+    res = process_batch(files, settings)
+    consts = {"run_id": run_id}
+    tables = {
+        "articles": to_table("articles", res.articles, ingested_at=ingested_at, **consts),
+        "chrome_segments": to_table("chrome_segments", res.segments, **consts),
+        "rejects": to_table("rejects", res.rejects, ingested_at=ingested_at, **consts),
+    }
+    staged = stage(Path(warehouse), run_id, logical_date, f"{index:05d}", tables)
+    return BatchSummary(
+        index=index,
+        files=len(files),
+        documents=res.documents,
+        articles=len(res.articles),
+        rejects=len(res.rejects),
+        chrome_segments=len(res.segments),
+        staged=staged,
+        languages=dict(Counter(a.language or "??" for a in res.articles)),
+        chrome_reasons=dict(Counter(s.reason for s in res.segments)),
+        reject_reasons=dict(Counter(f"{r.stage}:{r.reason}" for r in res.rejects)),
+        seconds=time.perf_counter() - t0,
+    )
+
+
+_POOL: ProcessPoolExecutor | None = None
+_POOL_SIZE = 0
+
+
+def worker_pool(workers: int) -> Executor | None:
+    """A process pool shared by the batch tasks of this process (None: run inline)."""
+    global _POOL, _POOL_SIZE
+    if workers <= 0:
+        return None
+    if _POOL is None or _POOL_SIZE != workers:
+        if _POOL is not None:
+            _POOL.shutdown()
+        ctx = multiprocessing.get_context("forkserver")
+        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        _POOL_SIZE = workers
+    return _POOL
+
+
+def shutdown_pool() -> None:
+    global _POOL, _POOL_SIZE
+    if _POOL is not None:
+        _POOL.shutdown()
+    _POOL, _POOL_SIZE = None, 0

@@ -1,0 +1,162 @@
+"""The ``newsetl`` command line. Errors print one line and exit non-zero, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import flows  # noqa: F401  (keeps Prefect offline before it is imported)
+
+
+class CliError(Exception):
+    """A usage problem the user can fix; printed as one line."""
+
+
+def _existing_dir(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise CliError(f"input folder not found: {value}")
+    return path
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    input_dir = _existing_dir(args.input)
+    logical = None
+    if args.logical_date:
+        try:
+            logical = date.fromisoformat(args.logical_date)
+        except ValueError as exc:
+            raise CliError(f"--logical-date must be YYYY-MM-DD, got {args.logical_date!r}") from exc
+    if args.config and not Path(args.config).is_file():
+        raise CliError(f"config file not found: {args.config}")
+    from flows.ingest import ingest
+    from warehouse.store import WarehouseBusy
+
+    try:
+        totals = ingest(
+            input_dir=str(input_dir),
+            warehouse_dir=args.warehouse,
+            logical_date=logical,
+            batch_size=args.batch_size,
+            workers=args.workers,
+            config_path=args.config,
+        )
+    except WarehouseBusy as exc:
+        raise CliError(str(exc)) from exc
+    print(
+        f"run {totals['run_id']} ({totals['logical_date']}): {totals['files_seen']} files, "
+        f"{totals['articles']} articles, {totals['rejects']} rejects, "
+        f"{totals['chrome_segments']} chrome segments in {totals['seconds']:.1f}s"
+    )
+    print(f"languages: {totals['languages']}")
+    print(f"catalog: {totals['catalog']}")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from flows.render import render
+    from warehouse.catalog import connect
+
+    try:
+        con = connect(Path(args.warehouse))
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        cur = con.execute(args.sql)
+        columns = [d[0] for d in cur.description or []]
+        rows = cur.fetchall()
+    except duckdb.Error as exc:
+        raise CliError(f"query failed: {str(exc).splitlines()[0]}") from exc
+    finally:
+        con.close()
+    print(render(columns, rows, args.format))
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from tasks.explain import explain_file
+    from tasks.settings import load_settings
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"file not found: {args.file}")
+    settings = load_settings(Path(args.config) if args.config else None)
+    report = explain_file(path, settings)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    if "reject" in report:
+        print(f"rejected at {report['reject']['stage']}: {report['reject']['reason']}")
+        return 0
+    print(f"title: {report['title']}")
+    print(f"language: {report['language']} ({report['language_confidence']:.2f})")
+    for d in report["blocks"]:
+        mark = "KEEP" if d["keep"] else "drop"
+        text = d["text"] if len(d["text"]) <= 90 else d["text"][:87] + "..."
+        print(f"{d['position']:4d} {mark} {d['score']:.2f} {d['reason']:<22} {text}")
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from warehouse.catalog import build_catalog
+
+    print(build_catalog(Path(args.warehouse)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsetl", description="Raw scraped web articles -> clean Parquet + DuckDB."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the Prefect ingest flow over an input folder")
+    run.add_argument("--input", default="data/raw", help="folder of raw files (default data/raw)")
+    run.add_argument("--warehouse", default="data/warehouse", help="warehouse folder")
+    run.add_argument("--logical-date", help="partition date YYYY-MM-DD (default: today, UTC)")
+    run.add_argument("--batch-size", type=int, help="files per Prefect task")
+    run.add_argument("--workers", type=int, help="worker processes (0 = inline)")
+    run.add_argument("--config", help="settings TOML (default config/newsetl.toml)")
+    run.set_defaults(func=cmd_run)
+
+    query = sub.add_parser("query", help="run SQL against the warehouse catalog")
+    query.add_argument("sql")
+    query.add_argument("--warehouse", default="data/warehouse")
+    query.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    query.set_defaults(func=cmd_query)
+
+    explain = sub.add_parser("explain", help="show each block of one file kept or dropped, why")
+    explain.add_argument("file")
+    explain.add_argument("--json", action="store_true")
+    explain.add_argument("--config")
+    explain.set_defaults(func=cmd_explain)
+
+    catalog = sub.add_parser("catalog", help="rebuild catalog.duckdb from the manifest")
+    catalog.add_argument("--warehouse", default="data/warehouse")
+    catalog.set_defaults(func=cmd_catalog)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"newsetl: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("newsetl: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: one line, no traceback
+        print(f"newsetl: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""The ``ingest`` flow: discover -> batch tasks (stages + staged Parquet) -> commit ->
+catalog -> run summary artifact. Prefect wiring only; the work lives in tasks/ and
+warehouse/.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.batch import BatchSummary, run_batch, shutdown_pool, worker_pool
+from tasks.discover import discover
+from tasks.records import Reject, SourceFile
+from tasks.settings import Settings, load_settings
+from warehouse.catalog import build_catalog
+from warehouse.store import commit, stage, sweep, to_table, writer_lock
+
+
+@task(name="discover-files", cache_policy=NONE)
+def discover_task(input_dir: str) -> tuple[list[SourceFile], list[Reject]]:
+    return discover(Path(input_dir))
+
+
+@task(
+    name="process-batch",
+    task_run_name="batch-{index:04d} ({label})",
+    cache_policy=NONE,
+)
+def process_batch_task(
+    index: int,
+    label: str,
+    files: list[SourceFile],
+    settings: Settings,
+    warehouse: str,
+    run_id: str,
+    logical_date: date,
+    ingested_at: datetime,
+) -> BatchSummary:
+    """Process one batch of files in the worker pool (or inline) and stage its rows."""
+    args = (index, files, settings, warehouse, run_id, logical_date, ingested_at)
+    pool = worker_pool(settings.workers)
+    summary = run_batch(*args) if pool is None else pool.submit(run_batch, *args).result()
+    get_run_logger().info(
+        "batch %d: %d files, %d articles, %d rejects in %.2fs",
+        index,
+        summary.files,
+        summary.articles,
+        summary.rejects,
+        summary.seconds,
+    )
+    return summary
+
+
+@task(name="commit-run", cache_policy=NONE)
+def commit_task(warehouse: str, run_id: str, staged: list[str]) -> int:
+    """Publish every staged file of the run in one manifest swap."""
+    return int(commit(Path(warehouse), run_id, staged)["version"])
+
+
+@task(name="build-catalog", cache_policy=NONE)
+def catalog_task(warehouse: str) -> str:
+    return str(build_catalog(Path(warehouse)))
+
+
+def _chunks(files: list[SourceFile], size: int) -> list[list[SourceFile]]:
+    return [files[i : i + size] for i in range(0, len(files), size)]
+
+
+def _resolve_logical_date(value: date | str | None) -> date:
+    if isinstance(value, date):
+        return value
+    if value:
+        return date.fromisoformat(value)
+    scheduled = flow_run.scheduled_start_time
+    return scheduled.date() if scheduled else datetime.now(UTC).date()
+
+
+@flow(
+    name="ingest",
+    description="Raw web text/HTML -> articles, chrome segments and rejects in Parquet.",
+    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]
+)
+def ingest(
+    input_dir: str = "data/raw",
+    warehouse_dir: str = "data/warehouse",
+    logical_date: date | None = None,
+    batch_size: int | None = None,
+    workers: int | None = None,
+    config_path: str | None = None,
+) -> dict[str, Any]:
+    """Ingest every file under ``input_dir`` into the warehouse at ``warehouse_dir``."""
+    logger = get_run_logger()
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    settings = load_settings(
+        Path(config_path) if config_path else None, batch_size=batch_size, workers=workers
+    )
+    run_id = str(flow_run.id or uuid.uuid4())
+    day = _resolve_logical_date(logical_date)
+    warehouse = str(Path(warehouse_dir).resolve())
+    with writer_lock(Path(warehouse)):
+        swept = sweep(Path(warehouse))
+        if swept:
+            logger.info("swept %d leftovers of an interrupted run", swept)
+        files, refused = discover_task(input_dir)
+        batches = _chunks(files, settings.batch_size)
+        logger.info("%d files in %d batches (logical date %s)", len(files), len(batches), day)
+        futures = [
+            process_batch_task.submit(
+                i,
+                f"{b[0].rel_path} .. {b[-1].rel_path}",
+                b,
+                settings,
+                warehouse,
+                run_id,
+                day,
+                started,
+            )
+            for i, b in enumerate(batches)
+        ]
+        summaries = [f.result() for f in futures]
+        staged = [rel for s in summaries for rel in s.staged]
+        if refused:
+            table = to_table("rejects", refused, run_id=run_id, ingested_at=started)
+            staged += stage(Path(warehouse), run_id, day, "discover", {"rejects": table})
+        totals = _totals(summaries, refused, len(files))
+        finished = datetime.now(UTC)
+        run_row = {
+            "run_id": run_id,
+            "logical_date": day,
+            "input_dir": str(Path(input_dir).resolve()),
+            "started_at": started,
+            "finished_at": finished,
+            "seconds": round(time.perf_counter() - t0, 3),
+            "status": "completed",
+            **{k: totals[k] for k in ("files_seen", "documents", "articles", "rejects")},
+            "chrome_segments": totals["chrome_segments"],
+        }
+        staged += stage(Path(warehouse), run_id, day, "run", {"runs": to_table("runs", [run_row])})
+        commit_task(warehouse, run_id, staged)
+        catalog = catalog_task(warehouse)
+    shutdown_pool()
+    totals.update(run_id=run_id, logical_date=day.isoformat(), catalog=catalog)
+    totals["seconds"] = run_row["seconds"]
+    _publish(totals, summaries)
+    return totals
+
+
+def _totals(
+    summaries: list[BatchSummary], refused: list[Reject], files_seen: int
+) -> dict[str, Any]:
+    languages: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    rejects: Counter[str] = Counter(f"{r.stage}:{r.reason}" for r in refused)
+    for s in summaries:
+        languages.update(s.languages)
+        reasons.update(s.chrome_reasons)
+        rejects.update(s.reject_reasons)
+    return {
+        "files_seen": files_seen + len(refused),
+        "documents": sum(s.documents for s in summaries) + len(refused),
+        "articles": sum(s.articles for s in summaries),
+        "rejects": sum(s.rejects for s in summaries) + len(refused),
+        "chrome_segments": sum(s.chrome_segments for s in summaries),
+        "languages": dict(languages.most_common()),
+        "chrome_reasons": dict(reasons.most_common()),
+        "reject_reasons": dict(rejects.most_common()),
+    }
+
+
+def _publish(totals: dict[str, Any], summaries: list[BatchSummary]) -> None:
+    """Run summary as Prefect artifacts: headline table and a markdown report."""
+    headline = [
+        {"metric": k, "value": totals[k]}
+        for k in ("files_seen", "documents", "articles", "rejects", "chrome_segments", "seconds")
+    ]
+    headline += [{"metric": f"language:{k}", "value": v} for k, v in totals["languages"].items()]
+    create_table_artifact(headline, key="ingest-summary", description="newsetl run summary")
+    lines = [
+        f"# newsetl run {totals['run_id']}",
+        "",
+        f"- logical date: **{totals['logical_date']}**",
+        f"- files seen: **{totals['files_seen']}**, documents: **{totals['documents']}**",
+        f"- articles: **{totals['articles']}**, rejects: **{totals['rejects']}**",
+        f"- chrome segments removed: **{totals['chrome_segments']}**",
+        f"- catalog: `{totals['catalog']}`",
+        "",
+        "| chrome reason | segments |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in list(totals["chrome_reasons"].items())[:15]],
+        "",
+        "| reject reason | files |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in totals["reject_reasons"].items()],
+        "",
+        'Start with: `newsetl query "select source, count(*) from articles group by 1"`',
+    ]
+    create_markdown_artifact("\n".join(lines), key="ingest-report", description="newsetl run")
+    if summaries:
+        create_table_artifact(
+            [
+                {k: v for k, v in asdict(s).items() if k not in ("staged",)}
+                | {
+                    "languages": str(s.languages),
+                    "chrome_reasons": str(s.chrome_reasons),
+                    "reject_reasons": str(s.reject_reasons),
+                }
+                for s in summaries
+            ],
+            key="ingest-batches",
+            description="per batch",
+        )
