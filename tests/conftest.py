@@ -1,0 +1,36 @@
+"""Shared fixtures: paths to the shared devset/seed, and one Prefect test server per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seeds" / "000_59be5f47db3bc1db.txt"
+SEED_EXPECTED = SHARED / "devset" / "seed" / "expected.json"
+EXAMPLES = ROOT / "examples" / "raw"
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """A temporary Prefect API and database for the whole session (started once)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture()
+def seed_expected() -> dict[str, object]:
+    import json
+
+    if not SEED_EXPECTED.exists():
+        pytest.skip("../shared/devset/seed/expected.json is not beside this checkout")
+    return dict(json.loads(SEED_EXPECTED.read_text(encoding="utf-8")))

@@ -1,0 +1,53 @@
+"""The CLI: clear one-line errors for unusable arguments, query formats, explain."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from tests.conftest import SEED
+
+
+def test_missing_input_folder_is_one_line_error(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--input", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"newsetl: error: input folder not found: {tmp_path / 'nope'}"
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_logical_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--input", str(tmp_path), "--logical-date", "yesterday"]) == 2
+    assert "--logical-date must be YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_query_without_catalog(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "--warehouse", str(tmp_path), "select 1"]) == 2
+    assert "run `newsetl run` first" in capsys.readouterr().err
+
+
+def test_explain_seed_json(capsys: pytest.CaptureFixture[str]) -> None:
+    if not SEED.exists():
+        pytest.skip("../shared/seeds is not beside this checkout")
+    assert main(["explain", str(SEED), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    dropped = [b for b in report["blocks"] if not b["keep"]]
+    assert [b["text"] for b in dropped][0] == report["title"]
+    assert dropped[1]["text"] == "X" and dropped[1]["reason"] == "close_button"
+    assert all(0.0 <= b["score"] <= 1.0 for b in report["blocks"])
+
+
+def test_explain_rejected_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert main(["explain", str(empty)]) == 0
+    assert "rejected at decode: empty" in capsys.readouterr().out
