@@ -7,6 +7,7 @@ Only a small summary travels back to the flow; the rows go straight to Parquet.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections import Counter
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ def run_batch(
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
+_POOL_LOCK = threading.Lock()  # batch tasks run in threads: create the pool once
 
 
 def worker_pool(workers: int) -> Executor | None:
@@ -79,17 +81,19 @@ def worker_pool(workers: int) -> Executor | None:
     global _POOL, _POOL_SIZE
     if workers <= 0:
         return None
-    if _POOL is None or _POOL_SIZE != workers:
-        if _POOL is not None:
-            _POOL.shutdown()
-        ctx = multiprocessing.get_context("forkserver")
-        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-        _POOL_SIZE = workers
-    return _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL_SIZE != workers:
+            if _POOL is not None:
+                _POOL.shutdown()
+            ctx = multiprocessing.get_context("forkserver")
+            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            _POOL_SIZE = workers
+        return _POOL
 
 
 def shutdown_pool() -> None:
     global _POOL, _POOL_SIZE
-    if _POOL is not None:
-        _POOL.shutdown()
-    _POOL, _POOL_SIZE = None, 0
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL.shutdown()
+        _POOL, _POOL_SIZE = None, 0
