@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from tasks.process import process_batch
+from tasks.process import BatchResult, process_batch
 from tasks.records import SourceFile
 from tasks.settings import Settings
 from warehouse.store import stage, to_table
@@ -33,6 +33,8 @@ class BatchSummary:
     chrome_reasons: dict[str, int] = field(default_factory=dict)
     reject_reasons: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # per source (site): files, articles, rejects, chrome_segments, words
+    sources: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def run_batch(
@@ -68,7 +70,30 @@ def run_batch(
         chrome_reasons=dict(Counter(s.reason for s in res.segments)),
         reject_reasons=dict(Counter(f"{r.stage}:{r.reason}" for r in res.rejects)),
         seconds=time.perf_counter() - t0,
+        sources=_per_source(files, res),
     )
+
+
+NO_SOURCE = "(no source folder)"
+
+
+def _per_source(files: list[SourceFile], res: BatchResult) -> dict[str, dict[str, int]]:
+    """Counts per source for the run's per-source artifact."""
+    by_path = {f.rel_path: f.source or NO_SOURCE for f in files}
+    out: dict[str, Counter[str]] = {}
+    for f in files:
+        out.setdefault(f.source or NO_SOURCE, Counter())["files"] += 1
+    doc_source = {}
+    for a in res.articles:
+        c = out.setdefault(a.source or by_path.get(a.source_path, NO_SOURCE), Counter())
+        c["articles"] += 1
+        c["words"] += a.word_count
+        doc_source[a.doc_id] = a.source or by_path.get(a.source_path, NO_SOURCE)
+    for r in res.rejects:
+        out.setdefault(by_path.get(r.source_path, NO_SOURCE), Counter())["rejects"] += 1
+    for seg in res.segments:
+        out.setdefault(doc_source.get(seg.doc_id, NO_SOURCE), Counter())["chrome_segments"] += 1
+    return {k: dict(v) for k, v in out.items()}
 
 
 _POOL: ProcessPoolExecutor | None = None

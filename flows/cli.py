@@ -32,19 +32,25 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise CliError(f"--logical-date must be YYYY-MM-DD, got {args.logical_date!r}") from exc
     if args.config and not Path(args.config).is_file():
         raise CliError(f"config file not found: {args.config}")
-    from flows.ingest import ingest
+    from flows.progress import terminal_bar
+    from flows.runners import RunnerError, run_ingest
     from warehouse.store import WarehouseBusy
 
+    if args.dask_address and args.runner != "dask":
+        raise CliError("--dask-address needs --runner dask")
     try:
-        totals = ingest(
-            input_dir=str(input_dir),
-            warehouse_dir=args.warehouse,
-            logical_date=logical,
-            batch_size=args.batch_size,
-            workers=args.workers,
-            config_path=args.config,
-        )
-    except WarehouseBusy as exc:
+        with terminal_bar(sys.stderr.isatty() and sys.stdout.isatty()):
+            totals = run_ingest(
+                runner=args.runner,
+                workers=args.workers,
+                dask_address=args.dask_address,
+                input_dir=str(input_dir),
+                warehouse_dir=args.warehouse,
+                logical_date=logical,
+                batch_size=args.batch_size,
+                config_path=args.config,
+            )
+    except (WarehouseBusy, RunnerError) as exc:
         raise CliError(str(exc)) from exc
     print(
         f"run {totals['run_id']} ({totals['logical_date']}): {totals['files_seen']} files, "
@@ -54,6 +60,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"languages: {totals['languages']}")
     print(f"catalog: {totals['catalog']}")
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.serve import deployment_parameters, serve
+
+    if args.config and not Path(args.config).is_file():
+        raise CliError(f"config file not found: {args.config}")
+    if not PREFECT_API_URL.value():
+        raise CliError(
+            "serve needs a Prefect server: start one with `newsetl ui`, then "
+            "export PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+    params = deployment_parameters(
+        str(_existing_dir(args.input)),
+        args.warehouse,
+        batch_size=args.batch_size,
+        workers=args.workers,
+        config_path=args.config,
+    )
+    serve(args.name, args.cron, params, limit=args.limit)
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from flows.ui import start_ui
+
+    return start_ui(args.host, args.port)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -120,9 +155,34 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", default="data/warehouse", help="warehouse folder")
     run.add_argument("--logical-date", help="partition date YYYY-MM-DD (default: today, UTC)")
     run.add_argument("--batch-size", type=int, help="files per Prefect task")
-    run.add_argument("--workers", type=int, help="worker processes (0 = inline)")
+    run.add_argument(
+        "--workers", type=int, help="worker processes (0 = inline); Dask workers with --runner dask"
+    )
     run.add_argument("--config", help="settings TOML (default config/newsetl.toml)")
+    run.add_argument(
+        "--runner",
+        choices=("threads", "dask"),
+        default="threads",
+        help="where batch tasks run: threads + a process pool (default) or Dask",
+    )
+    run.add_argument("--dask-address", help="existing Dask scheduler, e.g. tcp://host:8786")
     run.set_defaults(func=cmd_run)
+
+    serve = sub.add_parser("serve", help="serve the ingest flow on a cron schedule (Prefect)")
+    serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 * * * *"')
+    serve.add_argument("--name", default="newsetl", help="deployment name (default newsetl)")
+    serve.add_argument("--input", default="data/raw", help="folder of raw files")
+    serve.add_argument("--warehouse", default="data/warehouse", help="warehouse folder")
+    serve.add_argument("--batch-size", type=int, help="files per Prefect task")
+    serve.add_argument("--workers", type=int, help="worker processes (0 = inline)")
+    serve.add_argument("--config", help="settings TOML (default config/newsetl.toml)")
+    serve.add_argument("--limit", type=int, default=1, help="concurrent runs (default 1)")
+    serve.set_defaults(func=cmd_serve)
+
+    ui = sub.add_parser("ui", help="start a local Prefect server with its UI")
+    ui.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    ui.add_argument("--port", type=int, default=4200, help="port (default 4200)")
+    ui.set_defaults(func=cmd_ui)
 
     query = sub.add_parser("query", help="run SQL against the warehouse catalog")
     query.add_argument("sql")

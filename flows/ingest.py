@@ -8,18 +8,19 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.artifacts import publish
 from flows.batch import BatchSummary, run_batch, shutdown_pool, worker_pool
+from flows.progress import RunProgress, collect
+from flows.resilience import BatchFailed, describe_failure, io_task_options, load_ops
 from tasks.discover import discover
 from tasks.records import Reject, SourceFile
 from tasks.settings import Settings, load_settings
@@ -50,7 +51,10 @@ def process_batch_task(
     """Process one batch of files in the worker pool (or inline) and stage its rows."""
     args = (index, files, settings, warehouse, run_id, logical_date, ingested_at)
     pool = worker_pool(settings.workers)
-    summary = run_batch(*args) if pool is None else pool.submit(run_batch, *args).result()
+    try:
+        summary = run_batch(*args) if pool is None else pool.submit(run_batch, *args).result()
+    except Exception as exc:
+        raise BatchFailed(describe_failure(index, files, settings, exc)) from exc
     get_run_logger().info(
         "batch %d: %d files, %d articles, %d rejects in %.2fs",
         index,
@@ -75,6 +79,12 @@ def catalog_task(warehouse: str) -> str:
 
 def _chunks(files: list[SourceFile], size: int) -> list[list[SourceFile]]:
     return [files[i : i + size] for i in range(0, len(files), size)]
+
+
+def _label(index: int, batch: list[SourceFile], size: int) -> str:
+    """What a batch task works on: its file range and first/last file."""
+    start = index * size
+    return f"files {start}-{start + len(batch) - 1}: {batch[0].rel_path} .. {batch[-1].rel_path}"
 
 
 def _resolve_logical_date(value: date | str | None) -> date:
@@ -106,6 +116,8 @@ def ingest(
     settings = load_settings(
         Path(config_path) if config_path else None, batch_size=batch_size, workers=workers
     )
+    ops = load_ops(Path(config_path) if config_path else None)
+    deadline = time.monotonic() + ops.flow_timeout_seconds if ops.flow_timeout_seconds else None
     run_id = str(flow_run.id or uuid.uuid4())
     day = _resolve_logical_date(logical_date)
     warehouse = str(Path(warehouse_dir).resolve())
@@ -113,13 +125,15 @@ def ingest(
         swept = sweep(Path(warehouse))
         if swept:
             logger.info("swept %d leftovers of an interrupted run", swept)
-        files, refused = discover_task(input_dir)
+        files, refused = discover_task.with_options(**io_task_options(ops))(input_dir)
         batches = _chunks(files, settings.batch_size)
         logger.info("%d files in %d batches (logical date %s)", len(files), len(batches), day)
+        labels = [_label(i, b, settings.batch_size) for i, b in enumerate(batches)]
+        batch_task = process_batch_task.with_options(**io_task_options(ops))
         futures = [
-            process_batch_task.submit(
+            batch_task.submit(
                 i,
-                f"{b[0].rel_path} .. {b[-1].rel_path}",
+                labels[i],
                 b,
                 settings,
                 warehouse,
@@ -129,7 +143,8 @@ def ingest(
             )
             for i, b in enumerate(batches)
         ]
-        summaries = [f.result() for f in futures]
+        progress = RunProgress(len(files), len(batches), logger)
+        summaries = collect(futures, labels, progress, deadline)
         staged = [rel for s in summaries for rel in s.staged]
         if refused:
             table = to_table("rejects", refused, run_id=run_id, ingested_at=started)
@@ -149,11 +164,11 @@ def ingest(
         }
         staged += stage(Path(warehouse), run_id, day, "run", {"runs": to_table("runs", [run_row])})
         commit_task(warehouse, run_id, staged)
-        catalog = catalog_task(warehouse)
+        catalog = catalog_task.with_options(**io_task_options(ops))(warehouse)
     shutdown_pool()
     totals.update(run_id=run_id, logical_date=day.isoformat(), catalog=catalog)
-    totals["seconds"] = run_row["seconds"]
-    _publish(totals, summaries)
+    totals.update(warehouse=warehouse, seconds=run_row["seconds"])
+    publish(totals, summaries)
     return totals
 
 
@@ -177,47 +192,3 @@ def _totals(
         "chrome_reasons": dict(reasons.most_common()),
         "reject_reasons": dict(rejects.most_common()),
     }
-
-
-def _publish(totals: dict[str, Any], summaries: list[BatchSummary]) -> None:
-    """Run summary as Prefect artifacts: headline table and a markdown report."""
-    headline = [
-        {"metric": k, "value": totals[k]}
-        for k in ("files_seen", "documents", "articles", "rejects", "chrome_segments", "seconds")
-    ]
-    headline += [{"metric": f"language:{k}", "value": v} for k, v in totals["languages"].items()]
-    create_table_artifact(headline, key="ingest-summary", description="newsetl run summary")
-    lines = [
-        f"# newsetl run {totals['run_id']}",
-        "",
-        f"- logical date: **{totals['logical_date']}**",
-        f"- files seen: **{totals['files_seen']}**, documents: **{totals['documents']}**",
-        f"- articles: **{totals['articles']}**, rejects: **{totals['rejects']}**",
-        f"- chrome segments removed: **{totals['chrome_segments']}**",
-        f"- catalog: `{totals['catalog']}`",
-        "",
-        "| chrome reason | segments |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in list(totals["chrome_reasons"].items())[:15]],
-        "",
-        "| reject reason | files |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in totals["reject_reasons"].items()],
-        "",
-        'Start with: `newsetl query "select source, count(*) from articles group by 1"`',
-    ]
-    create_markdown_artifact("\n".join(lines), key="ingest-report", description="newsetl run")
-    if summaries:
-        create_table_artifact(
-            [
-                {k: v for k, v in asdict(s).items() if k not in ("staged",)}
-                | {
-                    "languages": str(s.languages),
-                    "chrome_reasons": str(s.chrome_reasons),
-                    "reject_reasons": str(s.reject_reasons),
-                }
-                for s in summaries
-            ],
-            key="ingest-batches",
-            description="per batch",
-        )
