@@ -109,7 +109,7 @@ def describe_failure(index: int, files: list[Any], settings: Any, exc: BaseExcep
     from tasks.process import process_batch
 
     stage, culprit = stage_of(exc), None
-    if stage not in ("write", "batch"):
+    if stage != "write":
         for f in files:
             try:
                 process_batch([f], settings)

@@ -38,6 +38,7 @@ def make_task_runner(kind: str, workers: int | None = None, address: str | None 
         from prefect_dask import DaskTaskRunner
     except ImportError as exc:  # pragma: no cover - prefect-dask is a dependency
         raise RunnerError("--runner dask needs prefect-dask: pip install prefect-dask") from exc
+    _quiet_dask_logs()
     if address:
         return DaskTaskRunner(address=address)
     return DaskTaskRunner(
@@ -48,6 +49,14 @@ def make_task_runner(kind: str, workers: int | None = None, address: str | None 
             "dashboard_address": None,
         }
     )
+
+
+def _quiet_dask_logs() -> None:
+    """Dask's scheduler/nanny chatter at INFO would bury the batch-level run log."""
+    import logging
+
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # worker processes
+    logging.getLogger("distributed").setLevel(logging.WARNING)
 
 
 @contextmanager
