@@ -1,8 +1,8 @@
 """Scheduled runs: serve the ``ingest`` flow as a Prefect deployment on a cron schedule.
 
-``newsetl serve --cron "0 * * * *"`` registers the deployment ``ingest/<name>`` with the
-Prefect API and runs its flow runs in this process's runner until interrupted. Each run's
-scheduled time becomes its logical date (the flow reads
+``newsetl serve --cron "0 * * * *"`` (Prefect's ``serve``) registers the deployment
+``ingest/<name>`` with the Prefect API and runs its flow runs in this process's runner
+until interrupted. Each run's scheduled time becomes its logical date (the flow reads
 ``prefect.runtime.flow_run.scheduled_start_time`` when no date is given), so a late or
 re-run schedule still writes the partition it was scheduled for.
 
@@ -55,15 +55,13 @@ def to_deployment(name: str, cron: str | None, parameters: dict[str, Any]) -> An
 
 
 def serve(name: str, cron: str | None, parameters: dict[str, Any], limit: int | None) -> None:
-    """Register the deployment and execute its runs until interrupted (``flow.serve``)."""
-    from flows.ingest import ingest
+    """Register the deployment and execute its runs until interrupted.
 
-    ingest.serve(
-        name=name,
-        cron=cron,
-        parameters=parameters,
-        description="newsetl: raw web text/HTML -> Parquet warehouse, on a schedule",
-        tags=["newsetl"],
-        limit=limit,
-        print_starting_message=True,
-    )
+    This is ``ingest.serve(...)`` spelled as ``prefect.serve(ingest.to_deployment(...))``:
+    the same Runner, but each run loads the flow from its entrypoint
+    (``flows/ingest.py:ingest``) instead of unpickling the flow object, which loses the
+    module globals that the flow's postponed annotations (``date | None``) need.
+    """
+    from prefect import serve as prefect_serve
+
+    prefect_serve(to_deployment(name, cron, parameters), limit=limit, print_starting_message=True)
