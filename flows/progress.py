@@ -7,6 +7,7 @@ Batch-level only: nothing here ever reports a single document.
 from __future__ import annotations
 
 import logging
+import queue
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -136,23 +137,24 @@ def collect(
     its error (which names the batch, file and stage); passing the deadline raises
     :class:`RunTimedOut` naming the unfinished batches.
     """
-    from prefect.futures import as_completed
-
-    timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+    finished: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i, fut in enumerate(futures):
+        fut.add_done_callback(lambda _f, i=i: finished.put(i))
     done: dict[int, BatchSummary] = {}
-    position = {id(f): i for i, f in enumerate(futures)}
     try:
-        for fut in as_completed(list(futures), timeout=timeout):
-            summary = fut.result()
-            done[position[id(fut)]] = summary
-            progress.batch_done(summary)
-    except TimeoutError as exc:
-        pending = [labels[i] for i in range(len(futures)) if i not in done]
-        more = f" and {len(pending) - 3} more" if len(pending) > 3 else ""
-        shown = ", ".join(pending[:3]) + more
-        raise RunTimedOut(
-            f"run exceeded flow_timeout_seconds with {len(pending)} batch(es) unfinished: {shown}"
-        ) from exc
+        while len(done) < len(futures):
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                i = finished.get(timeout=left)
+            except queue.Empty:
+                pending = [labels[k] for k in range(len(futures)) if k not in done]
+                more = f" and {len(pending) - 3} more" if len(pending) > 3 else ""
+                raise RunTimedOut(
+                    f"run exceeded flow_timeout_seconds with {len(pending)} batch(es) "
+                    f"unfinished: {', '.join(pending[:3])}{more}"
+                ) from None
+            done[i] = futures[i].result()
+            progress.batch_done(done[i])
     finally:
         progress.close()
     return [done[i] for i in range(len(futures))]

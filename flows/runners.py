@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 RUNNERS = ("threads", "dask")
+BACKSTOP_SECONDS = 60.0
 
 
 class RunnerError(ValueError):
@@ -108,9 +109,13 @@ def run_ingest(
 
     config = params.get("config_path")
     ops = load_ops(Path(config) if config else None)
+    # The flow itself fails the batch phase at flow_timeout_seconds, naming the unfinished
+    # batches; Prefect's own flow timeout (state TimedOut) is the backstop for a hang
+    # elsewhere (discovery, commit), a little later so the clearer message wins.
+    backstop = ops.flow_timeout_seconds + BACKSTOP_SECONDS if ops.flow_timeout_seconds else None
     flow = ingest.with_options(
         task_runner=make_task_runner(runner, workers, dask_address),
-        timeout_seconds=ops.flow_timeout_seconds,
+        timeout_seconds=backstop,
     )
     if runner != "dask":
         return dict(flow(workers=workers, **params))
