@@ -59,6 +59,10 @@ def report(totals: dict[str, Any]) -> str:
         dict(Counter(totals.get("chrome_reasons") or {}).most_common(TOP_REASONS)),
     )
     lines += _count_table("Languages", "language", totals.get("languages"))
+    if isinstance(totals.get("files"), dict) and totals["files"]:
+        lines += _count_table("Input files since the last run", "files", totals["files"])
+    if isinstance(totals.get("duplicates"), dict) and totals["duplicates"]:
+        lines += _count_table("Near-duplicates", "metric", totals["duplicates"])
     lines += _checks(totals.get("checks"))
     catalog = totals.get("catalog")
     warehouse = totals.get("warehouse")
@@ -90,32 +94,40 @@ def _count_table(title: str, label: str, counts: dict[str, int] | None) -> list[
     return lines + [""]
 
 
+def _check_row(name: str, item: dict[str, Any]) -> tuple[str, bool, str]:
+    """One check: ``{check_name, table_name, column_name, status, failures, detail}`` rows
+    of the warehouse's ``checks`` table, or ``{name, passed, detail}``."""
+    if "check_name" in item:
+        target = ".".join(str(p) for p in (item.get("table_name"), item.get("column_name")) if p)
+        name = f"{item['check_name']} ({target})" if target else str(item["check_name"])
+    passed = item["passed"] if "passed" in item else item.get("status") == "pass"
+    detail = str(item.get("detail") or "")
+    if not passed and item.get("failures"):
+        detail = f"{item['failures']} failing" + (f": {detail}" if detail else "")
+    if item.get("severity") and item["severity"] != "error":
+        detail = f"[{item['severity']}] {detail}".strip()
+    return name, bool(passed), detail
+
+
 def _checks(checks: Any) -> list[str]:
-    """Checks as the warehouse adds them to the totals: a mapping name -> passed (bool) or
-    name -> {passed, detail}, or a list of {name, passed, detail}. Absent: not run."""
+    """The run's warehouse checks, in whatever the totals carry: a list of check rows, or
+    a mapping name -> passed (bool) / row. Absent: no checks ran."""
     lines = ["## Checks", ""]
     rows: list[tuple[str, bool, str]] = []
     if isinstance(checks, dict):
         for name, value in checks.items():
             if isinstance(value, dict):
-                rows.append((name, bool(value.get("passed")), str(value.get("detail") or "")))
+                rows.append(_check_row(str(name), value))
             else:
-                rows.append((name, bool(value), ""))
+                rows.append((str(name), bool(value), ""))
     elif isinstance(checks, list):
-        for item in checks:
-            if isinstance(item, dict):
-                rows.append(
-                    (
-                        str(item.get("name", "?")),
-                        bool(item.get("passed")),
-                        str(item.get("detail") or ""),
-                    )
-                )
+        rows = [_check_row(str(c.get("name", "?")), c) for c in checks if isinstance(c, dict)]
     if not rows:
         return lines + ["no checks ran in this run", ""]
     failed = sum(1 for _, ok, _ in rows if not ok)
     lines += [f"**{len(rows) - failed} passed, {failed} failed**", ""]
     lines += ["| check | result | detail |", "|---|---|---|"]
+    rows.sort(key=lambda r: r[1])  # failures first
     lines += [f"| {n} | {'passed' if ok else '**FAILED**'} | {d} |" for n, ok, d in rows]
     return lines + [""]
 

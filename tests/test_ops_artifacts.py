@@ -64,6 +64,20 @@ def test_report_lists_checks_passed_and_failed() -> None:
     assert "no checks ran" in report({"run_id": "r2"})
 
 
+def test_report_reads_warehouse_check_rows_and_file_counts() -> None:
+    checks = [
+        {"check_name": "unique", "table_name": "articles", "column_name": "doc_id"}
+        | {"severity": "error", "status": "pass", "failures": 0, "detail": None},
+        {"check_name": "documents_accounted", "table_name": "articles", "column_name": None}
+        | {"severity": "error", "status": "fail", "failures": 2, "detail": "3 vs 5"},
+    ]
+    md = report({"run_id": "r3", "checks": checks, "files": {"new": 4, "unchanged": 9}})
+    assert "1 passed, 1 failed" in md
+    assert "| documents_accounted (articles) | **FAILED** | 2 failing: 3 vs 5 |" in md
+    assert "| unique (articles.doc_id) | passed |  |" in md
+    assert "| new | 4 |" in md and "| unchanged | 9 |" in md
+
+
 def test_only_transient_io_errors_are_retried() -> None:
     assert is_transient(OSError(errno.EIO, "I/O error"))
     assert is_transient(TimeoutError("nfs"))  # an OSError subclass
