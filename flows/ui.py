@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -15,11 +16,16 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
 
 
+def public_host(host: str) -> str:
+    """The name browsers and Dask workers use to reach a server bound to ``host``."""
+    return socket.gethostname() if host in ("0.0.0.0", "::") else host
+
+
 def server_env(host: str, port: int) -> dict[str, str]:
     """Environment of the server process: UI on, analytics and telemetry off."""
     env = dict(os.environ)
     env.pop("PREFECT_API_URL", None)  # the server must not point at another server
-    ui_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    ui_api = env.get("PREFECT_UI_API_URL") or f"http://{public_host(host)}:{port}/api"
     env.update(
         {
             "DO_NOT_TRACK": "1",
@@ -28,8 +34,8 @@ def server_env(host: str, port: int) -> dict[str, str]:
             "PREFECT_SERVER_UI_ENABLED": "true",
             "PREFECT_SERVER_API_HOST": host,
             "PREFECT_SERVER_API_PORT": str(port),
-            "PREFECT_UI_API_URL": f"http://{ui_host}:{port}/api",
-            "PREFECT_SERVER_UI_API_URL": f"http://{ui_host}:{port}/api",
+            "PREFECT_UI_API_URL": ui_api,
+            "PREFECT_SERVER_UI_API_URL": ui_api,
         }
     )
     return env
@@ -44,7 +50,7 @@ def server_command(host: str, port: int) -> list[str]:
 
 def start_ui(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     """Run the server in the foreground until Ctrl-C; returns its exit code."""
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    shown = public_host(host)
     print(f"Prefect UI: http://{shown}:{port}", flush=True)
     print(
         f"In another shell, point runs at it:  export PREFECT_API_URL=http://{shown}:{port}/api",

@@ -11,7 +11,8 @@ from flows.cli import main
 from flows.ui import server_command, server_env
 
 
-def test_ui_server_is_local_with_analytics_off() -> None:
+def test_ui_server_is_local_with_analytics_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFECT_UI_API_URL", raising=False)
     cmd = server_command("127.0.0.1", 4321)
     assert cmd[-8:] == [
         "server",
