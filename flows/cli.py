@@ -214,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         print("newsetl: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # last resort: one line, no traceback
-        print(f"newsetl: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        first = (str(exc).splitlines() or [""])[0]  # one line, even for multi-line messages
+        print(f"newsetl: error: {type(exc).__name__}: {first}", file=sys.stderr)
         return 1
 
 
