@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -58,6 +59,8 @@ def start_ui(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     )
     print("Stop with Ctrl-C.", flush=True)
     proc = subprocess.Popen(server_command(host, port), env=server_env(host, port))
+    # `kill` (SIGTERM) of this command stops the server too; Ctrl-C reaches both anyway
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     try:
         return proc.wait()
     except KeyboardInterrupt:
