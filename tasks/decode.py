@@ -1,8 +1,25 @@
 """Decoding: raw bytes -> text, with the encoding and how it was found, or a reject reason.
 
-Order: byte-order mark; strict UTF-8; the charset the document declares (HTML meta);
-charset-normalizer's best guess. Binary content (known magic numbers, NUL bytes) and
-empty or blank documents are rejected with a reason code.
+Order (``how`` in parentheses, stored as ``encoding_source``):
+
+1. a byte-order mark: UTF-8, UTF-16 or UTF-32 (``bom``);
+2. UTF-16/32 without a BOM, recognised by the pattern of zero bytes (``sniffed``);
+3. strict UTF-8 (``utf-8``);
+4. the charset the container declares (HTTP ``Content-Type`` of a WARC record), then
+   the one the document declares (HTML ``<meta charset>``), with WHATWG's aliasing of
+   ISO-8859-1 to windows-1252 (``declared``); a UTF-8 declaration with a few bad bytes
+   (at most 2% of the non-ASCII bytes) is read as UTF-8 with replacement characters;
+5. charset-normalizer's best guess (``detected``).
+
+After decoding, text that is UTF-8 read as windows-1252 ("mojibake", ``Ã¼`` for ``ü``)
+is repaired when at least two such sequences fix cleanly (``repaired = "mojibake"``).
+
+Rejects (stage ``decode``): ``empty``, ``blank`` (whitespace only), ``binary`` (a known
+file signature: image, PDF, archive, executable...; or mostly control characters),
+``nul_bytes`` (zero bytes in a document that is not UTF-16/32; a handful, at most
+0.1% of a page over 4 KiB, are dropped instead), ``undecodable`` (no
+encoding fits, or more than 5% replacement characters), ``line_too_long`` (a plain-text
+line longer than ``max_line_chars``), ``html_too_large``.
 """
 
 from __future__ import annotations
@@ -10,6 +27,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from dataclasses import replace
 
 from tasks.records import Decoded, RawDoc, Reject
 
@@ -25,16 +43,50 @@ _MAGIC = (
     (b"\x89PNG", "png"),
     (b"\xff\xd8\xff", "jpeg"),
     (b"GIF8", "gif"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"\x00\x00\x01\x00", "ico"),
     (b"\x7fELF", "executable"),
     (b"MZ", "executable"),
+    (b"\xca\xfe\xba\xbe", "executable"),
+    (b"\xcf\xfa\xed\xfe", "executable"),
+    (b"\xfe\xed\xfa\xce", "executable"),
+    (b"\x00asm", "wasm"),
     (b"PK\x03\x04", "zip"),
+    (b"Rar!", "rar"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\x1f\x8b", "gzip"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"SQLite format 3\x00", "sqlite"),
     (b"RIFF", "riff"),
+    (b"OggS", "ogg"),
+    (b"ID3", "mp3"),
+    (b"fLaC", "flac"),
+    (b"wOFF", "font"),
+    (b"wOF2", "font"),
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_HTML_SNIFF = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
+_HTML_SNIFF = re.compile(
+    rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta\s[^>]*charset", re.I
+)
+_HTML_SNIFF_STR = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANKS = re.compile(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*")
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+# UTF-8 bytes of one character, seen through windows-1252: a lead byte C2-F4 shown as
+# Â..ô, then 1-3 continuation bytes 80-BF shown as cp1252 (or latin-1 for the 5 holes)
+_CONT = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xC0))
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00df][" + re.escape(_CONT) + "]"
+    "|[\u00e0-\u00ef][" + re.escape(_CONT) + "]{2}"
+    "|[\u00f0-\u00f4][" + re.escape(_CONT) + "]{3}"
+)
+
+MAX_LINE_CHARS = 1_000_000
+MAX_HTML_CHARS = 16_000_000
 
 
 class DecodeError(Exception):
@@ -48,7 +100,55 @@ class DecodeError(Exception):
 
 def sniff_format(data: bytes) -> str:
     """``html`` when the bytes look like an HTML page, else ``text``."""
-    return "html" if _HTML_SNIFF.search(data[:4096]) else "text"
+    head = data[:4096]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:64]:
+        for enc in ("utf-16", "utf-32", "utf-16-le", "utf-16-be"):
+            try:
+                text = head[: len(head) - len(head) % 4].decode(enc, errors="ignore")
+            except LookupError:  # pragma: no cover
+                continue
+            if _HTML_SNIFF_STR.search(text):
+                return "html"
+    return "html" if _HTML_SNIFF.search(head) else "text"
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-16/32 without a BOM, from where the zero bytes sit in ASCII-heavy text."""
+    sample = data[:4096]
+    n = len(sample) - len(sample) % 4
+    if n < 8:
+        return None
+    sample = sample[:n]
+    zeros = [sample[i::4].count(0) / (n // 4) for i in range(4)]
+    if zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] > 0.9 and zeros[0] < 0.5:
+        return "utf-32-le"
+    if zeros[0] > 0.9 and zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] < 0.5:
+        return "utf-32-be"
+    odd = (zeros[1] + zeros[3]) / 2
+    even = (zeros[0] + zeros[2]) / 2
+    if odd > 0.6 and even < 0.2:
+        return "utf-16-le"
+    if even > 0.6 and odd < 0.2:
+        return "utf-16-be"
+    return None
+
+
+def _whatwg(name: str) -> str:
+    enc = codecs.lookup(name).name
+    if enc in ("latin-1", "iso8859-1", "ascii"):
+        return "cp1252"  # WHATWG: ISO-8859-1 and ASCII labels mean windows-1252
+    if enc == "iso8859-9":
+        return "cp1254"  # WHATWG: ISO-8859-9 means windows-1254
+    return enc
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Declared UTF-8 with a few stray bytes (at most 2% of the non-ASCII bytes bad)."""
+    non_ascii = sum(1 for b in data if b >= 0x80)
+    if not non_ascii:
+        return True
+    bad = data.decode("utf-8", errors="replace").count("\ufffd")
+    return bad <= 0.02 * non_ascii
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str, str]:
@@ -65,30 +165,80 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str, st
         if data.startswith(magic):
             raise DecodeError("binary", kind)
     if b"\x00" in data[:65536]:
-        raise DecodeError("nul_bytes")
+        wide = _wide_encoding(data)
+        if wide is not None:
+            try:
+                return data.decode(wide), wide, "sniffed"
+            except UnicodeDecodeError:
+                pass
+        zeros = data.count(0)
+        if len(data) < 4096 or zeros > 0.001 * len(data):
+            raise DecodeError("nul_bytes", f"{zeros} zero bytes in {len(data)}")
+        data = data.replace(b"\x00", b"")  # a few stray NULs in a large page: drop them
+    head = data[:65536]
+    if len(_CONTROL.findall(head)) > 0.1 * len(head):
+        raise DecodeError("binary", "mostly control characters")
     try:
         return data.decode("utf-8"), "utf-8", "utf-8"
     except UnicodeDecodeError:
         pass
-    m = _META_CHARSET.search(data[:4096])
-    for name, how in (
-        (declared, "declared"),
-        (m.group(1).decode("ascii") if m else None, "declared"),
-    ):
-        if name:
-            try:
-                enc = codecs.lookup(name).name
-                if enc in ("latin-1", "iso8859-1"):
-                    enc = "cp1252"  # WHATWG: ISO-8859-1 labels mean windows-1252
-                return data.decode(enc), enc, how
-            except (LookupError, UnicodeDecodeError):
-                pass
+    m = _META_CHARSET.search(data[:8192])
+    for name in (declared, m.group(1).decode("ascii") if m else None):
+        if not name:
+            continue
+        try:
+            enc = _whatwg(name)
+        except LookupError:
+            continue
+        if enc == "utf-8":
+            if _mostly_utf8(data):
+                return data.decode("utf-8", errors="replace"), "utf-8", "declared"
+            continue
+        try:
+            return data.decode(enc), enc, "declared"
+        except UnicodeDecodeError:
+            continue
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:1_000_000]).best()
     if best is None or best.encoding is None:
         raise DecodeError("undecodable", "no encoding fits")
-    return data.decode(best.encoding, errors="replace"), best.encoding, "detected"
+    try:
+        text = data.decode(best.encoding, errors="replace")
+    except LookupError as exc:  # pragma: no cover - charset-normalizer names are codecs
+        raise DecodeError("undecodable", best.encoding) from exc
+    if text.count("\ufffd") > 0.05 * max(len(text), 1):
+        raise DecodeError("undecodable", f"too many invalid bytes for {best.encoding}")
+    return text, best.encoding, "detected"
+
+
+def repair_mojibake(text: str) -> tuple[str, bool]:
+    """Undo UTF-8-read-as-windows-1252 where confident (two or more clean fixes)."""
+    fixed = 0
+
+    def fix(m: re.Match[str]) -> str:
+        nonlocal fixed
+        raw = m.group()
+        try:
+            as_bytes = raw.encode("cp1252")
+        except UnicodeEncodeError:
+            try:
+                as_bytes = raw.encode("latin-1")
+            except UnicodeEncodeError:
+                return raw
+        try:
+            out = as_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw
+        fixed += 1
+        return out
+
+    if not _MOJIBAKE.search(text):
+        return text, False
+    repaired = _MOJIBAKE.sub(fix, text)
+    if fixed < 2:
+        return text, False
+    return repaired, True
 
 
 def clean_text(text: str) -> str:
@@ -99,7 +249,20 @@ def clean_text(text: str) -> str:
     return _BLANKS.sub("\n\n", text).strip()
 
 
-def decode(raw: RawDoc) -> Decoded | Reject:
+def _longest_line(text: str) -> int:
+    longest = 0
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end == -1:
+            return max(longest, len(text) - start)
+        longest = max(longest, end - start)
+        start = end + 1
+
+
+def decode(
+    raw: RawDoc, max_line_chars: int = MAX_LINE_CHARS, max_html_chars: int = MAX_HTML_CHARS
+) -> Decoded | Reject:
     """Decode one raw document, or say why it cannot be."""
     try:
         fmt = raw.format_hint or sniff_format(raw.data)
@@ -108,14 +271,40 @@ def decode(raw: RawDoc) -> Decoded | Reject:
         return Reject(raw.rel_path, raw.record, "decode", exc.reason, exc.detail)
     if not text.strip():
         return Reject(raw.rel_path, raw.record, "decode", "blank")
+    repaired = None
+    if how != "bom":
+        text, did = repair_mojibake(text)
+        repaired = "mojibake" if did else None
+    if fmt == "html":
+        if len(text) > max_html_chars:
+            return Reject(
+                raw.rel_path, raw.record, "decode", "html_too_large", f"{len(text)} characters"
+            )
+    else:
+        longest = _longest_line(text)
+        if longest > max_line_chars:
+            return Reject(
+                raw.rel_path, raw.record, "decode", "line_too_long", f"{longest} characters"
+            )
+        text = clean_text(text)
+        if not text:
+            return Reject(raw.rel_path, raw.record, "decode", "blank")
     return Decoded(
         rel_path=raw.rel_path,
         record=raw.record,
-        text=text if fmt == "html" else clean_text(text),
+        text=text,
         format=fmt,
         encoding=encoding,
         encoding_source=how,
         source=raw.source,
         url=raw.url,
         fetched_at=raw.fetched_at,
+        meta=dict(raw.meta),
+        offset=raw.offset,
+        repaired=repaired,
     )
+
+
+def with_meta(doc: Decoded, meta: dict[str, str]) -> Decoded:
+    """``doc`` with ``meta`` merged over its container metadata."""
+    return replace(doc, meta={**doc.meta, **meta})

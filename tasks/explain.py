@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.decode import decode
-from tasks.process import lexicons_for, prepare
+from tasks.process import lexicons_for, prepare, read_limits
 from tasks.read import read_file
 from tasks.records import Reject, SourceFile
 from tasks.settings import Settings
@@ -18,10 +18,12 @@ def explain_file(path: Path, settings: Settings) -> dict[str, Any]:
 
     st = path.stat()
     f = SourceFile(str(path), path.name, None, st.st_size, st.st_mtime_ns)
-    raws = read_file(f, settings.max_file_bytes)
-    if isinstance(raws, Reject):
-        return {"file": str(path), "reject": {"stage": raws.stage, "reason": raws.reason}}
-    decoded = decode(raws[0])
+    raw = next(iter(read_file(f, read_limits(settings))), None)
+    if raw is None:
+        return {"file": str(path), "reject": {"stage": "read", "reason": "no_documents"}}
+    if isinstance(raw, Reject):
+        return {"file": str(path), "reject": {"stage": raw.stage, "reason": raw.reason}}
+    decoded = decode(raw)
     prepared = decoded if isinstance(decoded, Reject) else prepare(decoded, settings)
     if isinstance(prepared, Reject):
         return {"file": str(path), "reject": {"stage": prepared.stage, "reason": prepared.reason}}

@@ -1,12 +1,27 @@
-"""Normalization: a decoded document and its chrome separation -> article fields."""
+"""Normalization: a decoded document and its chrome separation -> article fields.
+
+Field rules live in ``tasks.fields`` (dates, URL, source, counts); this module puts
+them together into one ``Article`` row and the dropped ``ChromeSegment`` rows.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 
+from tasks.fields import (
+    canonical_url,
+    domain_of,
+    paragraph_count,
+    parse_date,
+    published_at,
+    site_source,
+    word_count,
+)
+from tasks.html import trust_extractor
 from tasks.records import Article, ChromeSegment, Decoded, Separation
 from tasks.segment import join_blocks
+
+__all__ = ["body_sha256", "build_article", "make_doc_id", "parse_date"]
 
 
 def make_doc_id(rel_path: str, record: int) -> str:
@@ -19,23 +34,12 @@ def body_sha256(body: str) -> str:
     return hashlib.sha256(" ".join(body.casefold().split()).encode("utf-8")).hexdigest()
 
 
-def parse_date(value: str | None) -> datetime | None:
-    """An ISO-like date string -> an aware UTC datetime, or None."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
 def build_article(
     doc: Decoded, text: str, sep: Separation
 ) -> tuple[Article | None, list[ChromeSegment]]:
     """The article row (None when no body survives) and the dropped segments."""
+    if doc.format == "html":
+        sep = trust_extractor(sep)
     doc_id = make_doc_id(doc.rel_path, doc.record)
     kept = sep.body_blocks
     body = join_blocks(text, kept)
@@ -48,24 +52,45 @@ def build_article(
         return None, segments
     dropped_chars = sum(len(s.text) for s in segments)
     total_chars = dropped_chars + sum(len(b.text) for b in kept)
-    title = doc.meta.get("title") or sep.title
+    meta = doc.meta
+    title = meta.get("title") or meta.get("container_title") or sep.title
+    url = canonical_url(doc.url) or canonical_url(meta.get("url"))
+    domain = domain_of(url)
+    source, source_from = site_source(
+        domain, doc.source, meta.get("sitename") or sep.site_name, title
+    )
+    date, date_from = published_at(
+        meta.get("date"), meta.get("container_date"), (body, text), doc.fetched_at
+    )
     article = Article(
         doc_id=doc_id,
         source_path=doc.rel_path,
         record=doc.record,
-        source=doc.source or doc.meta.get("sitename") or sep.site_name,
+        source=source,
         title=title,
         body=body,
         language=sep.language,
         language_confidence=round(sep.language_confidence, 4),
-        word_count=len(body.split()),
+        word_count=word_count(body),
         char_count=len(body),
-        paragraph_count=body.count("\n\n") + 1,
+        paragraph_count=paragraph_count(body),
         chrome_ratio=round(dropped_chars / total_chars, 4) if total_chars else 0.0,
         content_sha256=body_sha256(body),
-        published_at=parse_date(doc.meta.get("date")),
-        url=doc.url or doc.meta.get("url"),
+        published_at=date,
+        url=url,
         format=doc.format,
         encoding=doc.encoding,
+        encoding_source=doc.encoding_source,
+        text_repair=doc.repaired,
+        record_offset=doc.offset,
+        domain=domain,
+        source_from=source_from,
+        published_at_source=date_from,
+        fetched_at=doc.fetched_at,
+        author=meta.get("author") or meta.get("container_author"),
+        description=meta.get("description"),
+        site_name=meta.get("sitename") or sep.site_name,
+        categories=meta.get("categories"),
+        tags=meta.get("tags"),
     )
     return article, segments

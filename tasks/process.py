@@ -15,11 +15,12 @@ from tasks.decode import decode
 from tasks.html import extract_html
 from tasks.lexicons import Lexicon, load_lexicons
 from tasks.normalize import build_article
-from tasks.read import read_file
-from tasks.records import Article, Block, ChromeSegment, Decoded, Reject, SourceFile
+from tasks.read import ReadLimits, read_file
+from tasks.records import Article, Block, ChromeSegment, Decoded, RawDoc, Reject, SourceFile
 from tasks.segment import segment
 from tasks.settings import Settings
 from tasks.templates import count_lines, document_hashes, template_set
+from tasks.timeout import DocumentTimeout, time_limit
 
 
 @dataclass(slots=True)
@@ -54,7 +55,7 @@ def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
     text = doc.text
     if doc.format == "html":
         text, meta = extract_html(doc, settings.html)
-        doc = replace(doc, meta=meta)
+        doc = replace(doc, meta={**doc.meta, **meta})
         if not text.strip():
             return Reject(doc.rel_path, doc.record, "html", "no_main_text")
     blocks = segment(text)
@@ -68,18 +69,9 @@ def process_batch(files: list[SourceFile], settings: Settings) -> BatchResult:
     out = BatchResult()
     prepared: list[_Prepared] = []
     for f in files:
-        raws = read_file(f, settings.max_file_bytes)
-        if isinstance(raws, Reject):
-            out.rejects.append(raws)
+        for raw in read_file(f, read_limits(settings)):
             out.documents += 1
-            continue
-        for raw in raws:
-            out.documents += 1
-            try:
-                decoded = decode(raw)
-                item = decoded if isinstance(decoded, Reject) else prepare(decoded, settings)
-            except Exception as exc:  # a stage bug must not sink the batch
-                item = Reject(raw.rel_path, raw.record, "prepare", "error", repr(exc)[:500])
+            item = raw if isinstance(raw, Reject) else prepare_raw(raw, settings)
             if isinstance(item, Reject):
                 out.rejects.append(item)
             else:
@@ -119,3 +111,26 @@ def process_batch(files: list[SourceFile], settings: Settings) -> BatchResult:
         else:
             out.articles.append(article)
     return out
+
+
+def read_limits(settings: Settings) -> ReadLimits:
+    return ReadLimits(
+        max_file_bytes=settings.max_file_bytes,
+        max_decompressed_bytes=settings.max_decompressed_bytes,
+        max_document_bytes=settings.max_file_bytes,
+    )
+
+
+def prepare_raw(raw: RawDoc, settings: Settings) -> _Prepared | Reject:
+    """Decode and prepare one document under the per-document time limit; never raises."""
+    try:
+        with time_limit(settings.doc_time_limit):
+            decoded = decode(raw)
+            return decoded if isinstance(decoded, Reject) else prepare(decoded, settings)
+    except DocumentTimeout:
+        detail = f"> {settings.doc_time_limit:g} s"
+        return Reject(raw.rel_path, raw.record, "prepare", "time_limit", detail)
+    except RecursionError:
+        return Reject(raw.rel_path, raw.record, "html", "html_too_deep", "recursion limit")
+    except Exception as exc:  # a stage bug must not sink the batch
+        return Reject(raw.rel_path, raw.record, "prepare", "error", repr(exc)[:500])

@@ -28,7 +28,9 @@ class RawDoc:
     format_hint: str | None = None  # "text" | "html" | None (detect)
     url: str | None = None
     fetched_at: datetime | None = None
-    declared_charset: str | None = None
+    declared_charset: str | None = None  # from HTTP headers (WARC) or the container
+    offset: int | None = None  # byte offset of the record in the file (archives)
+    meta: dict[str, str] = field(default_factory=dict)  # fields the container gave (JSONL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,8 @@ class Decoded:
     url: str | None = None
     fetched_at: datetime | None = None
     meta: dict[str, str] = field(default_factory=dict)  # HTML metadata (title, author, date, ...)
+    offset: int | None = None
+    repaired: str | None = None  # what text repair did ("mojibake"), if anything
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,18 @@ class Article:
     url: str | None
     format: str
     encoding: str
+    encoding_source: str | None = None  # bom | sniffed | utf-8 | declared | detected
+    text_repair: str | None = None  # "mojibake" when UTF-8-read-as-cp1252 was undone
+    record_offset: int | None = None  # byte offset of the record in its file (archives)
+    domain: str | None = None  # host of ``url`` without www.
+    source_from: str | None = None  # url | folder | sitename | title
+    published_at_source: str | None = None  # html_meta | container | dateline | warc_date
+    fetched_at: datetime | None = None  # capture time (WARC-Date)
+    author: str | None = None
+    description: str | None = None
+    site_name: str | None = None
+    categories: str | None = None
+    tags: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,11 +86,12 @@ def test_read_file_vanished_and_too_large(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_text("hello")
     files, _ = discover(tmp_path)
-    assert not isinstance(read_file(files[0], 100), Reject)
-    too_large = read_file(files[0], 3)
+    (ok,) = read_file(files[0], 100)
+    assert not isinstance(ok, Reject) and ok.data == b"hello"
+    (too_large,) = read_file(files[0], 3)
     assert isinstance(too_large, Reject) and too_large.reason == "too_large"
     path.unlink()
-    gone = read_file(files[0], 100)
+    (gone,) = read_file(files[0], 100)
     assert isinstance(gone, Reject) and gone.reason == "vanished"
 
 
