@@ -28,6 +28,7 @@ e.g. a short heading) and drops only confident chrome and title repeats.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from tasks.decode import clean_text
@@ -35,6 +36,43 @@ from tasks.records import Decision, Decoded, Separation
 
 META_FIELDS = ("title", "author", "date", "sitename", "url", "description", "categories", "tags")
 HTML_DROP_BELOW = 0.2  # on the HTML path, drop a block only when its body score is below this
+
+
+MAX_DEPTH = 5000  # element nesting deeper than this is rejected (html_too_deep); sloppy
+# pages with unclosed spans reach ~1500 on the devset, and lxml loses content past ~256
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
+# elements that close themselves or are closed implicitly: they do not nest in practice
+_FLAT = frozenset(
+    "area base br col embed hr img input link meta param source track wbr "
+    "p li dt dd option optgroup tr td th thead tbody tfoot colgroup rp rt".split()
+)
+
+
+class HtmlRejected(Exception):
+    """An HTML document the extractor must not be given; ``reason`` is the reject code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
+    """Greatest element nesting depth (stops counting once past ``limit``)."""
+    depth = deepest = 0
+    for m in _TAG.finditer(html):
+        name = m.group(2).lower()
+        if name in _FLAT or m.group(3):
+            continue
+        if m.group(1):
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+    return deepest
 
 
 def date_params(doc: Decoded) -> dict[str, object]:
@@ -49,6 +87,9 @@ def extract_html(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str,
     """Main text (one paragraph per blank-line block) and metadata of an HTML document."""
     import trafilatura
 
+    depth = nesting_depth(doc.text)
+    if depth > MAX_DEPTH:
+        raise HtmlRejected("html_too_deep", f"elements nested more than {MAX_DEPTH} deep")
     result = trafilatura.bare_extraction(
         doc.text,
         url=doc.url,

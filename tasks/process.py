@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tasks.chrome import separate
 from tasks.decode import decode
-from tasks.html import extract_html
+from tasks.html import HtmlRejected, extract_html
 from tasks.lexicons import Lexicon, load_lexicons
 from tasks.normalize import build_article
 from tasks.read import ReadLimits, read_file
@@ -130,6 +130,8 @@ def prepare_raw(raw: RawDoc, settings: Settings) -> _Prepared | Reject:
     except DocumentTimeout:
         detail = f"> {settings.doc_time_limit:g} s"
         return Reject(raw.rel_path, raw.record, "prepare", "time_limit", detail)
+    except HtmlRejected as exc:
+        return Reject(raw.rel_path, raw.record, "html", exc.reason, exc.detail)
     except RecursionError:
         return Reject(raw.rel_path, raw.record, "html", "html_too_deep", "recursion limit")
     except Exception as exc:  # a stage bug must not sink the batch
