@@ -3,8 +3,10 @@
 Formats are told apart by content, not by extension:
 
 - a gzip (``1f 8b``) or zstd (``28 b5 2f fd``) wrapper around any format below; the
-  decompressed stream is capped (``max_decompressed_bytes``) so a decompression bomb
-  becomes a reject instead of filling memory or disk;
+  decompressed stream of a single document or JSON Lines file is capped
+  (``max_decompressed_bytes``) so a decompression bomb becomes a reject instead of
+  filling memory; WARC records are capped one by one (``max_document_bytes``), since a
+  crawl archive is legitimately many times larger than any one page;
 - a WARC archive (``WARC/1.x``): ``response`` and ``resource`` records are documents
   (HTML path when the payload is HTML), ``conversion`` records (WET files) are plain
   text; ``warcinfo``, ``request``, ``metadata`` and ``revisit`` records are archive
@@ -123,11 +125,13 @@ def _read_stream(f: SourceFile, fh: IO[bytes], limits: ReadLimits) -> Iterator[R
     try:
         peek = _first_member(fh) if wrapper == "gzip" else _peek(stream, 65536)
         if WARC_MAGIC.match(peek):
-            # warcio reads per-record gzip itself; give it the raw file so offsets are
-            # those of the file on disk (zstd streams are decompressed here first)
-            src = fh if wrapper == "gzip" else stream
-            if wrapper == "gzip":
+            # warcio reads per-record gzip itself: give it the raw file, so offsets are
+            # those of the file on disk. A zstd archive is decompressed here, without
+            # the total cap: records are capped one by one and read one at a time.
+            src = stream
+            if wrapper is not None:
                 fh.seek(0)
+                src = fh if wrapper == "gzip" else _decompressor(fh, "zstd")
             for item in _read_warc(f, src, limits, seekable=wrapper != "zstd"):
                 produced += 1
                 yield item
