@@ -27,7 +27,6 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from dataclasses import replace
 
 from tasks.records import Decoded, RawDoc, Reject
 
@@ -79,11 +78,16 @@ _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 # UTF-8 bytes of one character, seen through windows-1252: a lead byte C2-F4 shown as
 # Â..ô, then 1-3 continuation bytes 80-BF shown as cp1252 (or latin-1 for the 5 holes)
 _CONT = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xC0))
+_STRICT = _CONT.replace("\u00a0", "").replace("\u00ad", "")  # NBSP/soft hyphen follow real É, à
+_C, _S = re.escape(_CONT), re.escape(_STRICT)
+# two-byte leads only where a symbol right after the capital letter is implausible in real
+# text: Â Ã (Latin-1), Ä Å (Latin Extended-A: Turkish, Polish, Czech), Î Ï (Greek),
+# Ð Ñ (Cyrillic); not ß or É, which real German and French put before “ or ®
 _MOJIBAKE = re.compile(
-    "[\u00c2-\u00df][" + re.escape(_CONT) + "]"
-    "|[\u00e0-\u00ef][" + re.escape(_CONT) + "]{2}"
-    "|[\u00f0-\u00f4][" + re.escape(_CONT) + "]{3}"
+    f"[\u00c2-\u00c5\u00ce\u00cf\u00d0\u00d1][{_C}]"
+    f"|[\u00e0-\u00ef][{_S}]{{2}}|[\u00f0-\u00f4][{_S}]{{3}}"
 )
+_MOJIBAKE_HINT = re.compile(f"[\u00c2-\u00f4][{_C}]")  # a cheap first look (one class pair)
 
 MAX_LINE_CHARS = 1_000_000
 MAX_HTML_CHARS = 16_000_000
@@ -219,13 +223,12 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
     def fix(m: re.Match[str]) -> str:
         nonlocal fixed
         raw = m.group()
-        try:
-            as_bytes = raw.encode("cp1252")
+        try:  # cp1252, or latin-1 for the five bytes cp1252 leaves undefined
+            as_bytes = b"".join(
+                c.encode("latin-1") if "\x80" <= c <= "\x9f" else c.encode("cp1252") for c in raw
+            )
         except UnicodeEncodeError:
-            try:
-                as_bytes = raw.encode("latin-1")
-            except UnicodeEncodeError:
-                return raw
+            return raw
         try:
             out = as_bytes.decode("utf-8")
         except UnicodeDecodeError:
@@ -233,7 +236,7 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
         fixed += 1
         return out
 
-    if not _MOJIBAKE.search(text):
+    if not _MOJIBAKE_HINT.search(text) or not _MOJIBAKE.search(text):
         return text, False
     repaired = _MOJIBAKE.sub(fix, text)
     if fixed < 2:
@@ -303,8 +306,3 @@ def decode(
         offset=raw.offset,
         repaired=repaired,
     )
-
-
-def with_meta(doc: Decoded, meta: dict[str, str]) -> Decoded:
-    """``doc`` with ``meta`` merged over its container metadata."""
-    return replace(doc, meta={**doc.meta, **meta})
