@@ -6,6 +6,8 @@ import gzip
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tasks.process import process_batch
 from tasks.read import ReadLimits, read_file
@@ -151,3 +153,21 @@ def test_mixed_folder_every_document_is_an_article_or_a_reject(tmp_path: Path) -
     warc_doc = by_path[("crawl.warc.gz", 2)]
     assert warc_doc.url == "https://www.inselbote.example/0" and warc_doc.record_offset
     assert warc_doc.source == "inselbote.example" and warc_doc.source_from == "url"
+
+
+_PREFIXES = st.sampled_from(
+    [b"", b"\x1f\x8b\x08\x00", b"\x28\xb5\x2f\xfd", b"WARC/1.0\r\n", b'{"url": "u", "text": ']
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(prefix=_PREFIXES, data=st.binary(max_size=400))
+def test_any_file_bytes_yield_documents_or_rejects(prefix: bytes, data: bytes) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz"
+        path.write_bytes(prefix + data)
+        items = _read(path)
+    assert all(isinstance(i, RawDoc | Reject) for i in items)
+    assert len({(i.record, type(i)) for i in items}) == len(items)  # distinct records
