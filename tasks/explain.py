@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.decode import decode
+from tasks.html import trust_extractor
 from tasks.process import lexicons_for, prepare, read_limits
 from tasks.read import read_file
 from tasks.records import Reject, SourceFile
@@ -34,6 +35,8 @@ def explain_file(path: Path, settings: Settings) -> dict[str, Any]:
         blocks=prepared.blocks,
         known_title=prepared.doc.meta.get("title"),
     )
+    if prepared.doc.format == "html":
+        sep = trust_extractor(sep)  # as the run does: weak drops are kept on the HTML path
     return {
         "file": str(path),
         "format": prepared.doc.format,
