@@ -2,9 +2,12 @@
 
 Uses a real-time interval timer (``SIGALRM``): the work in progress is interrupted with
 ``DocumentTimeout`` when the limit passes. Signals reach only a process's main thread,
-which is where batches run (worker processes, or ``--workers 0``'s inline run under the
-CLI). Elsewhere (a thread, or a platform without ``setitimer``) the limit is not
-enforced and the document runs to completion; the size caps still apply.
+which is where batches run in the worker processes (``--workers 1`` or more) and in
+direct calls of ``process_batch``. Elsewhere (``--workers 0`` runs batches in the flow's
+task threads; a platform without ``setitimer``) the limit is not
+enforced and the document runs to completion; the size caps still apply. Python
+handles the signal between bytecodes, so a single long C call (one lxml parse) finishes
+before the document is stopped.
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from contextlib import contextmanager
 from types import FrameType
 
 
-class DocumentTimeout(Exception):
-    """The document took longer than its time limit."""
+class DocumentTimeout(BaseException):
+    """The document took longer than its time limit.
+
+    A BaseException, so that a library's own ``except Exception`` (trafilatura has
+    several) cannot swallow it and carry on past the limit.
+    """
 
 
 def _enforceable() -> bool:
