@@ -41,11 +41,12 @@ HTML_DROP_BELOW = 0.2  # on the HTML path, drop a block only when its body score
 
 MAX_DEPTH = 5000  # element nesting deeper than this is rejected (html_too_deep); sloppy
 # pages with unclosed spans reach ~1500 on the devset, and lxml loses content past ~256
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
 # elements that close themselves or are closed implicitly: they do not nest in practice
 _FLAT = frozenset(
     "area base br col embed hr img input link meta param source track wbr "
-    "p li dt dd option optgroup tr td th thead tbody tfoot colgroup rp rt".split()
+    "p li dt dd option optgroup tr td th thead tbody tfoot colgroup rp rt "
+    "path circle rect use line polyline polygon ellipse stop".split()  # SVG leaves
 )
 
 
@@ -59,14 +60,19 @@ class HtmlRejected(Exception):
 
 
 def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
-    """Greatest element nesting depth (stops counting once past ``limit``)."""
+    """Greatest element nesting depth, from a scan of tag names (stops past ``limit``).
+
+    An upper bound: other ``<x/>`` self-closing tags count as open. Fast (~0.5 ms per
+    page) because it looks at tag names only.
+    """
     depth = deepest = 0
-    for m in _TAG.finditer(html):
-        name = m.group(2).lower()
-        if name in _FLAT or m.group(3):
+    for closing, name in _TAG.findall(html):
+        name = name.lower()
+        if name in _FLAT:
             continue
-        if m.group(1):
-            depth = max(depth - 1, 0)
+        if closing:
+            if depth:
+                depth -= 1
         else:
             depth += 1
             if depth > deepest:
