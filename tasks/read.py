@@ -261,6 +261,11 @@ def _jsonl_doc(f: SourceFile, index: int, offset: int, line: bytes) -> RawDoc | 
         body, hint = text, "text"
     else:
         return Reject(f.rel_path, index, "read", "no_content_field", "needs 'html' or 'text'")
+    title = obj.get("title")
+    if hint == "text" and isinstance(title, str) and title.strip():
+        # plain text documents carry their title on the first line (as dumps do)
+        if not body.lstrip().startswith(title.strip()):
+            body = f"{title.strip()}\n\n{body}"
     url = obj.get("url")
     meta: dict[str, str] = {}
     for key in ("title", "author", "date", "published_at", "source"):

@@ -124,6 +124,17 @@ def test_jsonl_lines_are_documents_and_bad_lines_rejects(tmp_path: Path) -> None
     assert isinstance(first, RawDoc) and first.meta == {"container_date": "2020-10-31"}
 
 
+def test_jsonl_title_field_becomes_the_title_line(tmp_path: Path) -> None:
+    body = "First paragraph of the story, long enough to be kept as body text here.\n"
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(jsonl([{"url": "https://a.example/1", "title": "Headline", "text": body}]))
+    (doc,) = _read(path)
+    assert isinstance(doc, RawDoc) and doc.data.decode().startswith("Headline\n\nFirst")
+    f = _file(path)
+    (article,) = process_batch([f], load_settings(workers=0)).articles
+    assert article.title == "Headline" and article.body == body.strip()
+
+
 def test_mixed_folder_every_document_is_an_article_or_a_reject(tmp_path: Path) -> None:
     root = tmp_path / "raw"
     (root / "inselbote.example").mkdir(parents=True)
