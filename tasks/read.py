@@ -396,6 +396,9 @@ def _warc_doc(f: SourceFile, index: int, record: Any, limits: ReadLimits) -> Raw
         return Reject(
             f.rel_path, index, "read", "too_large", f"record > {limits.max_document_bytes}"
         )
+    missing = getattr(record.raw_stream, "limit", 0)  # bytes Content-Length promised, not there
+    if isinstance(missing, int) and missing > 0:
+        return Reject(f.rel_path, index, "read", "truncated_warc_record", f"{missing} bytes short")
     m = _CHARSET.search(ctype)
     return RawDoc(
         f.rel_path,

@@ -116,6 +116,17 @@ def test_warc_with_a_corrupt_record_keeps_the_good_ones(tmp_path: Path) -> None:
     assert [r.reason for r in res.rejects] == ["corrupt_warc_record"]
 
 
+@pytest.mark.parametrize("gz", [True, False])
+def test_truncated_warc_keeps_the_complete_records(tmp_path: Path, gz: bool) -> None:
+    html = fixture("article_de.html")
+    pages = [(f"https://www.inselbote.example/{i}", html, "text/html") for i in range(2)]
+    path = build_warc(tmp_path / "t.warc", pages, gz=gz)
+    path.write_bytes(path.read_bytes()[:-200])  # the download stopped early
+    res = _run(tmp_path)
+    assert len(res.articles) == 1 and res.documents == 2
+    assert [(r.record, r.reason) for r in res.rejects] == [(4, "truncated_warc_record")]
+
+
 def test_unreadable_permissions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "secret.txt"
     path.write_bytes(GOOD)
