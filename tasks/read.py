@@ -133,11 +133,11 @@ def _read_stream(f: SourceFile, fh: IO[bytes], limits: ReadLimits) -> Iterator[R
                 fh.seek(0)
                 src = fh if wrapper == "gzip" else _decompressor(fh, "zstd")
             for item in _read_warc(f, src, limits, seekable=wrapper != "zstd"):
-                produced += 1
+                produced = item.record + 1  # a later failure gets the next record number
                 yield item
         elif _is_jsonl(peek):
             for item in _read_jsonl(f, stream, limits):
-                produced += 1
+                produced = item.record + 1  # a later failure gets the next record number
                 yield item
         else:
             cap = limits.max_document_bytes if wrapper else limits.max_file_bytes
