@@ -17,6 +17,7 @@ from pathlib import Path
 from tasks.process import BatchResult, process_batch
 from tasks.records import SourceFile
 from tasks.settings import Settings
+from warehouse.load import line_stats_table, signature_table, template_history
 from warehouse.store import stage, to_table
 
 
@@ -50,12 +51,15 @@ def run_batch(
     import time
 
     t0 = time.perf_counter()
-    res = process_batch(files, settings)
+    history = template_history(Path(warehouse), [f.source for f in files if f.source], logical_date)
+    res = process_batch(files, settings, history)
     consts = {"run_id": run_id}
     tables = {
         "articles": to_table("articles", res.articles, ingested_at=ingested_at, **consts),
         "chrome_segments": to_table("chrome_segments", res.segments, **consts),
         "rejects": to_table("rejects", res.rejects, ingested_at=ingested_at, **consts),
+        "signatures": signature_table(res.articles, run_id),
+        "line_stats": line_stats_table(res.line_counts, run_id),
     }
     staged = stage(Path(warehouse), run_id, logical_date, f"{index:05d}", tables)
     return BatchSummary(

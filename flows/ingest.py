@@ -25,7 +25,9 @@ from tasks.discover import discover
 from tasks.records import Reject, SourceFile
 from tasks.settings import Settings, load_settings
 from warehouse.catalog import build_catalog
-from warehouse.store import commit, stage, sweep, to_table, writer_lock
+from warehouse.files import Plan, plan_run
+from warehouse.load import LoadFailed, LoadResult, finish_load
+from warehouse.store import stage, sweep, to_table, writer_lock
 
 
 @task(name="discover-files", cache_policy=NONE)
@@ -67,9 +69,18 @@ def process_batch_task(
 
 
 @task(name="commit-run", cache_policy=NONE)
-def commit_task(warehouse: str, run_id: str, staged: list[str]) -> int:
-    """Publish every staged file of the run in one manifest swap."""
-    return int(commit(Path(warehouse), run_id, staged)["version"])
+def commit_task(
+    warehouse: str,
+    run_id: str,
+    plan: Plan,
+    staged: list[str],
+    run_row: dict[str, Any],
+    documents: int,
+) -> LoadResult:
+    """Supersede, dedup, check, then publish the run in one manifest swap."""
+    return finish_load(
+        Path(warehouse), run_id, plan, staged, run_row, documents, run_row["finished_at"]
+    )
 
 
 @task(name="build-catalog", cache_policy=NONE)
@@ -108,8 +119,10 @@ def ingest(
     batch_size: int | None = None,
     workers: int | None = None,
     config_path: str | None = None,
+    replace: bool = False,
 ) -> dict[str, Any]:
-    """Ingest every file under ``input_dir`` into the warehouse at ``warehouse_dir``."""
+    """Ingest the new and changed files under ``input_dir`` into the warehouse at
+    ``warehouse_dir`` (``replace``: every file, replacing the logical date's partition)."""
     logger = get_run_logger()
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -126,8 +139,16 @@ def ingest(
         if swept:
             logger.info("swept %d leftovers of an interrupted run", swept)
         files, refused = discover_task.with_options(**io_task_options(ops))(input_dir)
-        batches = _chunks(files, settings.batch_size)
-        logger.info("%d files in %d batches (logical date %s)", len(files), len(batches), day)
+        plan = plan_run(Path(warehouse), files, refused, day, started, run_id, replace)
+        batches = _chunks(plan.todo, settings.batch_size)
+        logger.info(
+            "%d files (%s) -> %d to process in %d batches (logical date %s)",
+            len(files) + len(refused),
+            ", ".join(f"{k} {v}" for k, v in plan.counts.items()),
+            len(plan.todo),
+            len(batches),
+            day,
+        )
         labels = [_label(i, b, settings.batch_size) for i, b in enumerate(batches)]
         batch_task = process_batch_task.with_options(**io_task_options(ops))
         futures = [
@@ -143,13 +164,13 @@ def ingest(
             )
             for i, b in enumerate(batches)
         ]
-        progress = RunProgress(len(files), len(batches), logger)
+        progress = RunProgress(len(plan.todo), len(batches), logger)
         summaries = collect(futures, labels, progress, deadline)
         staged = [rel for s in summaries for rel in s.staged]
-        if refused:
-            table = to_table("rejects", refused, run_id=run_id, ingested_at=started)
+        if plan.refused:
+            table = to_table("rejects", plan.refused, run_id=run_id, ingested_at=started)
             staged += stage(Path(warehouse), run_id, day, "discover", {"rejects": table})
-        totals = _totals(summaries, refused, len(files))
+        totals = _totals(summaries, plan.refused, len(files) + len(refused) - len(plan.refused))
         finished = datetime.now(UTC)
         run_row = {
             "run_id": run_id,
@@ -162,12 +183,17 @@ def ingest(
             **{k: totals[k] for k in ("files_seen", "documents", "articles", "rejects")},
             "chrome_segments": totals["chrome_segments"],
         }
-        staged += stage(Path(warehouse), run_id, day, "run", {"runs": to_table("runs", [run_row])})
-        commit_task(warehouse, run_id, staged)
+        try:
+            loaded = commit_task(warehouse, run_id, plan, staged, run_row, totals["documents"])
+        except LoadFailed:
+            catalog_task.with_options(**io_task_options(ops))(warehouse)  # the failed run's checks
+            shutdown_pool()
+            raise
         catalog = catalog_task.with_options(**io_task_options(ops))(warehouse)
     shutdown_pool()
     totals.update(run_id=run_id, logical_date=day.isoformat(), catalog=catalog)
     totals.update(warehouse=warehouse, seconds=run_row["seconds"])
+    totals.update(files=plan.counts, checks=loaded.checks, duplicates=loaded.clusters)
     publish(totals, summaries)
     return totals
 

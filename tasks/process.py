@@ -6,7 +6,8 @@ a bad document: each one becomes an article or a reject with the stage and reaso
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class BatchResult:
     segments: list[ChromeSegment] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     documents: int = 0  # documents found (articles + rejects)
+    line_counts: dict[str, Counter[int]] = field(default_factory=dict)  # per source, this batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,13 @@ def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
     return _Prepared(doc, text, blocks, document_hashes(b.text for b in blocks))
 
 
-def process_batch(files: list[SourceFile], settings: Settings) -> BatchResult:
-    """Run every stage over ``files``; templates are counted per source within the batch."""
+def process_batch(
+    files: list[SourceFile],
+    settings: Settings,
+    history: Mapping[str, Mapping[int, int]] | None = None,
+) -> BatchResult:
+    """Run every stage over ``files``; templates are counted per source within the batch,
+    plus ``history``: per source, line-hash document counts of earlier runs."""
     out = BatchResult()
     prepared: list[_Prepared] = []
     for f in files:
@@ -80,10 +87,11 @@ def process_batch(files: list[SourceFile], settings: Settings) -> BatchResult:
     by_source: dict[str | None, list[set[int]]] = defaultdict(list)
     for p in prepared:
         by_source[p.doc.source].append(p.hashes)
+    out.line_counts = {src: count_lines(docs) for src, docs in by_source.items() if src}
+    history = history or {}
     templates = {
-        src: template_set(count_lines(docs), settings.template_min_docs)
-        for src, docs in by_source.items()
-        if src is not None
+        src: template_set(counts + Counter(history.get(src, {})), settings.template_min_docs)
+        for src, counts in out.line_counts.items()
     }
 
     lexicons = lexicons_for(settings)

@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import is_dataclass
@@ -23,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from warehouse.schemas import PARTITION_COLUMN, TABLES
+from warehouse.schemas import GLOBAL_TABLES, PARTITION_COLUMN, TABLES
 
 MANIFEST = "_manifest.json"
 STAGING = "_staging"
@@ -59,7 +60,17 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> None:
 
 
 def partition_dir(name: str, logical_date: date) -> str:
+    """``<table>/logical_date=YYYY-MM-DD``; whole-warehouse tables have no partitions."""
+    if name in GLOBAL_TABLES:
+        return name
     return f"{name}/{PARTITION_COLUMN}={logical_date.isoformat()}"
+
+
+def partition_of(rel: str) -> str | None:
+    """The ``YYYY-MM-DD`` of a table file's partition (None for a global table file)."""
+    parts = rel.split("/")
+    prefix = f"{PARTITION_COLUMN}="
+    return parts[1][len(prefix) :] if len(parts) > 2 and parts[1].startswith(prefix) else None
 
 
 def stage(
@@ -96,25 +107,60 @@ def write_manifest(warehouse: Path, manifest: dict[str, Any]) -> None:
     os.replace(tmp, warehouse / MANIFEST)
 
 
-def commit(warehouse: Path, run_id: str, staged: Sequence[str]) -> dict[str, Any]:
-    """Move a run's staged files into place and publish them in one manifest swap."""
-    manifest = read_manifest(warehouse)
+def move_staged(warehouse: Path, run_id: str, staged: Sequence[str]) -> None:
+    """Rename a run's staged files into their partitions (still invisible: not listed)."""
     for rel in staged:
         dest = warehouse / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(warehouse / STAGING / run_id / rel, dest)
+
+
+def publish(
+    warehouse: Path, run_id: str, add: Sequence[str], retire: Sequence[str] = ()
+) -> dict[str, Any]:
+    """One manifest swap: list ``add``, unlist ``retire``. The only moment readers' view changes.
+
+    Retired files stay on disk until the next writer's ``sweep``, so a query that opened the
+    previous catalog keeps working meanwhile.
+    """
+    manifest = read_manifest(warehouse)
+    gone = set(retire)
+    for table, rels in manifest["files"].items():
+        manifest["files"][table] = [r for r in rels if r not in gone]
+    for rel in add:
         table = rel.split("/", 1)[0]
         if rel not in manifest["files"][table]:
             manifest["files"][table].append(rel)
     manifest["version"] = int(manifest["version"]) + 1
     manifest["last_run_id"] = run_id
+    crash_point("before-manifest-swap")
     write_manifest(warehouse, manifest)
+    crash_point("after-manifest-swap")
+    drop_staging(warehouse, run_id)
+    return manifest
+
+
+def drop_staging(warehouse: Path, run_id: str) -> None:
     shutil.rmtree(warehouse / STAGING / run_id, ignore_errors=True)
     try:
         (warehouse / STAGING).rmdir()  # only when no other staging area is left
     except OSError:
         pass
-    return manifest
+
+
+def commit(warehouse: Path, run_id: str, staged: Sequence[str]) -> dict[str, Any]:
+    """Move a run's staged files into place and publish them in one manifest swap."""
+    move_staged(warehouse, run_id, staged)
+    return publish(warehouse, run_id, staged)
+
+
+def crash_point(name: str) -> None:
+    """Test hook: ``NEWSETL_CRASH_AT=<name>`` kills this process here with SIGKILL.
+
+    Crash-safety tests use it to stop a real run at named points of the commit.
+    """
+    if os.environ.get("NEWSETL_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def sweep(warehouse: Path) -> int:

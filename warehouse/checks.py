@@ -1,0 +1,125 @@
+"""Checks after every load: the declarations in ``warehouse.schemas`` turned into SQL.
+
+Each check is a query counting failing rows, run with DuckDB over the files the load is
+about to publish (the candidate manifest), so a failing error-level check can stop the
+load before any reader sees it. Results become rows of the ``checks`` table and go into
+the run's return value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.schemas import COLUMN_CHECKS, TABLES
+
+# ISO 639-1 two-letter language codes (the ``language`` column holds these or NULL).
+ISO_639_1 = frozenset(
+    """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu
+    cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho
+    hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv
+    kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr
+    nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq
+    sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh
+    yi yo za zh zu""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    table: str
+    column: str | None
+    severity: str  # error | warn
+    sql: str  # select count(*) of failing rows, then an example (or NULL)
+
+
+def _sql_list(values: frozenset[str]) -> str:
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
+def _column_check(kind: str, table: str, col: str, severity: str) -> Check:
+    if kind == "unique":
+        sql = (
+            f"select coalesce(sum(n - 1), 0), min({col}) from (select {col}, count(*) n "
+            f"from raw_{table} group by {col} having count(*) > 1)"
+        )
+    elif kind == "unique_current":
+        sql = (
+            f"select coalesce(sum(n - 1), 0), min({col}) from (select {col}, count(*) n "
+            f"from raw_{table} where status = 'current' group by {col} having count(*) > 1)"
+        )
+    elif kind == "not_null":
+        sql = f"select count(*), null from raw_{table} where {col} is null"
+    elif kind == "not_empty":
+        sql = f"select count(*), min(doc_id) from raw_{table} where trim(coalesce({col}, '')) = ''"
+    elif kind == "language_code":
+        sql = (
+            f"select count(*), min({col}) from raw_{table} "
+            f"where {col} is not null and {col} not in ({_sql_list(ISO_639_1)})"
+        )
+    else:
+        raise ValueError(f"unknown check {kind!r} on {table}.{col}")
+    return Check(kind, table, col, severity, sql)
+
+
+def declared_checks() -> list[Check]:
+    """Every declared column check, plus ``not_null`` on each non-nullable column."""
+    checks = []
+    for table, schema in TABLES.items():
+        for f in schema:
+            if not f.nullable:
+                checks.append(_column_check("not_null", table, f.name, "error"))
+        for col, kinds in COLUMN_CHECKS.get(table, {}).items():
+            for kind, severity in kinds:
+                checks.append(_column_check(kind, table, col, severity))
+    return checks
+
+
+def run_checks(
+    files: Mapping[str, list[Path]], run_id: str, documents: int, checked_at: datetime
+) -> list[dict[str, Any]]:
+    """Run every check over the given table files; one ``checks`` row per check."""
+    from warehouse.catalog import create_table_views
+
+    con = duckdb.connect()
+    try:
+        create_table_views(con, files)
+        checks = declared_checks()
+        accounted = (
+            "select abs((select count(*) from raw_articles where run_id = $run) "
+            "+ (select count(*) from raw_rejects where run_id = $run) - $documents), "
+            "(select count(*) from raw_articles where run_id = $run) || ' articles + ' || "
+            "(select count(*) from raw_rejects where run_id = $run) || ' rejects vs ' "
+            "|| $documents || ' documents found'"
+        )
+        checks.append(Check("documents_accounted", "articles", None, "error", accounted))
+        rows = []
+        for c in checks:
+            params = {"run": run_id, "documents": documents} if "$run" in c.sql else {}
+            failures, example = con.execute(c.sql, params).fetchone() or (0, None)
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "check_name": c.name,
+                    "table_name": c.table,
+                    "column_name": c.column,
+                    "severity": c.severity,
+                    "status": "fail" if failures else "pass",
+                    "failures": int(failures),
+                    "detail": None if example is None else str(example)[:200],
+                    "checked_at": checked_at,
+                }
+            )
+        return rows
+    finally:
+        con.close()
+
+
+def failed(rows: list[dict[str, Any]], severity: str = "error") -> list[dict[str, Any]]:
+    return [r for r in rows if r["status"] == "fail" and r["severity"] == severity]

@@ -1,0 +1,268 @@
+"""Finishing a load, under the writer lock: everything is prepared as unlisted files, then
+checked, then published in one manifest swap.
+
+1. the run's staged files are renamed into their partitions (invisible: not listed);
+2. a partition re-run (``plan.replace``) retires every document-table file of its date;
+3. a changed file supersedes its earlier rows copy-on-write: each live file holding some
+   of them is rewritten without them under a new name, and the old one is retired;
+4. the next ``files`` table and the duplicate ``clusters`` are written (new names);
+5. the declared checks run over exactly the files about to be live;
+6. an error-level failure publishes only the run's ``runs`` (status ``failed_checks``) and
+   ``checks`` rows and raises ``LoadFailed``; otherwise one manifest swap publishes all.
+
+A crash anywhere before the swap leaves the previous manifest in force; ``sweep`` removes
+the unlisted leftovers at the next start. Retired files stay until that sweep too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from tasks.normalize import make_doc_id
+from tasks.records import Article
+from warehouse.checks import failed, run_checks
+from warehouse.dedup import Doc, cluster
+from warehouse.files import Plan
+from warehouse.schemas import DOCUMENT_TABLES, TABLES
+from warehouse.store import (
+    crash_point,
+    move_staged,
+    partition_dir,
+    partition_of,
+    publish,
+    read_manifest,
+    to_table,
+    write_parquet_atomic,
+)
+
+
+class LoadFailed(Exception):
+    """An error-level check failed; the load was not published."""
+
+    def __init__(self, checks: list[dict[str, Any]]) -> None:
+        self.checks = checks
+        bad = ", ".join(
+            f"{c['check_name']}({c['table_name']}.{c['column_name'] or '*'}): {c['failures']}"
+            for c in failed(checks)
+        )
+        super().__init__(f"checks failed, load not published: {bad}")
+
+
+@dataclass(slots=True)
+class LoadResult:
+    version: int
+    checks: list[dict[str, Any]]
+    rewritten: int = 0  # files rewritten copy-on-write to drop superseded rows
+    retired: int = 0
+    clusters: dict[str, int] = field(default_factory=dict)
+
+
+def _table_of(rel: str) -> str:
+    return rel.split("/", 1)[0]
+
+
+def _copy_on_write(
+    warehouse: Path, run_id: str, lists: dict[str, list[str]], plan: Plan, skip: set[str]
+) -> tuple[list[str], list[str]]:
+    """Rewrite the live files holding rows of ``plan.supersede`` without them."""
+    dates = {d.isoformat() for d in plan.supersede_dates}
+    paths = pa.array(sorted(plan.supersede), pa.string())
+    doc_ids: set[str] = set()
+    retire: list[str] = []
+    add: list[str] = []
+    for name in ("articles", "rejects", "signatures", "chrome_segments"):
+        for n, rel in enumerate(lists[name]):
+            if rel in skip or partition_of(rel) not in dates:
+                continue
+            table = pq.read_table(warehouse / rel)
+            if name == "chrome_segments":
+                mask = pc.is_in(table["doc_id"], pa.array(sorted(doc_ids), pa.string()))
+            else:
+                mask = pc.is_in(table["source_path"], paths)
+            if not pc.any(mask).as_py():
+                continue
+            if name in ("articles", "rejects"):
+                gone = table.filter(mask).select(["source_path", "record"]).to_pylist()
+                doc_ids.update(make_doc_id(r["source_path"], r["record"]) for r in gone)
+            kept = table.filter(pc.invert(mask))
+            retire.append(rel)
+            if kept.num_rows:
+                new_rel = f"{rel.rsplit('/', 1)[0]}/{run_id}-cow-{n:05d}.parquet"
+                write_parquet_atomic(kept, warehouse / new_rel)
+                add.append(new_rel)
+    return retire, add
+
+
+def _cluster_docs(warehouse: Path, articles: list[str], signatures: list[str]) -> list[Doc]:
+    if not articles:
+        return []
+    from tasks.dedup import signature
+
+    def listing(rels: list[str]) -> str:
+        return "[" + ", ".join("'" + str(warehouse / r).replace("'", "''") + "'" for r in rels) + "]"
+
+    sigs = (
+        f"(select doc_id, minhash from read_parquet({listing(signatures)}, union_by_name = true))"
+        if signatures
+        else "(select null::varchar as doc_id, null::blob as minhash where false)"
+    )
+    sql = (
+        "select a.doc_id, a.content_sha256, s.minhash, a.published_at, a.source_path, a.record, "
+        "case when s.minhash is null then a.body end as body "
+        f"from read_parquet({listing(articles)}, union_by_name = true) a "
+        f"left join {sigs} s using (doc_id)"
+    )
+    con = duckdb.connect()
+    try:
+        rows = con.execute(sql).fetchall()
+    finally:
+        con.close()
+    return [
+        Doc(
+            doc_id,
+            sha,
+            bytes(sig) if sig is not None else signature(body or ""),
+            published,
+            path,
+            record,
+        )
+        for doc_id, sha, sig, published, path, record, body in rows
+    ]
+
+
+def finish_load(
+    warehouse: Path,
+    run_id: str,
+    plan: Plan,
+    staged: Sequence[str],
+    run_row: dict[str, Any],
+    documents: int,
+    checked_at: datetime,
+) -> LoadResult:
+    """Supersede, dedup, check and publish a run's staged files (see the module doc)."""
+    day = plan.logical_date
+    move_staged(warehouse, run_id, staged)
+    crash_point("after-move")
+    manifest = read_manifest(warehouse)
+    lists: dict[str, list[str]] = {t: list(manifest["files"][t]) for t in TABLES}
+    retire: list[str] = []
+    add = list(staged)
+    if plan.replace:
+        retire += [
+            rel for t in DOCUMENT_TABLES for rel in lists[t] if partition_of(rel) == day.isoformat()
+        ]
+    rewritten = 0
+    if plan.supersede:
+        more_retire, more_add = _copy_on_write(warehouse, run_id, lists, plan, set(retire))
+        retire += more_retire
+        add += more_add
+        rewritten = len(more_add)
+    crash_point("after-copy-on-write")
+
+    def candidate(name: str) -> list[str]:
+        gone = set(retire)
+        return [r for r in lists[name] if r not in gone] + [r for r in add if _table_of(r) == name]
+
+    files_rel = f"{partition_dir('files', day)}/{run_id}.parquet"
+    write_parquet_atomic(to_table("files", plan.files_rows), warehouse / files_rel)
+    retire += lists["files"]
+    add.append(files_rel)
+
+    clusters: dict[str, int] = {}
+    if any(_table_of(r) in ("articles", "signatures") for r in [*add, *retire]):
+        rows = cluster(_cluster_docs(warehouse, candidate("articles"), candidate("signatures")))
+        clusters_rel = f"{partition_dir('clusters', day)}/{run_id}.parquet"
+        write_parquet_atomic(to_table("clusters", rows), warehouse / clusters_rel)
+        retire += lists["clusters"]
+        add.append(clusters_rel)
+        for r in rows:
+            clusters[r["match"]] = clusters.get(r["match"], 0) + 1
+    crash_point("before-checks")
+
+    checks = run_checks(
+        {name: [warehouse / r for r in candidate(name)] for name in TABLES},
+        run_id,
+        documents,
+        checked_at,
+    )
+    errors = failed(checks)
+    row = run_row | {"status": "failed_checks" if errors else "completed"}
+    log = []
+    for name, table in (("runs", to_table("runs", [row])), ("checks", to_table("checks", checks))):
+        rel = f"{partition_dir(name, day)}/{run_id}-{name}.parquet"
+        write_parquet_atomic(table, warehouse / rel)
+        log.append(rel)
+    if errors:
+        publish(warehouse, run_id, log)
+        raise LoadFailed(checks)
+    published = publish(warehouse, run_id, [*add, *log], retire)
+    return LoadResult(
+        version=int(published["version"]),
+        checks=checks,
+        rewritten=rewritten,
+        retired=len(retire),
+        clusters=clusters,
+    )
+
+
+def template_history(
+    warehouse: Path, sources: Sequence[str], logical_date: date | None = None
+) -> dict[str, dict[int, int]]:
+    """Per source, in how many documents of earlier runs each line hash occurred.
+
+    The run's own partition is left out: a re-run of a date replaces it, and must not
+    count its documents twice.
+    """
+    skip = logical_date.isoformat() if logical_date else None
+    files = [
+        warehouse / r
+        for r in read_manifest(warehouse)["files"]["line_stats"]
+        if partition_of(r) != skip
+    ]
+    wanted = sorted({s for s in sources if s})
+    if not files or not wanted:
+        return {}
+    listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"select source, line_hash, sum(docs)::bigint from read_parquet([{listing}]) "
+            "where source in (select unnest($wanted)) group by all",
+            {"wanted": wanted},
+        ).fetchall()
+    finally:
+        con.close()
+    out: dict[str, dict[int, int]] = {}
+    for source, h, n in rows:
+        out.setdefault(source, {})[h] = n
+    return out
+
+
+def signature_table(articles: Sequence[Article], run_id: str) -> pa.Table:
+    """The ``signatures`` rows of a batch's articles (MinHash of each body)."""
+    from tasks.dedup import signature
+
+    rows = [
+        {"doc_id": a.doc_id, "source_path": a.source_path, "minhash": signature(a.body)}
+        for a in articles
+    ]
+    return to_table("signatures", rows, run_id=run_id)
+
+
+def line_stats_table(counts: Mapping[str, Mapping[int, int]], run_id: str) -> pa.Table:
+    """The ``line_stats`` rows of a batch: per source, documents containing each line hash."""
+    rows = [
+        {"source": src, "line_hash": h, "docs": n}
+        for src, hashes in sorted(counts.items())
+        for h, n in hashes.items()
+    ]
+    return to_table("line_stats", rows, run_id=run_id)
