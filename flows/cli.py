@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import flows  # noqa: F401  (keeps Prefect offline before it is imported)
 
@@ -22,43 +23,105 @@ def _existing_dir(value: str) -> Path:
     return path
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    input_dir = _existing_dir(args.input)
-    logical = None
-    if args.logical_date:
-        try:
-            logical = date.fromisoformat(args.logical_date)
-        except ValueError as exc:
-            raise CliError(f"--logical-date must be YYYY-MM-DD, got {args.logical_date!r}") from exc
-    if args.config and not Path(args.config).is_file():
-        raise CliError(f"config file not found: {args.config}")
+def _date(value: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CliError(f"{flag} must be YYYY-MM-DD, got {value!r}") from exc
+
+
+def _ingest(args: argparse.Namespace, input_dir: Path, logical: date | None) -> dict[str, Any]:
+    """One ``ingest`` flow run; a busy warehouse or failed checks become one-line errors."""
     from flows.progress import terminal_bar
     from flows.runners import RunnerError, run_ingest
-    from warehouse.store import WarehouseBusy
+    from warehouse.load import LoadFailed
+    from warehouse.store import WarehouseBusy, writer_lock
 
-    if args.dask_address and args.runner != "dask":
+    runner, dask_address = getattr(args, "runner", "threads"), getattr(args, "dask_address", None)
+    if dask_address and runner != "dask":
         raise CliError("--dask-address needs --runner dask")
     try:
+        with writer_lock(Path(args.warehouse)):
+            pass  # busy now: say so before starting a flow run (the flow takes the lock itself)
         with terminal_bar(sys.stderr.isatty() and sys.stdout.isatty()):
-            totals = run_ingest(
-                runner=args.runner,
+            return run_ingest(
+                runner=runner,
                 workers=args.workers,
-                dask_address=args.dask_address,
+                dask_address=dask_address,
                 input_dir=str(input_dir),
                 warehouse_dir=args.warehouse,
                 logical_date=logical,
                 batch_size=args.batch_size,
                 config_path=args.config,
+                replace=args.replace,
             )
-    except (WarehouseBusy, RunnerError) as exc:
+    except WarehouseBusy as exc:
+        raise CliError(f"{exc} (wait for it to finish, then run again)") from exc
+    except (LoadFailed, RunnerError) as exc:
         raise CliError(str(exc)) from exc
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    input_dir = _existing_dir(args.input)
+    logical = _date(args.logical_date, "--logical-date") if args.logical_date else None
+    if args.config and not Path(args.config).is_file():
+        raise CliError(f"config file not found: {args.config}")
+    totals = _ingest(args, input_dir, logical)
+    _print_run(totals)
+    return 0
+
+
+def _print_run(totals: dict[str, Any]) -> None:
+    files = ", ".join(f"{k} {v}" for k, v in totals.get("files", {}).items() if v)
+    checks = totals.get("checks", [])
+    bad = [c for c in checks if c["status"] == "fail"]
     print(
         f"run {totals['run_id']} ({totals['logical_date']}): {totals['files_seen']} files, "
         f"{totals['articles']} articles, {totals['rejects']} rejects, "
         f"{totals['chrome_segments']} chrome segments in {totals['seconds']:.1f}s"
     )
-    print(f"languages: {totals['languages']}")
+    print(f"files: {files or 'none'}; languages: {totals['languages']}")
+    print(
+        f"checks: {len(checks) - len(bad)}/{len(checks)} passed"
+        + "".join(f"; {c['severity']} {c['check_name']} {c['table_name']}" for c in bad)
+    )
     print(f"catalog: {totals['catalog']}")
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Run each logical date from --from to --to (inclusive), replacing its partition."""
+    start, end = _date(getattr(args, "from"), "--from"), _date(args.to, "--to")
+    if end < start:
+        raise CliError(f"--to {end} is before --from {start}")
+    if args.config and not Path(args.config).is_file():
+        raise CliError(f"config file not found: {args.config}")
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    folders = [Path(args.input.replace("{date}", d.isoformat())) for d in days]
+    for folder in folders:
+        _existing_dir(str(folder))
+    for day, folder in zip(days, folders, strict=True):
+        _print_run(_ingest(args, folder, day))
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    from warehouse.catalog import build_catalog
+    from warehouse.compact import compact
+    from warehouse.store import WarehouseBusy, writer_lock
+
+    warehouse = Path(args.warehouse)
+    if not (warehouse / "_manifest.json").exists():
+        raise CliError(f"no warehouse at {warehouse}: run `newsetl run` first")
+    try:
+        with writer_lock(warehouse):
+            stats = compact(warehouse)
+            build_catalog(warehouse)
+    except WarehouseBusy as exc:
+        raise CliError(f"{exc} (wait for it to finish, then compact)") from exc
+    print(
+        f"compacted {stats['partitions']} partitions: "
+        f"{stats['files_before']} files -> {stats['files_after']}"
+    )
     return 0
 
 
@@ -166,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="where batch tasks run: threads + a process pool (default) or Dask",
     )
     run.add_argument("--dask-address", help="existing Dask scheduler, e.g. tcp://host:8786")
+    run.add_argument(
+        "--replace",
+        action="store_true",
+        help="process every file and replace the logical date's partition (default: only "
+        "new and changed files)",
+    )
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="serve the ingest flow on a cron schedule (Prefect)")
@@ -183,6 +252,28 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     ui.add_argument("--port", type=int, default=4200, help="port (default 4200)")
     ui.set_defaults(func=cmd_ui)
+
+    backfill = sub.add_parser("backfill", help="run each logical date of a range")
+    backfill.add_argument("--from", required=True, help="first logical date YYYY-MM-DD")
+    backfill.add_argument("--to", required=True, help="last logical date YYYY-MM-DD")
+    backfill.add_argument(
+        "--input", default="data/raw", help="input folder; {date} is replaced by each date"
+    )
+    backfill.add_argument("--warehouse", default="data/warehouse", help="warehouse folder")
+    backfill.add_argument("--batch-size", type=int, help="files per Prefect task")
+    backfill.add_argument("--workers", type=int, help="worker processes (0 = inline)")
+    backfill.add_argument("--config", help="settings TOML (default config/newsetl.toml)")
+    backfill.add_argument(
+        "--incremental",
+        dest="replace",
+        action="store_false",
+        help="only new and changed files per date (default: replace each date's partition)",
+    )
+    backfill.set_defaults(func=cmd_backfill, replace=True)
+
+    compact = sub.add_parser("compact", help="merge each partition's small files into one")
+    compact.add_argument("--warehouse", default="data/warehouse")
+    compact.set_defaults(func=cmd_compact)
 
     query = sub.add_parser("query", help="run SQL against the warehouse catalog")
     query.add_argument("sql")
