@@ -37,6 +37,7 @@ _DUCK_TYPES = {
     pa.float64(): "DOUBLE",
     pa.date32(): "DATE",
     pa.bool_(): "BOOLEAN",
+    pa.binary(): "BLOB",
 }
 
 

@@ -57,7 +57,10 @@ def _column_check(kind: str, table: str, col: str, severity: str) -> Check:
     elif kind == "not_null":
         sql = f"select count(*), null from raw_{table} where {col} is null"
     elif kind == "not_empty":
-        sql = f"select count(*), min(doc_id) from raw_{table} where trim(coalesce({col}, '')) = ''"
+        sql = (
+            f"select count(*), min(doc_id) from raw_{table} "
+            f"where regexp_matches(coalesce({col}, ''), '^\\s*$')"
+        )
     elif kind == "language_code":
         sql = (
             f"select count(*), min({col}) from raw_{table} "
