@@ -88,8 +88,10 @@ def test_changed_file_replaces_its_rows(raw: Path, tmp_path: Path, prefect_serve
     assert ids == [(6, 6)]  # empty.txt became an article; its reject is gone
     assert _sql(wh, "select source_path from rejects") == [("pixel.png",)]
     (doc_id,) = _sql(wh, "select doc_id from articles where source_path like '000_%'")[0]
-    segs = _sql(wh, f"select count(*), count(distinct position) from chrome_segments "
-                f"where doc_id = '{doc_id}'")
+    segs = _sql(
+        wh,
+        f"select count(*), count(distinct position) from chrome_segments where doc_id = '{doc_id}'",
+    )
     assert segs[0][0] == segs[0][1] > 0  # one set of segments, not two
     history = _sql(
         wh, "select status, logical_date from files where path = 'empty.txt' order by status"
@@ -147,7 +149,6 @@ def test_compact_merges_small_files_same_rows(
     raw: Path, tmp_path: Path, prefect_server: None
 ) -> None:
     from flows.cli import main
-
     from flows.ingest import ingest
 
     wh = tmp_path / "wh"

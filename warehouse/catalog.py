@@ -61,8 +61,9 @@ def table_view_sql(name: str, files: list[Path], present: set[str] | None = None
     schema = TABLES[name]
     partitioned = name not in GLOBAL_TABLES
     cols = [
-        f.name if present is None or f.name in present else f"cast(null as {_duck_type(f.type)}) "
-        f"as {f.name}"
+        f.name
+        if present is None or f.name in present
+        else f"cast(null as {_duck_type(f.type)}) as {f.name}"
         for f in schema
     ]
     if not files:

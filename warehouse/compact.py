@@ -42,7 +42,7 @@ def compact(warehouse: Path, min_files: int = 2) -> dict[str, int]:
         groups: dict[str | None, list[str]] = defaultdict(list)
         for rel in rels:
             groups[partition_of(rel)].append(rel)
-        for part, members in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        for _part, members in sorted(groups.items(), key=lambda kv: str(kv[0])):
             if len(members) < min_files:
                 continue
             schema = TABLES[name]

@@ -98,7 +98,11 @@ def plan_run(
     for f in files:
         seen.add(f.rel_path)
         cur = current.pop(f.rel_path, None)
-        if cur is not None and not replace and (cur["size"], cur["mtime_ns"]) == (f.size, f.mtime_ns):
+        if (
+            cur is not None
+            and not replace
+            and (cur["size"], cur["mtime_ns"]) == (f.size, f.mtime_ns)
+        ):
             rows.append(cur | {"last_seen": seen_at})
             counts["unchanged"] += 1
             continue
@@ -116,7 +120,9 @@ def plan_run(
         if cur is not None:
             supersede(cur)
             if cur["sha256"] == sha:  # re-run of the same bytes: same version, new rows
-                rows.append(cur | {"last_seen": seen_at, "run_id": run_id, "rows_date": logical_date})
+                rows.append(
+                    cur | {"last_seen": seen_at, "run_id": run_id, "rows_date": logical_date}
+                )
                 continue
             rows.append(cur | {"status": "superseded"})
         version(f.rel_path, f.source, f.size, f.mtime_ns, sha)

@@ -108,7 +108,8 @@ def _cluster_docs(warehouse: Path, articles: list[str], signatures: list[str]) -
     from tasks.dedup import signature
 
     def listing(rels: list[str]) -> str:
-        return "[" + ", ".join("'" + str(warehouse / r).replace("'", "''") + "'" for r in rels) + "]"
+        quoted = ("'" + str(warehouse / r).replace("'", "''") + "'" for r in rels)
+        return "[" + ", ".join(quoted) + "]"
 
     sigs = (
         f"(select doc_id, minhash from read_parquet({listing(signatures)}, union_by_name = true))"
