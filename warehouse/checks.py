@@ -59,7 +59,7 @@ def _column_check(kind: str, table: str, col: str, severity: str) -> Check:
     elif kind == "not_empty":
         sql = (
             f"select count(*), min(doc_id) from raw_{table} "
-            f"where regexp_matches(coalesce({col}, ''), '^\\s*$')"
+            f"where trim(coalesce({col}, ''), chr(32) || chr(9) || chr(10) || chr(13)) = ''"
         )
     elif kind == "language_code":
         sql = (
@@ -102,10 +102,23 @@ def run_checks(
             "|| $documents || ' documents found'"
         )
         checks.append(Check("documents_accounted", "articles", None, "error", accounted))
+        results: dict[int, tuple[int, Any]] = {}
+        # not_null checks: one query per table; count(col) is answered from Parquet statistics
+        by_table: dict[str, list[int]] = {}
+        for i, c in enumerate(checks):
+            if c.name == "not_null":
+                by_table.setdefault(c.table, []).append(i)
+        for table, idx in by_table.items():
+            counts = ", ".join(f"count(*) - count({checks[i].column})" for i in idx)
+            values = con.execute(f"select {counts} from raw_{table}").fetchone() or ()
+            results.update({i: (int(v), None) for i, v in zip(idx, values, strict=True)})
         rows = []
-        for c in checks:
-            params = {"run": run_id, "documents": documents} if "$run" in c.sql else {}
-            failures, example = con.execute(c.sql, params).fetchone() or (0, None)
+        for i, c in enumerate(checks):
+            if i in results:
+                failures, example = results[i]
+            else:
+                params = {"run": run_id, "documents": documents} if "$run" in c.sql else {}
+                failures, example = con.execute(c.sql, params).fetchone() or (0, None)
             rows.append(
                 {
                     "run_id": run_id,
