@@ -4,7 +4,9 @@ Every run adds a few files per partition (one per batch and table); many small f
 DuckDB open and plan more. ``compact`` rewrites each partition that holds more than one
 live file as a single file, conformed to the current schema (columns added since an old
 file was written are filled with NULL), and publishes the swap under the writer lock.
-Row content does not change; the replaced files are swept by the next writer.
+Row content does not change, except ``line_stats``, whose rows are summed per source and
+line hash (what the template history reads). The replaced files are swept by the next
+writer.
 """
 
 from __future__ import annotations
@@ -29,6 +31,19 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(cols, schema=schema)
 
 
+def _sum_line_stats(table: pa.Table) -> pa.Table:
+    summed = table.group_by(["source", "line_hash"]).aggregate([("docs", "sum")])
+    return pa.table(
+        {
+            "source": summed["source"],
+            "line_hash": summed["line_hash"],
+            "docs": summed["docs_sum"].cast(pa.int32()),
+            "run_id": pa.array(["compacted"] * len(summed), pa.string()),
+        },
+        schema=TABLES["line_stats"],
+    )
+
+
 def compact(warehouse: Path, min_files: int = 2) -> dict[str, int]:
     """Merge partitions with at least ``min_files`` live files. Call under the writer lock."""
     sweep(warehouse)
@@ -49,6 +64,8 @@ def compact(warehouse: Path, min_files: int = 2) -> dict[str, int]:
             merged = pa.concat_tables(
                 [conform(pq.read_table(warehouse / rel), schema) for rel in members]
             )
+            if name == "line_stats":  # only the per-source sums matter: one row per line
+                merged = _sum_line_stats(merged)
             rel = f"{members[0].rsplit('/', 1)[0]}/compact-{tag}.parquet"
             write_parquet_atomic(merged, warehouse / rel)
             add.append(rel)
