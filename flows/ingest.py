@@ -192,7 +192,7 @@ def ingest(
         catalog = catalog_task.with_options(**io_task_options(ops))(warehouse)
     shutdown_pool()
     totals.update(run_id=run_id, logical_date=day.isoformat(), catalog=catalog)
-    totals.update(warehouse=warehouse, seconds=run_row["seconds"])
+    totals.update(warehouse=warehouse, seconds=loaded.seconds)
     totals.update(files=plan.counts, checks=loaded.checks, duplicates=loaded.clusters)
     publish(totals, summaries)
     return totals

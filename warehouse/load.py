@@ -16,9 +16,10 @@ the unlisted leftovers at the next start. Retired files stay until that sweep to
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ class LoadResult:
     rewritten: int = 0  # files rewritten copy-on-write to drop superseded rows
     retired: int = 0
     clusters: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0  # the whole run's, commit included
 
 
 def _table_of(rel: str) -> str:
@@ -150,6 +152,7 @@ def finish_load(
     checked_at: datetime,
 ) -> LoadResult:
     """Supersede, dedup, check and publish a run's staged files (see the module doc)."""
+    t0 = time.perf_counter()
     day = plan.logical_date
     move_staged(warehouse, run_id, staged)
     crash_point("after-move")
@@ -196,7 +199,12 @@ def finish_load(
         checked_at,
     )
     errors = failed(checks)
-    row = run_row | {"status": "failed_checks" if errors else "completed"}
+    spent = time.perf_counter() - t0  # the run row's times include this commit
+    row = run_row | {
+        "status": "failed_checks" if errors else "completed",
+        "seconds": round(run_row["seconds"] + spent, 3),
+        "finished_at": run_row["finished_at"] + timedelta(seconds=spent),
+    }
     log = []
     for name, table in (("runs", to_table("runs", [row])), ("checks", to_table("checks", checks))):
         rel = f"{partition_dir(name, day)}/{run_id}-{name}.parquet"
@@ -212,6 +220,7 @@ def finish_load(
         rewritten=rewritten,
         retired=len(retire),
         clusters=clusters,
+        seconds=row["seconds"],
     )
 
 
