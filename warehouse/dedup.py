@@ -6,8 +6,8 @@
   when its estimated Jaccard similarity is at least ``NEAR_THRESHOLD``.
 
 Clusters are single-link (connected components of the duplicate pairs). Each cluster's
-original is its earliest published member (unknown dates last, then path and record), so
-the result does not depend on the order runs saw the files. The ``clusters`` table holds
+original is its earliest published member (unknown dates last), then the first ingested,
+then path and record. The ``clusters`` table holds
 one row per article; the catalog's ``articles`` view joins it as ``cluster_id`` and
 ``duplicate_of``.
 """
@@ -34,11 +34,14 @@ class Doc:
     published_at: datetime | None
     source_path: str
     record: int
+    ingested_at: datetime | None = None
 
     def order(self) -> tuple[Any, ...]:
-        """Originals first: earliest published, unknown dates last, then path and record."""
+        """Originals first: earliest published (unknown dates last), then first ingested,
+        then path and record."""
         ts = self.published_at.timestamp() if self.published_at else float("inf")
-        return (ts, self.source_path, self.record)
+        seen = self.ingested_at.timestamp() if self.ingested_at else float("inf")
+        return (ts, seen, self.source_path, self.record)
 
 
 def _find(parent: dict[str, str], x: str) -> str:

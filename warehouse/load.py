@@ -120,6 +120,7 @@ def _cluster_docs(warehouse: Path, articles: list[str], signatures: list[str]) -
     )
     sql = (
         "select a.doc_id, a.content_sha256, s.minhash, a.published_at, a.source_path, a.record, "
+        "a.ingested_at, "
         "case when s.minhash is null then a.body end as body "
         f"from read_parquet({listing(articles)}, union_by_name = true) a "
         f"left join {sigs} s using (doc_id)"
@@ -137,8 +138,9 @@ def _cluster_docs(warehouse: Path, articles: list[str], signatures: list[str]) -
             published,
             path,
             record,
+            ingested,
         )
-        for doc_id, sha, sig, published, path, record, body in rows
+        for doc_id, sha, sig, published, path, record, ingested, body in rows
     ]
 
 
