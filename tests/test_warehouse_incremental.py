@@ -162,3 +162,31 @@ def test_compact_merges_small_files_same_rows(
     _ingest(raw, wh, D2)  # the next writer sweeps the retired files
     on_disk = {p.relative_to(wh).as_posix() for p in (wh / "articles").rglob("*.parquet")}
     assert on_disk == set(json.loads((wh / "_manifest.json").read_text())["files"]["articles"])
+
+
+def test_template_lines_learned_in_earlier_runs(tmp_path: Path, prefect_server: None) -> None:
+    """A site's nav lines seen in two pages of run 1 are template in a third page of run 2
+    (min 3 documents), while a fresh warehouse with that page alone cannot tell."""
+    site = tmp_path / "raw" / "stadtblatt.example"
+    site.mkdir(parents=True)
+    for name in ("markt.txt", "radweg.txt"):
+        shutil.copy(EXAMPLES / "stadtblatt.example" / name, site / name)
+    wh, fresh = tmp_path / "wh", tmp_path / "fresh"
+    _ingest(tmp_path / "raw", wh, D1)
+    assert _sql(wh, "select count(*) from chrome_segments where reason = 'template'") == [(0,)]
+    shutil.copy(EXAMPLES / "stadtblatt.example" / "schule.txt", site / "schule.txt")
+    _ingest(tmp_path / "raw", wh, D2)
+    alone = tmp_path / "alone" / "stadtblatt.example"
+    alone.mkdir(parents=True)
+    shutil.copy(EXAMPLES / "stadtblatt.example" / "schule.txt", alone / "schule.txt")
+    _ingest(tmp_path / "alone", fresh, D2)
+    query = (
+        "select count(*) from chrome_segments s join articles a using (doc_id) "
+        "where a.source_path like '%schule.txt' and s.reason = 'template'"
+    )
+    learned, (without,) = _sql(wh, query)[0][0], _sql(fresh, query)[0]
+    assert learned > 0 and without == 0
+    assert (
+        "Startseite"
+        not in _sql(wh, "select body from articles where source_path like '%schule.txt'")[0][0]
+    )
