@@ -1,0 +1,73 @@
+"""Incremental planning against the ``files`` table, without a flow: cheap decisions by
+size and mtime, hashing only when those moved."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from tasks.discover import discover
+from tasks.records import Reject
+from warehouse.files import Plan, plan_run
+from warehouse.store import publish, to_table, write_parquet_atomic
+
+D1, D2 = date(2024, 7, 1), date(2024, 7, 2)
+
+
+def _save(wh: Path, plan: Plan, run: str) -> None:
+    rel = f"files/{run}.parquet"
+    write_parquet_atomic(to_table("files", plan.files_rows), wh / rel)
+    publish(wh, run, [rel], retire=[f"files/r{int(run[1:]) - 1}.parquet"])
+
+
+def _plan(wh: Path, raw: Path, day: date, run: str, replace: bool = False) -> Plan:
+    files, refused = discover(raw)
+    return plan_run(wh, files, refused, day, datetime.now(UTC), run, replace)
+
+
+def test_plan_decisions(tmp_path: Path) -> None:
+    raw, wh = tmp_path / "raw", tmp_path / "wh"
+    (raw / "site").mkdir(parents=True)
+    for name in ("a", "b", "c", "d"):
+        (raw / "site" / f"{name}.txt").write_text(f"text {name}")
+    first = _plan(wh, raw, D1, "r1")
+    assert first.counts["new"] == 4 and len(first.todo) == 4 and not first.supersede
+    _save(wh, first, "r1")
+
+    b = raw / "site" / "b.txt"
+    os.utime(b, ns=(b.stat().st_atime_ns, b.stat().st_mtime_ns + 5 * 10**9))  # touched
+    (raw / "site" / "c.txt").write_text("text c, edited")  # changed
+    (raw / "site" / "e.txt").write_text("text e")  # new
+    (raw / "site" / "d.txt").unlink()  # gone from this input
+    second = _plan(wh, raw, D2, "r2")
+    assert second.counts == {"new": 1, "changed": 1, "unchanged": 1, "rehashed": 1, "removed": 0}
+    assert sorted(f.rel_path for f in second.todo) == ["site/c.txt", "site/e.txt"]
+    assert second.supersede == {"site/c.txt"} and second.supersede_dates == {D1}
+    status = sorted((r["path"], r["status"], r["rows_date"]) for r in second.files_rows)
+    assert status == [
+        ("site/a.txt", "current", D1),
+        ("site/b.txt", "current", D1),
+        ("site/c.txt", "current", D2),
+        ("site/c.txt", "superseded", D1),
+        ("site/d.txt", "current", D1),  # kept: an incremental run never drops rows
+        ("site/e.txt", "current", D2),
+    ]
+    _save(wh, second, "r2")
+
+    third = _plan(wh, raw, D1, "r3", replace=True)  # re-run of 2024-07-01
+    assert len(third.todo) == 4 and third.counts["removed"] == 1  # d.txt's partition
+    assert third.supersede == {"site/a.txt", "site/b.txt", "site/c.txt", "site/e.txt"}
+    assert third.supersede_dates == {D2}  # D1 is replaced whole
+    removed = [r["path"] for r in third.files_rows if r["status"] == "removed"]
+    assert removed == ["site/d.txt"]
+
+
+def test_refused_files_are_recorded_once(tmp_path: Path) -> None:
+    wh = tmp_path / "wh"
+    refused = [Reject("site/link.txt", 0, "discover", "symlink_outside_input")]
+    first = plan_run(wh, [], refused, D1, datetime.now(UTC), "r1")
+    assert first.refused == refused
+    _save(wh, first, "r1")
+    second = plan_run(wh, [], refused, D2, datetime.now(UTC), "r2")
+    assert second.refused == [] and second.noop
