@@ -185,9 +185,12 @@ def ingest(
         }
         try:
             loaded = commit_task(warehouse, run_id, plan, staged, run_row, totals["documents"])
-        except LoadFailed:
-            catalog_task.with_options(**io_task_options(ops))(warehouse)  # the failed run's checks
+        except LoadFailed as failed:
+            catalog = catalog_task.with_options(**io_task_options(ops))(warehouse)
             shutdown_pool()
+            totals.update(run_id=run_id, logical_date=day.isoformat(), catalog=catalog)
+            totals.update(warehouse=warehouse, files=plan.counts, checks=failed.checks)
+            publish(totals, summaries)  # the report shows the failing checks
             raise
         catalog = catalog_task.with_options(**io_task_options(ops))(warehouse)
     shutdown_pool()

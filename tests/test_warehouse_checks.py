@@ -167,3 +167,40 @@ def test_two_current_versions_of_a_file(wh: Path) -> None:
     }
     failing = _bad(wh, "files", rows=[article("h.txt")], files_rows=[row, row | {"sha256": "y"}])
     assert failing == {("unique_current", "files", "path")}
+
+
+def test_failed_checks_fail_the_run_and_the_next_run_retries(
+    tmp_path: Path, prefect_server: None, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """A real flow run whose load breaks a check (German is made an invalid code): the CLI
+    exits 2 with one line, readers see only the failed run and its checks, and the next
+    run processes the same files again."""
+    import warehouse.checks
+    from flows.cli import main
+    from tests.conftest import EXAMPLES
+
+    wh = tmp_path / "wh"
+    args = ["run", "--input", str(EXAMPLES), "--warehouse", str(wh), "--workers", "0"]
+    monkeypatch.setattr(warehouse.checks, "ISO_639_1", frozenset({"en", "es"}))
+    assert main([*args, "--logical-date", "2024-06-01"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("newsetl: error: checks failed, load not published: language_code")
+    con = duckdb.connect(str(wh / "catalog.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from articles").fetchone() == (0,)
+        assert con.execute("select count(*) from files").fetchone() == (0,)
+        assert con.execute("select status from runs").fetchall() == [("failed_checks",)]
+        assert con.execute("select count(*) from checks where status = 'fail'").fetchone() == (1,)
+    finally:
+        con.close()
+    monkeypatch.undo()
+    assert main([*args, "--logical-date", "2024-06-02"]) == 0
+    con = duckdb.connect(str(wh / "catalog.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from articles").fetchone() == (5,)
+        assert con.execute("select documents from runs order by started_at").fetchall() == [
+            (7,),
+            (7,),
+        ]
+    finally:
+        con.close()
