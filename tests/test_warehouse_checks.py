@@ -23,7 +23,8 @@ NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 
 
 def article(path: str, body: str = "A body of several words.", **over: Any) -> dict[str, Any]:
-    row = {
+    row: dict[str, Any] = dict.fromkeys(ARTICLES.names)  # columns not set here: NULL
+    row |= {
         "doc_id": make_doc_id(path, 0),
         "source_path": path,
         "record": 0,

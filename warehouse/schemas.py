@@ -168,10 +168,15 @@ LOG_TABLES = ("runs", "checks")
 # Bump with every schema change and say what changed; the catalog exposes this history as
 # the ``schema_versions`` table. Columns are only ever added (nullable), so old partitions
 # stay readable: the catalog fills a column missing from old files with NULL.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_HISTORY = (
     (1, "articles, chrome_segments, rejects, runs"),
     (2, "files, checks, line_stats, signatures, clusters (incremental runs, checks, dedup)"),
+    (
+        3,
+        "articles: encoding_source, text_repair, record_offset, domain, source_from, "
+        "published_at_source, fetched_at, author, description, site_name, categories, tags",
+    ),
 )
 
 # Declared checks (dbt-style), run by ``warehouse.checks`` after every load, before it is
