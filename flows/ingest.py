@@ -15,6 +15,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.artifacts import publish
@@ -78,9 +79,12 @@ def commit_task(
     documents: int,
 ) -> LoadResult:
     """Supersede, dedup, check, then publish the run in one manifest swap."""
-    return finish_load(
-        Path(warehouse), run_id, plan, staged, run_row, documents, run_row["finished_at"]
-    )
+    try:
+        return finish_load(
+            Path(warehouse), run_id, plan, staged, run_row, documents, run_row["finished_at"]
+        )
+    except LoadFailed as exc:  # failed, without a logged traceback (the caller re-raises)
+        return Failed(message=str(exc), data=exc)  # type: ignore[return-value]
 
 
 @task(name="build-catalog", cache_policy=NONE)
@@ -183,15 +187,21 @@ def ingest(
             **{k: totals[k] for k in ("files_seen", "documents", "articles", "rejects")},
             "chrome_segments": totals["chrome_segments"],
         }
-        try:
-            loaded = commit_task(warehouse, run_id, plan, staged, run_row, totals["documents"])
-        except LoadFailed as failed:
+        state = commit_task(
+            warehouse, run_id, plan, staged, run_row, totals["documents"], return_state=True
+        )
+        loaded = state.result(raise_on_failure=False)
+        if isinstance(loaded, LoadFailed):
             catalog = catalog_task.with_options(**io_task_options(ops))(warehouse)
             shutdown_pool()
             totals.update(run_id=run_id, logical_date=day.isoformat(), catalog=catalog)
-            totals.update(warehouse=warehouse, files=plan.counts, checks=failed.checks)
+            totals.update(warehouse=warehouse, files=plan.counts, checks=loaded.checks)
             publish(totals, summaries)  # the report shows the failing checks
-            raise
+            # A failed state, not a raise: the run fails (the caller gets ``LoadFailed``)
+            # without the engine logging a traceback for an expected, explained outcome.
+            return Failed(message=str(loaded), data=loaded)  # type: ignore[return-value]
+        if state.is_failed():
+            state.result()  # any other error: raise it
         catalog = catalog_task.with_options(**io_task_options(ops))(warehouse)
     shutdown_pool()
     totals.update(run_id=run_id, logical_date=day.isoformat(), catalog=catalog)
