@@ -146,10 +146,8 @@ def separate(
             np.fromiter((b.start for b in blocks), np.int64, len(blocks)),
             np.fromiter((b.end for b in blocks), np.int64, len(blocks)),
         )
-    n_units = len(blocks) if blocks is not None else None
-    title_ok = has_title and (n_units is None or n_units > 1)
     feats = extract(
-        text, chrome.resources, has_title=title_ok, known_title=known_title, spans=spans
+        text, chrome.resources, has_title=has_title, known_title=known_title, spans=spans
     )
     if blocks is None:
         blocks = [
@@ -158,7 +156,7 @@ def separate(
                 zip(feats.texts, feats.starts.tolist(), feats.ends.tolist(), strict=True)
             )
         ]
-    title_pos = 0 if title_ok and len(blocks) > 1 and len(blocks[0].text) <= 300 else None
+    title_pos = 0 if has_title and len(blocks) > 1 and len(blocks[0].text) <= 300 else None
     title = blocks[title_pos].text if title_pos is not None else known_title
     probs = chrome.model.predict(feats.matrix) if len(blocks) else np.zeros(0)
     thr = chrome.model.threshold if threshold is None else threshold
@@ -177,6 +175,24 @@ def separate(
     )
 
 
+_REASONS: tuple[str, ...] = (
+    "body",
+    "title",
+    "template",
+    "close_button",
+    *(f"lexicon:{c}" for c in _REASON_ORDER),
+    "lang_mismatch",
+    "model:short",
+    "model:context",
+    "model:chrome",
+)
+_LEX_BITS = tuple(1 << CONCERNS.index(c) for c in _REASON_ORDER)
+_SHORT = FEATURE_NAMES.index("short")
+_LOG_WORDS = FEATURE_NAMES.index("log_words")
+_LEX_DENSITY = FEATURE_NAMES.index("lexicon_density")
+_LOG4 = float(np.log1p(4.0))
+
+
 def decide(
     blocks: list[Block],
     feats: DocFeatures,
@@ -185,39 +201,56 @@ def decide(
     title_pos: int | None,
     title_keys: frozenset[str],
     template_hashes: frozenset[int],
+    control_rule: bool = True,
 ) -> list[Decision]:
-    """Hard rules, then the model's score with a reason code for every unit."""
-    out: list[Decision] = []
-    keep = (probs >= threshold).tolist()
-    scores = np.round(probs, 4).tolist()
-    close = feats.close.tolist()
-    for i, block in enumerate(blocks):
-        p = scores[i]
-        if i == title_pos or (len(block.text) < 400 and is_headline(block.text, title_keys)):
-            out.append(Decision(i, False, "title", min(p, _RULE_SCORE)))
-        elif template_hashes and line_hash(block.text) in template_hashes:
-            out.append(Decision(i, False, "template", min(p, _RULE_SCORE)))
-        elif close[i]:
-            out.append(Decision(i, False, "close_button", min(p, _RULE_SCORE)))
-        elif keep[i]:
-            out.append(Decision(i, True, "body", p))
-        else:
-            out.append(Decision(i, False, drop_reason(feats, i), p))
-    return out
+    """Hard rules, then the model's score with a reason code for every unit.
+
+    ``control_rule``: a short unit (<= 3 words) made only of lexicon terms ("Teilen",
+    "Accept all", "ホーム") is chrome whatever the model says.
+    """
+    n = len(blocks)
+    rule = np.zeros(n, dtype=bool)
+    code = drop_codes(feats)
+    code[probs >= threshold] = 0
+    if template_hashes:
+        tpl = [i for i, b in enumerate(blocks) if line_hash(b.text) in template_hashes]
+        code[tpl] = 2
+        rule[tpl] = True
+    if control_rule:
+        control = (
+            (feats.lexicon != 0)
+            & (feats.matrix[:, _LEX_DENSITY] >= 1.0)
+            & (feats.matrix[:, _SHORT] > 0)
+        )
+        drop = control & (code == 0)
+        code[drop] = drop_codes(feats)[drop]
+        rule |= drop
+    code[feats.close] = 3
+    rule |= feats.close
+    if title_keys:
+        sizes = {len(k) for k in title_keys}
+        lo, hi = min(sizes) - 8, max(sizes) + 8
+        lengths = feats.ends - feats.starts
+        for i in np.flatnonzero((lengths >= lo) & (lengths <= hi)).tolist():
+            if is_headline(blocks[i].text, title_keys):
+                code[i] = 1
+                rule[i] = True
+    if title_pos is not None:
+        code[title_pos] = 1
+        rule[title_pos] = True
+    scores = np.where(rule, np.minimum(probs, _RULE_SCORE), probs).round(4).tolist()
+    reasons = [_REASONS[c] for c in code.tolist()]
+    return list(map(Decision, range(n), (code == 0).tolist(), reasons, scores))
 
 
-def drop_reason(feats: DocFeatures, i: int) -> str:
-    """Why a unit the model dropped looks like chrome (for the rejects table)."""
-    mask = int(feats.lexicon[i])
-    if mask:
-        for concern in _REASON_ORDER:
-            if mask >> CONCERNS.index(concern) & 1:
-                return f"lexicon:{concern}"
-    if feats.offscript[i] >= 0.5 or (feats.foreign[i] >= 0.25 and feats.stop[i] < 0.05):
-        return "lang_mismatch"
-    row = feats.matrix[i]
-    if row[FEATURE_NAMES.index("short")]:
-        return "model:short"
-    if feats.heuristic[i]:
-        return "model:context"
-    return "model:chrome"
+def drop_codes(feats: DocFeatures) -> np.ndarray:
+    """Index into ``_REASONS`` of why each unit would be chrome if the model dropped it."""
+    lex = feats.lexicon
+    conds = [(lex & bit) != 0 for bit in _LEX_BITS]
+    several = feats.matrix[:, _LOG_WORDS] >= _LOG4
+    mismatch = (feats.offscript >= 0.5) | ((feats.foreign >= 0.25) & (feats.stop < 0.05))
+    conds.append(mismatch & several)
+    conds.append(feats.matrix[:, _SHORT] > 0)
+    conds.append(feats.heuristic > 0)
+    first = 4 + np.argmax(np.column_stack(conds), axis=1)
+    return np.where(np.any(np.column_stack(conds), axis=1), first, len(_REASONS) - 1)

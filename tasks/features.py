@@ -42,6 +42,7 @@ from tasks.lexicons import CONCERNS, WORD, ChromeLexicons, normalise_control
 from tasks.segment import unit_spans
 
 LEX_MASK = (1 << len(CONCERNS)) - 1
+_LONG_CJK_CONCERNS = (1 << CONCERNS.index("consent")) | (1 << CONCERNS.index("legal"))
 DOC_STOP = 1 << 10
 FOREIGN_STOP = 1 << 11
 BIGRAM_FIRST = 1 << 12
@@ -274,7 +275,7 @@ def extract(
         lang = "ja" if kana > 0.05 * cjk_total else ("ko" if hangul > 0.3 * cjk_total else "zh")
         conf = cjk_total / let_total
     else:
-        sample = ltoks[:: max(1, len(ltoks) // 400)]
+        sample = ltoks[:: max(1, len(ltoks) // 150)]
         smask = np.fromiter(
             map(res.stop.masks.get, sample, repeat(0)), dtype=np.int64, count=len(sample)
         )
@@ -297,11 +298,14 @@ def extract(
         lexmask[has] = np.bitwise_or.reduceat(codes & LEX_MASK, tok_lo[has])
     lt = res.lex.table(lang)
     if lt.substrings and cjk_total:
+        # short CJK terms are common words inside prose: in long units only the
+        # consent and legal terms count
         for i in np.flatnonzero(cnt[:, C_CJK] > 0).tolist():
             t = texts[i]
+            allowed = LEX_MASK if cnt[i, C_CJK] <= 30 else _LONG_CJK_CONCERNS
             for s, m in lt.substrings:
-                if s in t:
-                    lexmask[i] |= m
+                if m & allowed and s in t:
+                    lexmask[i] |= m & allowed
                     lexcov[i] += 1
     words = cnt[:, C_WORDS] + cnt[:, C_CJK] / 2.0
     close = np.zeros(n, dtype=bool)
