@@ -45,9 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         cpus.append(time.process_time() - c0)
     n = len(texts)
     kb = statistics.median(len(t.encode()) for t in texts) / 1024
-    print(f"{n} docs (median {kb:.1f} KB): best {n / min(walls):.0f} docs/s wall, "
-          f"{n / min(cpus):.0f} docs/s CPU; median pass {n / statistics.median(walls):.0f} "
-          f"docs/s wall")
+    print(
+        f"{n} docs (median {kb:.1f} KB): best {n / min(walls):.0f} docs/s wall, "
+        f"{n / min(cpus):.0f} docs/s CPU; median pass {n / statistics.median(walls):.0f} "
+        f"docs/s wall"
+    )
     return 0
 
 

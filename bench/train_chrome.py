@@ -24,6 +24,7 @@ import sys
 import time
 from multiprocessing import Pool
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import urlparse
 
 import numpy as np
@@ -164,15 +165,43 @@ def to_dict(m: ChromeModel) -> dict[str, object]:
     }
 
 
-def cross_validate(data: dict[str, np.ndarray], hidden: int, weight: int, folds: int) -> np.ndarray:
+def cross_validate(
+    data: dict[str, np.ndarray], hidden: int, weight: int, folds: int, threshold: float
+) -> tuple[np.ndarray, dict[int, ChromeModel]]:
+    """Out-of-fold unit probabilities, and for each site group the model that never saw it."""
     from sklearn.model_selection import GroupKFold
 
     x, y, snip, g = data["X"], data["y"], data["snip"], data["group"]
     oof = np.zeros(len(y))
+    by_group: dict[int, ChromeModel] = {}
     for i, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(x, y, g)):
-        oof[te] = fit(x[tr], y[tr], snip[tr], hidden, weight, 0.5).predict(x[te])
+        model = fit(x[tr], y[tr], snip[tr], hidden, weight, threshold)
+        oof[te] = model.predict(x[te])
+        by_group.update({int(k): model for k in np.unique(g[te])})
         print(f"fold {i + 1}/{folds} done", file=sys.stderr)
-    return oof
+    return oof, by_group
+
+
+def separator_cv(
+    devset: Path, res: Resources, data: dict[str, np.ndarray], by_group: dict[int, ChromeModel]
+) -> None:
+    """The whole separator (rules + model), each page run with its site's held-out model."""
+    from tasks.chrome import Chrome, separate
+    from tasks.segment import join_blocks
+
+    scorer = load_scorer(devset)
+    fallback = next(iter(by_group.values()))
+    sites: dict[str, int] = {}
+    counts = []
+    for lab in load_labels(devset):
+        s = sites.setdefault(site(str(lab["url"])), len(sites))
+        chrome = Chrome(res, by_group.get(s, fallback))
+        text = (devset / "pages" / f"{lab['id']}.txt").read_text(encoding="utf-8")
+        sep = separate(text, chrome=chrome)
+        c = scorer.count_page(lab, join_blocks(text, list(sep.body_blocks)))
+        c["lang"] = lab.get("lang") or "?"
+        counts.append(c)
+    _print_counts(scorer, counts, "separator, site-grouped CV")
 
 
 def report(
@@ -198,21 +227,25 @@ def report(
             c = scorer.count_page(lab, body)
             c["lang"] = lab.get("lang") or "?"
             counts.append(c)
-        f = scorer.figures(counts)
-        print(
-            f"threshold {thr:.2f}: P {f['precision']:.3f} R {f['recall']:.3f} "
-            f"F1 {f['f1']:.3f}  (tp {f['tp']} fp {f['fp']} fn {f['fn']})"
-        )
-        by: dict[str, list[dict[str, object]]] = {}
-        for c in counts:
-            by.setdefault(str(c["lang"]), []).append(c)
-        for lang in sorted(by, key=lambda k: -len(by[k])):
-            if len(by[lang]) >= 3:
-                f = scorer.figures(by[lang])
-                print(
-                    f"    {lang:<4} pages {f['pages']:>3}  P {f['precision']:.3f} "
-                    f"R {f['recall']:.3f} F1 {f['f1']:.3f}"
-                )
+        _print_counts(scorer, counts, f"model only, threshold {thr:.2f}")
+
+
+def _print_counts(scorer: ModuleType, counts: list[dict[str, object]], what: str) -> None:
+    f = scorer.figures(counts)
+    print(
+        f"{what}: P {f['precision']:.3f} R {f['recall']:.3f} F1 {f['f1']:.3f}  "
+        f"(tp {f['tp']} fp {f['fp']} fn {f['fn']})"
+    )
+    by: dict[str, list[dict[str, object]]] = {}
+    for c in counts:
+        by.setdefault(str(c["lang"]), []).append(c)
+    for lang in sorted(by, key=lambda k: -len(by[k])):
+        if len(by[lang]) >= 3:
+            f = scorer.figures(by[lang])
+            print(
+                f"    {lang:<4} pages {f['pages']:>3}  P {f['precision']:.3f} "
+                f"R {f['recall']:.3f} F1 {f['f1']:.3f}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,7 +268,10 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     if args.cv:
-        oof = cross_validate(data, args.hidden, args.snippet_weight, args.folds)
+        oof, by_group = cross_validate(
+            data, args.hidden, args.snippet_weight, args.folds, args.threshold
+        )
+        separator_cv(args.devset, res, data, by_group)
         report(args.devset, res, data, oof, [0.35, 0.4, args.threshold, 0.5, 0.55])
         return 0
     model = fit(

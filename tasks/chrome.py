@@ -150,12 +150,8 @@ def separate(
         text, chrome.resources, has_title=has_title, known_title=known_title, spans=spans
     )
     if blocks is None:
-        blocks = [
-            Block(i, t, s, e)
-            for i, (t, s, e) in enumerate(
-                zip(feats.texts, feats.starts.tolist(), feats.ends.tolist(), strict=True)
-            )
-        ]
+        starts, ends = feats.starts.tolist(), feats.ends.tolist()
+        blocks = list(map(Block, range(len(starts)), feats.texts, starts, ends))
     title_pos = 0 if has_title and len(blocks) > 1 and len(blocks[0].text) <= 300 else None
     title = blocks[title_pos].text if title_pos is not None else known_title
     probs = chrome.model.predict(feats.matrix) if len(blocks) else np.zeros(0)
@@ -210,7 +206,8 @@ def decide(
     """
     n = len(blocks)
     rule = np.zeros(n, dtype=bool)
-    code = drop_codes(feats)
+    why = drop_codes(feats)
+    code = why.copy()
     code[probs >= threshold] = 0
     if template_hashes:
         tpl = [i for i, b in enumerate(blocks) if line_hash(b.text) in template_hashes]
@@ -223,7 +220,7 @@ def decide(
             & (feats.matrix[:, _SHORT] > 0)
         )
         drop = control & (code == 0)
-        code[drop] = drop_codes(feats)[drop]
+        code[drop] = why[drop]
         rule |= drop
     code[feats.close] = 3
     rule |= feats.close

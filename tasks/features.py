@@ -45,6 +45,7 @@ LEX_MASK = (1 << len(CONCERNS)) - 1
 _LONG_CJK_CONCERNS = (1 << CONCERNS.index("consent")) | (1 << CONCERNS.index("legal"))
 DOC_STOP = 1 << 10
 FOREIGN_STOP = 1 << 11
+_TOKEN_FLAGS = np.array([DOC_STOP, FOREIGN_STOP, LEX_MASK], dtype=np.int64)
 BIGRAM_FIRST = 1 << 12
 # languages whose stopwords count as "foreign" evidence (kept small: the lookup table stays small)
 FOREIGN_LANGS = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "ru", "tr", "sv", "ar")
@@ -98,6 +99,8 @@ _M[N_CLASSES + P_NL_UP, _NC + 1] = 1.0
 _CSHIFT = np.arange(len(CONCERNS), dtype=np.int64)
 _ENDP_CLASSES = np.zeros(N_CLASSES, dtype=bool)
 _ENDP_CLASSES[[P_SENT, P_QUOTE]] = True
+_PUNCT_CLASSES = np.zeros(N_CLASSES, dtype=bool)
+_PUNCT_CLASSES[[P_SENT, P_COMMA, P_QUOTE, P_SEP, P_PUNCT, P_AT, P_HASH]] = True
 
 
 @dataclass(frozen=True)
@@ -289,9 +292,9 @@ def extract(
         if m:
             codes[j] |= m
             codes[j + 1] |= m  # may cross a unit edge: rare and harmless
-    stopc = _segsum((codes & DOC_STOP) != 0, tok_lo, tok_hi)
-    foreign = _segsum((codes & FOREIGN_STOP) != 0, tok_lo, tok_hi)
-    lexcov = _segsum((codes & LEX_MASK) != 0, tok_lo, tok_hi)
+    flags = (codes[:, None] & _TOKEN_FLAGS) != 0
+    sums = np.concatenate((np.zeros((1, 3), np.int64), np.cumsum(flags, axis=0)))
+    stopc, foreign, lexcov = (sums[tok_hi] - sums[tok_lo]).astype(np.float64).T
     lexmask = np.zeros(n, dtype=np.int64)
     has = ntok > 0
     if len(codes):
@@ -310,14 +313,12 @@ def extract(
     words = cnt[:, C_WORDS] + cnt[:, C_CJK] / 2.0
     close = np.zeros(n, dtype=bool)
     close_set = lt.close
-    for i in np.flatnonzero((nchars <= 20) & (words <= 3)).tolist():
-        t = texts[i].lower()
-        if (
-            t in close_set
-            or (not t[0].isalnum() or not t[-1].isalnum())
-            and (normalise_control(t) in close_set)
-        ):
-            close[i] = True
+    cand = np.flatnonzero((nchars <= 20) & (words <= 3)).tolist()
+    close[[i for i in cand if texts[i].lower() in close_set]] = True
+    # controls wrapped in punctuation ("[x]", "Close »"): normalise those few
+    edge = _PUNCT_CLASSES[cls[starts] & CLASS_MASK] | _PUNCT_CLASSES[cls[ends - 1] & CLASS_MASK]
+    for i in np.flatnonzero(edge & (nchars <= 20) & (words <= 3) & ~close).tolist():
+        close[i] = normalise_control(texts[i]) in close_set
 
     link = _links(text, starts, n) + cnt[:, C_AT]
     dup = Counter(texts)

@@ -55,9 +55,8 @@ def detect_from_masks(stop: Stoplists, masks: np.ndarray) -> tuple[str, float]:
     hits = masks[masks != 0]
     if not len(hits):
         return "und", 0.0
-    uniq, counts = np.unique(hits, return_counts=True)
     n = len(stop.langs)
-    per = (((uniq[:, None] >> _SHIFTS[None, :n]) & 1) * counts[:, None]).sum(axis=0)
+    per = ((hits[:, None] >> _SHIFTS[None, :n]) & 1).sum(axis=0)
     best = int(np.argmax(per * stop.weights))
     return stop.langs[best], float(per[best]) / float(len(hits))
 
