@@ -39,7 +39,7 @@ from tasks.chars import (
 )
 from tasks.language import Stoplists, detect_from_masks
 from tasks.lexicons import CONCERNS, WORD, ChromeLexicons, normalise_control
-from tasks.segment import unit_spans
+from tasks.segment import line_units
 
 LEX_MASK = (1 << len(CONCERNS)) - 1
 _LONG_CJK_CONCERNS = (1 << CONCERNS.index("consent")) | (1 << CONCERNS.index("legal"))
@@ -229,9 +229,13 @@ def extract(
     any) is the title whose repeat in the text marks the headline.
     """
     cp, cls = char_classes(text)
-    starts, ends = unit_spans(cls) if spans is None else spans
+    if spans is None:
+        sl, el, texts = line_units(text)
+        starts, ends = np.array(sl, dtype=np.int64), np.array(el, dtype=np.int64)
+    else:
+        starts, ends = spans
+        texts = [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
     n = len(starts)
-    texts = [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
     if n == 0:
         z = np.zeros(0)
         return DocFeatures(

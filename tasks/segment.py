@@ -8,40 +8,30 @@ the same paragraph is recoverable from the offsets (see ``same_paragraph``).
 
 from __future__ import annotations
 
-import numpy as np
-
-from tasks.chars import NEWLINE, SPACE, char_classes
 from tasks.records import Block
 
 
-def unit_spans(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets of the stripped non-blank lines, from per-character class flags.
-
-    Equivalent to splitting on ``\\n`` and ``str.strip()``-ing each line (``SPACE`` is
-    ``str.isspace``), but vectorised: the chrome features need it for every document.
-    """
-    n = len(cls)
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    newline = np.flatnonzero(cls & NEWLINE)
-    line_start = np.concatenate(([0], newline + 1))
-    line_end = np.concatenate((newline, [n]))
-    ar = np.arange(n, dtype=np.int64)
-    solid = (cls & SPACE) == 0
-    nxt = np.concatenate((np.minimum.accumulate(np.where(solid, ar, n)[::-1])[::-1], [n]))
-    prv = np.maximum.accumulate(np.where(solid, ar, -1))
-    first = nxt[line_start]
-    keep = first < line_end
-    return first[keep].astype(np.int64), (prv[line_end[keep] - 1] + 1).astype(np.int64)
+def line_units(text: str) -> tuple[list[int], list[int], list[str]]:
+    """Starts, ends and texts of the non-blank lines of ``text``, each ``str.strip``-ped."""
+    starts: list[int] = []
+    ends: list[int] = []
+    texts: list[str] = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = pos + len(line) - len(line.lstrip())
+            starts.append(start)
+            ends.append(start + len(stripped))
+            texts.append(stripped)
+        pos += len(line) + 1
+    return starts, ends, texts
 
 
 def segment(text: str) -> list[Block]:
     """Split ``text`` into non-blank lines, stripped, with their offsets."""
-    starts, ends = unit_spans(char_classes(text)[1])
-    return [
-        Block(i, text[s:e], s, e)
-        for i, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True))
-    ]
+    starts, ends, texts = line_units(text)
+    return list(map(Block, range(len(texts)), texts, starts, ends))
 
 
 def same_paragraph(text: str, first: Block, second: Block) -> bool:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tasks.chars import char_classes
-from tasks.segment import segment, unit_spans
+from tasks.segment import segment
 
 
 def _reference(text: str) -> list[tuple[str, int, int]]:
@@ -50,7 +49,5 @@ def test_astral_characters_keep_offsets_in_code_points() -> None:
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab \t\n\r\u00a0\u2028X😀é")), max_size=60))
-def test_unit_spans_match_split_and_strip(text: str) -> None:
-    starts, ends = unit_spans(char_classes(text)[1])
-    got = [(text[s:e], s, e) for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
-    assert got == _reference(text)
+def test_segment_matches_split_and_strip(text: str) -> None:
+    assert [(b.text, b.start, b.end) for b in segment(text)] == _reference(text)
