@@ -31,8 +31,6 @@ import numpy as np
 N_CLASSES = 32
 CLASS_MASK = 0x1F
 ALNUM = 0x100
-SPACE = 0x200
-NEWLINE = 0x400
 _SENT_CHARS = ".!?。！？…؟"
 _SEP_CHARS = "|•·»›/–—>«‹◦▪►▶→"
 _COMMA_CHARS = ",;、，；"
@@ -82,17 +80,14 @@ def _classify(ch: str) -> int:
 
 @lru_cache(maxsize=1)
 def char_table() -> np.ndarray:
-    """uint16 per BMP code point: class | ALNUM | SPACE | NEWLINE flags."""
+    """uint16 per BMP code point: its class, plus ALNUM (``str.isalnum``)."""
     table = np.zeros(0x10000, dtype=np.uint16)
     for cp in range(0x10000):
         ch = chr(cp)
         v = _classify(ch)
         if ch.isalnum():
             v |= ALNUM
-        if ch.isspace():
-            v |= SPACE
         table[cp] = v
-    table[10] |= NEWLINE
     return table
 
 
@@ -103,5 +98,5 @@ def char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
     if len(cp) and int(cp.max()) > 0xFFFF:
         for i in np.flatnonzero(cp > 0xFFFF).tolist():
             ch = text[i]
-            cls[i] = _classify(ch) | (ALNUM if ch.isalnum() else 0) | (SPACE if ch.isspace() else 0)
+            cls[i] = _classify(ch) | (ALNUM if ch.isalnum() else 0)
     return cp, cls
