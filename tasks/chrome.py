@@ -240,14 +240,25 @@ def decide(
     return list(map(Decision, range(n), (code == 0).tolist(), reasons, scores))
 
 
+def _lexicon_reason_table() -> np.ndarray:
+    """Concern bitmask -> reason index of its highest-priority concern (0: none)."""
+    table = np.zeros(1 << len(CONCERNS), dtype=np.int64)
+    for mask in range(1, len(table)):
+        first = next(k for k, bit in enumerate(_LEX_BITS) if mask & bit)
+        table[mask] = 4 + first
+    return table
+
+
+_LEX_REASON = _lexicon_reason_table()
+_MISMATCH, _SHORT_CODE, _CONTEXT, _CHROME = (len(_REASONS) - k for k in (4, 3, 2, 1))
+
+
 def drop_codes(feats: DocFeatures) -> np.ndarray:
     """Index into ``_REASONS`` of why each unit would be chrome if the model dropped it."""
-    lex = feats.lexicon
-    conds = [(lex & bit) != 0 for bit in _LEX_BITS]
     several = feats.matrix[:, _LOG_WORDS] >= _LOG4
     mismatch = (feats.offscript >= 0.5) | ((feats.foreign >= 0.25) & (feats.stop < 0.05))
-    conds.append(mismatch & several)
-    conds.append(feats.matrix[:, _SHORT] > 0)
-    conds.append(feats.heuristic > 0)
-    first = 4 + np.argmax(np.column_stack(conds), axis=1)
-    return np.where(np.any(np.column_stack(conds), axis=1), first, len(_REASONS) - 1)
+    code = np.where(feats.heuristic > 0, _CONTEXT, _CHROME)
+    code[feats.matrix[:, _SHORT] > 0] = _SHORT_CODE
+    code[mismatch & several] = _MISMATCH
+    lex = _LEX_REASON[feats.lexicon]
+    return np.where(lex > 0, lex, code)
