@@ -1,22 +1,121 @@
 """Chrome separation: decide for each block whether it is article body or site chrome.
 
-Reason codes (every decision carries one, plus a body score in [0, 1]):
-``title`` the page title line; ``body`` kept as article text; ``template`` a line that
-repeats across documents of the same source; ``close_button`` a lone close/dismiss
-control; ``lexicon:<concern>`` matched a chrome lexicon (consent, nav, share, ...);
-``short_line`` too short and unpunctuated to be prose.
+A small model (standardised features -> one ReLU layer -> sigmoid, numpy only, shipped
+as ``config/chrome_model.json`` and rebuilt by ``bench/train_chrome.py``) scores every
+unit from ``tasks.features``; a few hard rules come first. Each decision carries a
+reason code and a body score (the model's estimate that the unit is article text):
+
+``title``            the page title line, or a line repeating it (the headline)
+``template``         the line's hash is in ``template_hashes`` (repeats across the site)
+``close_button``     a lone close/dismiss control (``X``, ``✕``, ``Close``, ``Kapat`` ...)
+``body``             kept: the model scores it at or above the threshold
+``lexicon:<concern>`` dropped by the model, and it matches a chrome lexicon (consent,
+                     navigation, share, subscribe, legal, ads, related, comments, meta)
+``lang_mismatch``    dropped, and written in another language or script than the page
+``model:short``      dropped, a short line (<= 3 words) outside the article's prose
+``model:context``    dropped, prose-like on its own but surrounded by chrome
+``model:chrome``     dropped by the model for other reasons
+For hard-rule drops (template, close_button, title) the score is capped at 0.05.
 """
 
 from __future__ import annotations
 
-from tasks.language import detect_language
-from tasks.lexicons import Lexicon, lexicon_hit
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tasks.features import FEATURE_NAMES, DocFeatures, Resources, extract
+from tasks.language import default_stoplists
+from tasks.lexicons import CONCERNS, Lexicon, compile_lexicons
 from tasks.records import Block, Decision, Separation
-from tasks.segment import segment
 from tasks.templates import line_hash
 from tasks.title import headline_keys, is_headline, split_title
 
-_SENTENCE_END = (".", "!", "?", "…", '"', "”", "»", ":", "。", "！", "？")
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+_REASON_ORDER = (
+    "consent",
+    "comments",
+    "related",
+    "share",
+    "subscribe",
+    "navigation",
+    "legal",
+    "ads",
+    "meta",
+)
+_RULE_SCORE = 0.05
+
+
+@dataclass(frozen=True)
+class ChromeModel:
+    """Standardise, one ReLU hidden layer (or none: logistic), sigmoid."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    w1: np.ndarray  # (features, hidden); empty for a logistic model
+    b1: np.ndarray
+    w2: np.ndarray  # (hidden,) or (features,) for a logistic model
+    b2: float
+    threshold: float
+    info: dict[str, object]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        z = (x - self.mean) / self.scale
+        if self.w1.size:
+            z = np.maximum(z @ self.w1 + self.b1, 0.0)
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-(z @ self.w2 + self.b2)))
+        return out
+
+
+def model_from_dict(raw: dict[str, Any]) -> ChromeModel:
+    """The model from its JSON form; refuses a model trained on other features."""
+    if tuple(raw["features"]) != FEATURE_NAMES:
+        raise ValueError("chrome model was trained on other features; rerun bench/train_chrome.py")
+
+    def arr(key: str) -> np.ndarray:
+        return np.asarray(raw[key], dtype=np.float64)
+
+    return ChromeModel(
+        arr("mean"),
+        arr("scale"),
+        arr("w1"),
+        arr("b1"),
+        arr("w2"),
+        float(raw["b2"]),
+        float(raw["threshold"]),
+        dict(raw.get("info", {})),
+    )
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """Everything the separator needs: stoplists, lexicons and the model."""
+
+    resources: Resources
+    model: ChromeModel
+
+
+def load_resources(config_dir: Path = CONFIG_DIR) -> Resources:
+    """Stoplists and lexicons of a config folder."""
+    return Resources(
+        default_stoplists(str(config_dir / "stoplists")), compile_lexicons(config_dir / "lexicons")
+    )
+
+
+def load_chrome(config_dir: Path = CONFIG_DIR) -> Chrome:
+    """Load stoplists, lexicons and model from a config folder (explicitly, not at import)."""
+    raw = json.loads((config_dir / "chrome_model.json").read_text(encoding="utf-8"))
+    return Chrome(load_resources(config_dir), model_from_dict(raw))
+
+
+@lru_cache(maxsize=4)
+def default_chrome(config_dir: str = str(CONFIG_DIR)) -> Chrome:
+    """``load_chrome`` once per process and config folder."""
+    return load_chrome(Path(config_dir))
 
 
 def separate(
@@ -26,47 +125,140 @@ def separate(
     has_title: bool = True,
     blocks: list[Block] | None = None,
     known_title: str | None = None,
+    *,
+    chrome: Chrome | None = None,
+    threshold: float | None = None,
 ) -> Separation:
     """Separate ``text`` into title, article blocks and chrome blocks.
 
     ``has_title``: the first line is the page title (text dumps). ``known_title``: a title
     from elsewhere (HTML metadata); lines repeating either title are dropped as ``title``.
+    ``template_hashes``: ``tasks.templates.line_hash`` of lines that repeat across the
+    site's documents. ``chrome``: loaded resources (default: ``config/``, cached);
+    ``threshold`` overrides the model's. ``lexicons`` is accepted for compatibility; the
+    chrome lexicons come from ``chrome``.
     """
-    blocks = segment(text) if blocks is None else blocks
+    del lexicons
+    chrome = chrome or default_chrome()
+    spans = None
+    if blocks is not None:
+        spans = (
+            np.fromiter((b.start for b in blocks), np.int64, len(blocks)),
+            np.fromiter((b.end for b in blocks), np.int64, len(blocks)),
+        )
+    feats = extract(
+        text, chrome.resources, has_title=has_title, known_title=known_title, spans=spans
+    )
+    if blocks is None:
+        starts, ends = feats.starts.tolist(), feats.ends.tolist()
+        blocks = list(map(Block, range(len(starts)), feats.texts, starts, ends))
     title_pos = 0 if has_title and len(blocks) > 1 and len(blocks[0].text) <= 300 else None
     title = blocks[title_pos].text if title_pos is not None else known_title
-    keys = headline_keys(title)
-    lang, conf = detect_language(text)
-    decisions = []
-    for block in blocks:
-        if block.position == title_pos or is_headline(block.text, keys):
-            decisions.append(Decision(block.position, False, "title", 0.0))
-        else:
-            decisions.append(_decide(block, lexicons, template_hashes))
+    probs = chrome.model.predict(feats.matrix) if len(blocks) else np.zeros(0)
+    thr = chrome.model.threshold if threshold is None else threshold
+    decisions = decide(blocks, feats, probs, thr, title_pos, headline_keys(title), template_hashes)
+    lang = None if feats.language == "und" else feats.language
     return Separation(
         blocks=tuple(blocks),
         decisions=tuple(decisions),
         title=title,
         title_position=title_pos,
         language=lang,
-        language_confidence=conf,
+        language_confidence=float(feats.matrix[0, FEATURE_NAMES.index("doc_lang_conf")])
+        if len(blocks)
+        else 0.0,
         site_name=split_title(title)[1] if title else None,
     )
 
 
-def _decide(
-    block: Block,
-    lexicons: tuple[Lexicon, ...],
+_REASONS: tuple[str, ...] = (
+    "body",
+    "title",
+    "template",
+    "close_button",
+    *(f"lexicon:{c}" for c in _REASON_ORDER),
+    "lang_mismatch",
+    "model:short",
+    "model:context",
+    "model:chrome",
+)
+_LEX_BITS = tuple(1 << CONCERNS.index(c) for c in _REASON_ORDER)
+_SHORT = FEATURE_NAMES.index("short")
+_LOG_WORDS = FEATURE_NAMES.index("log_words")
+_LEX_DENSITY = FEATURE_NAMES.index("lexicon_density")
+_LOG4 = float(np.log1p(4.0))
+
+
+def decide(
+    blocks: list[Block],
+    feats: DocFeatures,
+    probs: np.ndarray,
+    threshold: float,
+    title_pos: int | None,
+    title_keys: frozenset[str],
     template_hashes: frozenset[int],
-) -> Decision:
-    if template_hashes and line_hash(block.text) in template_hashes:
-        return Decision(block.position, False, "template", 0.05)
-    concern = lexicon_hit(block.text, lexicons)
-    if concern == "close":
-        return Decision(block.position, False, "close_button", 0.01)
-    if concern is not None:
-        return Decision(block.position, False, f"lexicon:{concern}", 0.1)
-    words = len(block.text.split())
-    if words >= 6 or block.text.endswith(_SENTENCE_END):
-        return Decision(block.position, True, "body", 0.9)
-    return Decision(block.position, False, "short_line", 0.3)
+    control_rule: bool = True,
+) -> list[Decision]:
+    """Hard rules, then the model's score with a reason code for every unit.
+
+    ``control_rule``: a short unit (<= 3 words) made only of lexicon terms ("Teilen",
+    "Accept all", "ホーム") is chrome whatever the model says.
+    """
+    n = len(blocks)
+    rule = np.zeros(n, dtype=bool)
+    why = drop_codes(feats)
+    code = why.copy()
+    code[probs >= threshold] = 0
+    if template_hashes:
+        tpl = [i for i, b in enumerate(blocks) if line_hash(b.text) in template_hashes]
+        code[tpl] = 2
+        rule[tpl] = True
+    if control_rule:
+        control = (
+            (feats.lexicon != 0)
+            & (feats.matrix[:, _LEX_DENSITY] >= 1.0)
+            & (feats.matrix[:, _SHORT] > 0)
+        )
+        drop = control & (code == 0)
+        code[drop] = why[drop]
+        rule |= drop
+    code[feats.close] = 3
+    rule |= feats.close
+    if title_keys:
+        sizes = {len(k) for k in title_keys}
+        lo, hi = min(sizes) - 8, max(sizes) + 8
+        lengths = feats.ends - feats.starts
+        for i in np.flatnonzero((lengths >= lo) & (lengths <= hi)).tolist():
+            if is_headline(blocks[i].text, title_keys):
+                code[i] = 1
+                rule[i] = True
+    if title_pos is not None:
+        code[title_pos] = 1
+        rule[title_pos] = True
+    scores = np.where(rule, np.minimum(probs, _RULE_SCORE), probs).round(4).tolist()
+    reasons = [_REASONS[c] for c in code.tolist()]
+    return list(map(Decision, range(n), (code == 0).tolist(), reasons, scores))
+
+
+def _lexicon_reason_table() -> np.ndarray:
+    """Concern bitmask -> reason index of its highest-priority concern (0: none)."""
+    table = np.zeros(1 << len(CONCERNS), dtype=np.int64)
+    for mask in range(1, len(table)):
+        first = next(k for k, bit in enumerate(_LEX_BITS) if mask & bit)
+        table[mask] = 4 + first
+    return table
+
+
+_LEX_REASON = _lexicon_reason_table()
+_MISMATCH, _SHORT_CODE, _CONTEXT, _CHROME = (len(_REASONS) - k for k in (4, 3, 2, 1))
+
+
+def drop_codes(feats: DocFeatures) -> np.ndarray:
+    """Index into ``_REASONS`` of why each unit would be chrome if the model dropped it."""
+    several = feats.matrix[:, _LOG_WORDS] >= _LOG4
+    mismatch = (feats.offscript >= 0.5) | ((feats.foreign >= 0.25) & (feats.stop < 0.05))
+    code = np.where(feats.heuristic > 0, _CONTEXT, _CHROME)
+    code[feats.matrix[:, _SHORT] > 0] = _SHORT_CODE
+    code[mismatch & several] = _MISMATCH
+    lex = _LEX_REASON[feats.lexicon]
+    return np.where(lex > 0, lex, code)

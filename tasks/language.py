@@ -1,36 +1,80 @@
-"""Document language from stopword hits (placeholder: a handful of languages)."""
+"""Document language from stopword hits (jusText stoplists, config/stoplists) and scripts.
+
+The language is detected once per document: stopwords of ~60 languages are looked up
+in one table (token -> bitmask of languages), hits are weighted down for long lists, and
+CJK scripts decide zh/ja/ko directly (see ``tasks.features``).
+"""
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+import numpy as np
 
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and of to in is that for on with as was by it from at are be".split()),
-    "de": frozenset("der die und das ist nicht zu den mit von sich des auf für im dem".split()),
-    "tr": frozenset("ve bir bu için ile da de olarak daha gibi çok olan ne ama".split()),
-    "fr": frozenset("le la les et des est un une du que pour dans en pas sur au".split()),
-    "es": frozenset("el la los las de y que en un una por con para es del se".split()),
-}
+from tasks.lexicons import WORD
+
+STOPLIST_DIR = Path(__file__).resolve().parent.parent / "config" / "stoplists"
+_MAX_LANGS = 63  # bitmasks live in int64
 
 
-def stopword_share(text: str, lang: str) -> float:
-    words = _WORD.findall(text.casefold())
-    if not words:
+@dataclass(frozen=True)
+class Stoplists:
+    langs: tuple[str, ...]
+    masks: dict[str, int]  # token -> bitmask of the languages whose stoplist holds it
+    weights: np.ndarray  # per-language weight of a hit (lower for long lists)
+
+
+def load_stoplists(folder: Path) -> Stoplists:
+    """Read ``<iso>.txt`` stoplists (one lowercase word a line, ``#`` comments)."""
+    langs: list[str] = []
+    masks: dict[str, int] = {}
+    sizes: list[int] = []
+    for i, path in enumerate(sorted(folder.glob("*.txt"))[:_MAX_LANGS]):
+        words = [w.strip() for w in path.read_text(encoding="utf-8").splitlines()]
+        words = [w for w in words if w and not w.startswith("#")]
+        langs.append(path.stem)
+        sizes.append(len(words))
+        for w in words:
+            masks[w] = masks.get(w, 0) | (1 << i)
+    weights = (300.0 / np.maximum(np.array(sizes, dtype=np.float64), 1.0)) ** 0.3
+    return Stoplists(tuple(langs), masks, weights)
+
+
+@lru_cache(maxsize=4)
+def default_stoplists(folder: str = str(STOPLIST_DIR)) -> Stoplists:
+    return load_stoplists(Path(folder))
+
+
+_SHIFTS = np.arange(_MAX_LANGS, dtype=np.int64)
+
+
+def detect_from_masks(stop: Stoplists, masks: np.ndarray) -> tuple[str, float]:
+    """Language with the most weighted stopword hits among token masks: (code, hit share)."""
+    hits = masks[masks != 0]
+    if not len(hits):
+        return "und", 0.0
+    n = len(stop.langs)
+    per = ((hits[:, None] >> _SHIFTS[None, :n]) & 1).sum(axis=0)
+    best = int(np.argmax(per * stop.weights))
+    return stop.langs[best], float(per[best]) / float(len(hits))
+
+
+def detect_language(text: str, stop: Stoplists | None = None) -> tuple[str | None, float]:
+    """The most likely language of ``text`` and the share of stopword hits it explains."""
+    stop = stop or default_stoplists()
+    toks = WORD.findall(text.lower())
+    masks = np.array([stop.masks.get(t, 0) for t in toks], dtype=np.int64)
+    lang, conf = detect_from_masks(stop, masks)
+    return (None, 0.0) if lang == "und" else (lang, conf)
+
+
+def stopword_share(text: str, lang: str, stop: Stoplists | None = None) -> float:
+    """Share of ``text``'s words that are stopwords of ``lang``."""
+    stop = stop or default_stoplists()
+    toks = WORD.findall(text.lower())
+    if not toks or lang not in stop.langs:
         return 0.0
-    stop = _STOPWORDS.get(lang, frozenset())
-    return sum(w in stop for w in words) / len(words)
-
-
-def detect_language(text: str) -> tuple[str | None, float]:
-    """The most likely language of ``text`` and a confidence in [0, 1]."""
-    words = _WORD.findall(text.casefold())
-    if not words:
-        return None, 0.0
-    hits = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
-    best = max(hits, key=lambda k: hits[k])
-    total = sum(hits.values())
-    if hits[best] == 0:
-        return None, 0.0
-    return best, hits[best] / total
+    bit = 1 << stop.langs.index(lang)
+    return sum(1 for t in toks if stop.masks.get(t, 0) & bit) / len(toks)

@@ -8,25 +8,30 @@ the same paragraph is recoverable from the offsets (see ``same_paragraph``).
 
 from __future__ import annotations
 
-import re
-
 from tasks.records import Block
 
-_LINE = re.compile(r"[^\n]+")
+
+def line_units(text: str) -> tuple[list[int], list[int], list[str]]:
+    """Starts, ends and texts of the non-blank lines of ``text``, each ``str.strip``-ped."""
+    starts: list[int] = []
+    ends: list[int] = []
+    texts: list[str] = []
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = pos + len(line) - len(line.lstrip())
+            starts.append(start)
+            ends.append(start + len(stripped))
+            texts.append(stripped)
+        pos += len(line) + 1
+    return starts, ends, texts
 
 
 def segment(text: str) -> list[Block]:
     """Split ``text`` into non-blank lines, stripped, with their offsets."""
-    blocks: list[Block] = []
-    for m in _LINE.finditer(text):
-        raw = m.group()
-        stripped = raw.strip()
-        if not stripped:
-            continue
-        lead = len(raw) - len(raw.lstrip())
-        start = m.start() + lead
-        blocks.append(Block(len(blocks), stripped, start, start + len(stripped)))
-    return blocks
+    starts, ends, texts = line_units(text)
+    return list(map(Block, range(len(texts)), texts, starts, ends))
 
 
 def same_paragraph(text: str, first: Block, second: Block) -> bool:

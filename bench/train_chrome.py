@@ -1,0 +1,286 @@
+"""Rebuild config/chrome_model.json from the devset, deterministically; optionally CV it.
+
+    PYTHONPATH=. python bench/train_chrome.py --devset ../shared/devset [--cv] [--out PATH]
+
+Labels: a dump unit is article when its whitespace-normalised text occurs in
+``trafilatura.extract(html, include_comments=False)`` of the same page (defaults
+otherwise); units overlapping a "with"/"without" snippet are set to 1/0 and weigh
+``--snippet-weight`` + 1 in training. Title lines (unit 0) are left out. Features:
+``tasks.features.extract``. Model: scikit-learn's MLPClassifier (one ReLU layer,
+``random_state=0``), exported as plain arrays for numpy inference (``tasks.chrome``).
+
+``--cv``: 5-fold cross-validation grouped by site (domain of the page's url), every page
+scored by a model that never saw its site, with the devset metric (``score.py``).
+Needs scikit-learn and trafilatura (``pip install -e .[train]``); labels are cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import time
+from multiprocessing import Pool
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import urlparse
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tasks.chrome import CONFIG_DIR, ChromeModel, load_resources  # noqa: E402
+from tasks.evaluate import load_labels, load_scorer  # noqa: E402
+from tasks.features import FEATURE_NAMES, Resources, extract  # noqa: E402
+
+_WS = re.compile(r"\s+")
+
+
+def norm(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def site(url: str) -> str:
+    """Domain of a label's url (``hard::name.html`` keys use the name)."""
+    if "::" in url:
+        url = url.split("::", 1)[1]
+    net = (urlparse(url).netloc or url.split("/")[0]).lower()
+    return net.removeprefix("www.")
+
+
+def unit_labels(args: tuple[Path, dict[str, object], list[str]]) -> tuple[list[int], list[int]]:
+    """(label, snippet-covered) per unit of one page."""
+    import trafilatura
+
+    devset, lab, units = args
+    html = gzip.decompress((devset / "pages" / f"{lab['id']}.html.gz").read_bytes())
+    try:
+        ext = norm(trafilatura.extract(html, include_comments=False) or "")
+    except Exception:  # a page trafilatura cannot read: every unit chrome but snippets
+        ext = ""
+    us = [norm(u) for u in units]
+    y = [1 if u and u in ext else 0 for u in us]
+    snip = [0] * len(us)
+    joined, offs, pos = "", [], 0
+    for u in us:
+        offs.append((pos, pos + len(u)))
+        pos += len(u) + 1
+    joined = " ".join(us)
+    for key, val in (("without", 0), ("with", 1)):
+        for s in lab[key]:  # type: ignore[attr-defined]
+            s = norm(str(s))
+            i = joined.find(s) if s else -1
+            while i >= 0:
+                for k, (a, b) in enumerate(offs):
+                    if a < i + len(s) and b > i:
+                        y[k], snip[k] = val, 1
+                i = joined.find(s, i + 1)
+    return y, snip
+
+
+def build(devset: Path, res: Resources, cache: Path | None) -> dict[str, np.ndarray]:
+    labels = load_labels(devset)
+    texts = [(devset / "pages" / f"{lab['id']}.txt").read_text(encoding="utf-8") for lab in labels]
+    feats = [extract(t, res) for t in texts]
+    if cache and cache.is_file():
+        ys = json.loads(cache.read_text())
+    else:
+        with Pool(2) as pool:
+            ys = pool.map(
+                unit_labels,
+                [(devset, lab, f.texts) for lab, f in zip(labels, feats, strict=True)],
+                chunksize=8,
+            )
+        if cache:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(ys))
+    sites: dict[str, int] = {}
+    xs, y, w, g, d = [], [], [], [], []
+    for k, (lab, f, (yy, sn)) in enumerate(zip(labels, feats, ys, strict=True)):
+        s = sites.setdefault(site(str(lab["url"])), len(sites))
+        if len(yy) < 2:
+            continue
+        xs.append(f.matrix[1:])
+        y.append(np.array(yy[1:]))
+        w.append(np.array(sn[1:]))
+        g.append(np.full(len(yy) - 1, s))
+        d.append(np.full(len(yy) - 1, k))
+    return {
+        "X": np.vstack(xs),
+        "y": np.concatenate(y),
+        "snip": np.concatenate(w),
+        "group": np.concatenate(g),
+        "doc": np.concatenate(d),
+    }
+
+
+def fit(
+    x: np.ndarray, y: np.ndarray, snip: np.ndarray, hidden: int, weight: int, threshold: float
+) -> ChromeModel:
+    from sklearn.neural_network import MLPClassifier
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0) + 1e-6
+    rep = np.repeat(np.arange(len(x)), 1 + weight * snip.astype(np.int64))
+    z = (x - mean) / scale
+    clf = MLPClassifier(
+        hidden_layer_sizes=(hidden,),
+        alpha=1e-3,
+        batch_size=512,
+        max_iter=30,
+        early_stopping=True,
+        random_state=0,
+    )
+    clf.fit(z[rep], y[rep])
+    return ChromeModel(
+        mean,
+        scale,
+        clf.coefs_[0],
+        clf.intercepts_[0],
+        clf.coefs_[1][:, 0],
+        float(clf.intercepts_[1][0]),
+        threshold,
+        {"hidden": hidden, "snippet_weight": weight, "units": int(len(x))},
+    )
+
+
+def to_dict(m: ChromeModel) -> dict[str, object]:
+    def r(a: np.ndarray) -> object:
+        return np.round(a, 6).tolist()
+
+    return {
+        "format": "newsetl-chrome-mlp-1",
+        "features": list(FEATURE_NAMES),
+        "mean": r(m.mean),
+        "scale": r(m.scale),
+        "w1": r(m.w1),
+        "b1": r(m.b1),
+        "w2": r(m.w2),
+        "b2": round(m.b2, 6),
+        "threshold": m.threshold,
+        "info": m.info,
+    }
+
+
+def cross_validate(
+    data: dict[str, np.ndarray], hidden: int, weight: int, folds: int, threshold: float
+) -> tuple[np.ndarray, dict[int, ChromeModel]]:
+    """Out-of-fold unit probabilities, and for each site group the model that never saw it."""
+    from sklearn.model_selection import GroupKFold
+
+    x, y, snip, g = data["X"], data["y"], data["snip"], data["group"]
+    oof = np.zeros(len(y))
+    by_group: dict[int, ChromeModel] = {}
+    for i, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(x, y, g)):
+        model = fit(x[tr], y[tr], snip[tr], hidden, weight, threshold)
+        oof[te] = model.predict(x[te])
+        by_group.update({int(k): model for k in np.unique(g[te])})
+        print(f"fold {i + 1}/{folds} done", file=sys.stderr)
+    return oof, by_group
+
+
+def separator_cv(
+    devset: Path, res: Resources, data: dict[str, np.ndarray], by_group: dict[int, ChromeModel]
+) -> None:
+    """The whole separator (rules + model), each page run with its site's held-out model."""
+    from tasks.chrome import Chrome, separate
+    from tasks.segment import join_blocks
+
+    scorer = load_scorer(devset)
+    fallback = next(iter(by_group.values()))
+    sites: dict[str, int] = {}
+    counts = []
+    for lab in load_labels(devset):
+        s = sites.setdefault(site(str(lab["url"])), len(sites))
+        chrome = Chrome(res, by_group.get(s, fallback))
+        text = (devset / "pages" / f"{lab['id']}.txt").read_text(encoding="utf-8")
+        sep = separate(text, chrome=chrome)
+        c = scorer.count_page(lab, join_blocks(text, list(sep.body_blocks)))
+        c["lang"] = lab.get("lang") or "?"
+        counts.append(c)
+    _print_counts(scorer, counts, "separator, site-grouped CV")
+
+
+def report(
+    devset: Path,
+    res: Resources,
+    data: dict[str, np.ndarray],
+    probs: np.ndarray,
+    thresholds: list[float],
+) -> None:
+    scorer = load_scorer(devset)
+    labels = load_labels(devset)
+    doc = data["doc"]
+    bounds = np.searchsorted(doc, np.arange(len(labels) + 1))
+    units = [
+        extract((devset / "pages" / f"{lab['id']}.txt").read_text(encoding="utf-8"), res).texts
+        for lab in labels
+    ]
+    for thr in thresholds:
+        counts = []
+        for k, lab in enumerate(labels):
+            p = probs[bounds[k] : bounds[k + 1]]
+            body = "\n".join(u for u, q in zip(units[k][1:], p, strict=False) if q >= thr)
+            c = scorer.count_page(lab, body)
+            c["lang"] = lab.get("lang") or "?"
+            counts.append(c)
+        _print_counts(scorer, counts, f"model only, threshold {thr:.2f}")
+
+
+def _print_counts(scorer: ModuleType, counts: list[dict[str, object]], what: str) -> None:
+    f = scorer.figures(counts)
+    print(
+        f"{what}: P {f['precision']:.3f} R {f['recall']:.3f} F1 {f['f1']:.3f}  "
+        f"(tp {f['tp']} fp {f['fp']} fn {f['fn']})"
+    )
+    by: dict[str, list[dict[str, object]]] = {}
+    for c in counts:
+        by.setdefault(str(c["lang"]), []).append(c)
+    for lang in sorted(by, key=lambda k: -len(by[k])):
+        if len(by[lang]) >= 3:
+            f = scorer.figures(by[lang])
+            print(
+                f"    {lang:<4} pages {f['pages']:>3}  P {f['precision']:.3f} "
+                f"R {f['recall']:.3f} F1 {f['f1']:.3f}"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--devset", type=Path, default=ROOT.parent / "shared" / "devset")
+    ap.add_argument("--out", type=Path, default=CONFIG_DIR / "chrome_model.json")
+    ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "chrome_labels.json")
+    ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--snippet-weight", type=int, default=4)
+    ap.add_argument("--threshold", type=float, default=0.45)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--cv", action="store_true", help="grouped-by-site CV instead of export")
+    args = ap.parse_args(argv)
+    t0 = time.time()
+    res = load_resources(CONFIG_DIR)
+    data = build(args.devset, res, args.cache)
+    print(
+        f"units {len(data['y'])}  article share {data['y'].mean():.3f}  "
+        f"sites {len(np.unique(data['group']))}  ({time.time() - t0:.0f}s)",
+        file=sys.stderr,
+    )
+    if args.cv:
+        oof, by_group = cross_validate(
+            data, args.hidden, args.snippet_weight, args.folds, args.threshold
+        )
+        separator_cv(args.devset, res, data, by_group)
+        report(args.devset, res, data, oof, [0.35, 0.4, args.threshold, 0.5, 0.55])
+        return 0
+    model = fit(
+        data["X"], data["y"], data["snip"], args.hidden, args.snippet_weight, args.threshold
+    )
+    args.out.write_text(json.dumps(to_dict(model)) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

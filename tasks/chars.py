@@ -1,0 +1,102 @@
+"""Unicode character table: per BMP code point, a disjoint class (5 bits) plus flags."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+
+# disjoint classes
+(
+    P_OTHER,
+    P_LAT_LO,
+    P_LAT_UP,
+    P_NL_LO,
+    P_NL_UP,
+    P_LETTER,
+    P_HAN,
+    P_CJKFUNC,
+    P_KANA,
+    P_HANGUL,
+    P_DIGIT,
+    P_SENT,
+    P_COMMA,
+    P_QUOTE,
+    P_SEP,
+    P_PUNCT,
+    P_AT,
+    P_HASH,
+) = range(18)
+N_CLASSES = 32
+CLASS_MASK = 0x1F
+ALNUM = 0x100
+_SENT_CHARS = ".!?。！？…؟"
+_SEP_CHARS = "|•·»›/–—>«‹◦▪►▶→"
+_COMMA_CHARS = ",;、，；"
+_QUOTE_CHARS = '"“”„‘’‚「」『』'
+_CJK_FUNC = (  # frequent function characters: a CJK stopword proxy
+    "的了是在和有我他这也就不人都一个上们到说要对着等与为之而以及中其"
+    "のにはをたがでてとしもなからるいう"
+)
+
+
+def _classify(ch: str) -> int:
+    if ch == "@":
+        return P_AT
+    if ch == "#":
+        return P_HASH
+    if ch in _SENT_CHARS:
+        return P_SENT
+    if ch in _COMMA_CHARS:
+        return P_COMMA
+    if ch in _QUOTE_CHARS:
+        return P_QUOTE
+    if ch in _SEP_CHARS:
+        return P_SEP
+    if ch in _CJK_FUNC:
+        return P_CJKFUNC
+    cat = unicodedata.category(ch)
+    if cat[0] == "L":
+        upper = cat in ("Lu", "Lt")
+        name = unicodedata.name(ch, "")
+        if name.startswith("LATIN"):
+            return P_LAT_UP if upper else P_LAT_LO
+        if name.startswith(("CYRILLIC", "ARABIC", "HEBREW", "GREEK", "ARMENIAN", "GEORGIAN")):
+            return P_NL_UP if upper else P_NL_LO
+        if name.startswith("CJK UNIFIED"):
+            return P_HAN
+        if name.startswith(("HIRAGANA", "KATAKANA")):
+            return P_KANA
+        if name.startswith("HANGUL"):
+            return P_HANGUL
+        return P_LETTER
+    if cat[0] == "N":
+        return P_DIGIT
+    if cat[0] in "PS":
+        return P_PUNCT
+    return P_OTHER
+
+
+@lru_cache(maxsize=1)
+def char_table() -> np.ndarray:
+    """uint16 per BMP code point: its class, plus ALNUM (``str.isalnum``)."""
+    table = np.zeros(0x10000, dtype=np.uint16)
+    for cp in range(0x10000):
+        ch = chr(cp)
+        v = _classify(ch)
+        if ch.isalnum():
+            v |= ALNUM
+        table[cp] = v
+    return table
+
+
+def char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(code points, class flags) of `text`; astral code points are classed one by one."""
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    cls = char_table()[np.minimum(cp, 0xFFFF)]
+    if len(cp) and int(cp.max()) > 0xFFFF:
+        for i in np.flatnonzero(cp > 0xFFFF).tolist():
+            ch = text[i]
+            cls[i] = _classify(ch) | (ALNUM if ch.isalnum() else 0)
+    return cp, cls
