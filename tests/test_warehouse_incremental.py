@@ -77,7 +77,13 @@ def test_changed_file_replaces_its_rows(raw: Path, tmp_path: Path, prefect_serve
     seed = raw / "000_59be5f47db3bc1db.txt"
     text = seed.read_text(encoding="utf-8")
     seed.write_text(text.replace("Multiple UN resolutions", "Several UN resolutions"))
-    (raw / "empty.txt").write_text("Now this file has words in it and more words after that.\n")
+    (raw / "empty.txt").write_text(
+        "Harbour ferry returns after winter break\n\n"
+        "The harbour ferry resumed its service on Monday after the winter break, the city "
+        "said, with departures every twenty minutes until the end of October.\n\n"
+        "Passengers will pay the same fares as last year, and bicycles travel free of charge "
+        "on weekdays before seven in the morning.\n"
+    )
     totals = _ingest(raw, wh, D2)
     assert totals["files"]["changed"] == 2 and totals["documents"] == 2
     rows = _sql(
