@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: setup run test lint format bench eval clean ui
+.PHONY: setup run test lint format bench eval ui clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,9 @@ format: setup
 
 ui: setup
 	$(BIN)/newsetl ui
+
+eval: setup
+	$(BIN)/newsetl eval --devset ../shared/devset
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -200,6 +200,24 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from tasks.evaluate import chrome_body, evaluate
+
+    devset = Path(args.devset)
+    if not (devset / "labels.jsonl").is_file() or not (devset / "score.py").is_file():
+        raise CliError(f"not a devset folder (labels.jsonl and score.py needed): {devset}")
+    pred_dir = Path(args.pred_dir) if args.pred_dir else None
+    result = evaluate(devset, chrome_body(), pred_dir=pred_dir)
+    rows = [("all", result.overall)] + [
+        (lang, f) for lang, f in result.by_lang.items() if f.pages >= args.min_pages
+    ]
+    print(f"{'lang':<6}{'pages':>6}{'P':>7}{'R':>7}{'F1':>7}")
+    for lang, f in rows:
+        print(f"{lang:<6}{f.pages:>6}{f.precision:>7.3f}{f.recall:>7.3f}{f.f1:>7.3f}")
+    print("(shipped model: these pages were its training data; see bench/train_chrome.py --cv)")
+    return 0
+
+
 def cmd_catalog(args: argparse.Namespace) -> int:
     from warehouse.catalog import build_catalog
 
@@ -286,6 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--json", action="store_true")
     explain.add_argument("--config")
     explain.set_defaults(func=cmd_explain)
+
+    ev = sub.add_parser("eval", help="score the chrome separator on a labeled devset")
+    ev.add_argument("--devset", default="../shared/devset", help="devset folder")
+    ev.add_argument("--pred-dir", help="keep the predicted bodies in this folder")
+    ev.add_argument("--min-pages", type=int, default=5, help="list languages with this many pages")
+    ev.set_defaults(func=cmd_eval)
 
     catalog = sub.add_parser("catalog", help="rebuild catalog.duckdb from the manifest")
     catalog.add_argument("--warehouse", default="data/warehouse")

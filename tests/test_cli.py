@@ -51,3 +51,32 @@ def test_explain_rejected_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     empty.write_bytes(b"")
     assert main(["explain", str(empty)]) == 0
     assert "rejected at decode: empty" in capsys.readouterr().out
+
+
+def test_eval_scores_a_small_devset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    score = SEED.parent.parent / "devset" / "score.py"
+    if not SEED.exists() or not score.exists():
+        pytest.skip("../shared is not beside this checkout")
+    devset = tmp_path / "devset"
+    (devset / "pages").mkdir(parents=True)
+    (devset / "score.py").write_bytes(score.read_bytes())
+    (devset / "pages" / "seed.txt").write_bytes(SEED.read_bytes())
+    label = {
+        "id": "seed",
+        "url": "https://example.com/a",
+        "lang": "en",
+        "with": ["Multiple UN resolutions also call for withdrawal"],
+        "without": ["Bu çerezler, kullanıcıların tarayıcı", "Turkish, Russian presidents"],
+    }
+    (devset / "labels.jsonl").write_text(json.dumps(label, ensure_ascii=False) + "\n")
+    assert main(["eval", "--devset", str(devset), "--min-pages", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["all", "1", "1.000", "1.000", "1.000"]
+    assert lines[2].split()[0] == "en"
+
+
+def test_eval_refuses_a_folder_that_is_not_a_devset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["eval", "--devset", str(tmp_path)]) == 2
+    assert "not a devset folder" in capsys.readouterr().err
