@@ -25,6 +25,7 @@ import time
 from multiprocessing import Pool
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
@@ -32,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tasks.chrome import CONFIG_DIR, ChromeModel, load_resources  # noqa: E402
+from tasks.chrome import CONFIG_DIR, ChromeModel, TreeEnsemble, load_resources  # noqa: E402
 from tasks.evaluate import load_labels, load_scorer  # noqa: E402
 from tasks.features import FEATURE_NAMES, Resources, extract  # noqa: E402
 
@@ -117,10 +118,83 @@ def build(devset: Path, res: Resources, cache: Path | None) -> dict[str, np.ndar
     }
 
 
+def fit_trees(
+    x: np.ndarray, y: np.ndarray, snip: np.ndarray, trees: int, depth: int, weight: int, lr: float
+) -> TreeEnsemble:
+    """scikit-learn's HistGradientBoostingClassifier (``random_state=0``, no early
+    stopping: deterministic), exported as flat node arrays (leaves point to themselves)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    clf = HistGradientBoostingClassifier(
+        max_iter=trees,
+        max_depth=depth,
+        max_leaf_nodes=None if depth <= 5 else 2 ** (depth - 1),
+        learning_rate=lr,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=0,
+    )
+    clf.fit(x, y, sample_weight=1.0 + weight * snip)
+    feat: list[int] = []
+    thr: list[float] = []
+    left: list[int] = []
+    value: list[float] = []
+    roots: list[int] = []
+    for (pred,) in clf._predictors:
+        nodes = pred.nodes
+        # renumber breadth-first so that a split's two children are adjacent
+        roots.append(len(feat))
+        order = [0]
+        slot = {0: len(feat)}
+        feat.append(0), thr.append(0.0), left.append(0), value.append(0.0)
+        while order:
+            k = order.pop(0)
+            me = slot[k]
+            if nodes["is_leaf"][k]:
+                thr[me], left[me], value[me] = float("inf"), me, float(nodes["value"][k])
+                continue
+            feat[me], thr[me], left[me] = (
+                int(nodes["feature_idx"][k]),
+                float(nodes["num_threshold"][k]),
+                len(feat),
+            )
+            for child in (int(nodes["left"][k]), int(nodes["right"][k])):
+                slot[child] = len(feat)
+                feat.append(0), thr.append(0.0), left.append(0), value.append(0.0)
+                order.append(child)
+    base = np.asarray(clf._baseline_prediction, dtype=np.float64).ravel()
+    ens = TreeEnsemble(
+        np.array(feat, dtype=np.intp),
+        np.array(thr),
+        np.array(left, dtype=np.intp),
+        np.array(value),
+        np.array(roots, dtype=np.intp),
+        max(int(p.get_max_depth()) for (p,) in clf._predictors),
+        float(base[0]),
+    )
+    check = x[:: max(1, len(x) // 2000)]
+    if not np.allclose(ens.raw(check), clf.decision_function(check), atol=1e-6):
+        raise RuntimeError("exported trees disagree with scikit-learn")
+    return ens
+
+
 def fit(
-    x: np.ndarray, y: np.ndarray, snip: np.ndarray, hidden: int, weight: int, threshold: float
+    x: np.ndarray,
+    y: np.ndarray,
+    snip: np.ndarray,
+    hidden: int,
+    weight: int,
+    threshold: float,
+    trees: int = 0,
+    depth: int = 6,
+    tree_weight: float = 0.0,
+    lr: float = 0.1,
+    gate: tuple[float, float] = (0.0, 1.0),
 ) -> ChromeModel:
     from sklearn.neural_network import MLPClassifier
+
+    ens = fit_trees(x, y, snip, trees, depth, weight, lr) if trees and tree_weight > 0 else None
 
     mean = x.mean(axis=0)
     scale = x.std(axis=0) + 1e-6
@@ -143,7 +217,17 @@ def fit(
         clf.coefs_[1][:, 0],
         float(clf.intercepts_[1][0]),
         threshold,
-        {"hidden": hidden, "snippet_weight": weight, "units": int(len(x))},
+        {
+            "hidden": hidden,
+            "snippet_weight": weight,
+            "units": int(len(x)),
+            "trees": trees if ens else 0,
+            "tree_depth": depth if ens else 0,
+            "learning_rate": lr if ens else 0,
+        },
+        ens,
+        tree_weight if ens else 0.0,
+        gate,
     )
 
 
@@ -151,7 +235,7 @@ def to_dict(m: ChromeModel) -> dict[str, object]:
     def r(a: np.ndarray) -> object:
         return np.round(a, 6).tolist()
 
-    return {
+    out: dict[str, object] = {
         "format": "newsetl-chrome-mlp-1",
         "features": list(FEATURE_NAMES),
         "mean": r(m.mean),
@@ -163,10 +247,29 @@ def to_dict(m: ChromeModel) -> dict[str, object]:
         "threshold": m.threshold,
         "info": m.info,
     }
+    if m.trees is not None:
+        t = m.trees
+        out["tree_weight"] = m.tree_weight
+        out["gate"] = list(m.gate)
+        out["trees"] = {
+            "depth": t.depth,
+            "baseline": round(t.baseline, 8),
+            "roots": t.roots.tolist(),
+            "feature": t.feature.tolist(),
+            "threshold": [None if np.isinf(v) else v for v in t.threshold.tolist()],
+            "left": t.left.tolist(),
+            "value": np.round(t.value, 8).tolist(),
+        }
+    return out
 
 
 def cross_validate(
-    data: dict[str, np.ndarray], hidden: int, weight: int, folds: int, threshold: float
+    data: dict[str, np.ndarray],
+    hidden: int,
+    weight: int,
+    folds: int,
+    threshold: float,
+    **trees: Any,
 ) -> tuple[np.ndarray, dict[int, ChromeModel]]:
     """Out-of-fold unit probabilities, and for each site group the model that never saw it."""
     from sklearn.model_selection import GroupKFold
@@ -175,7 +278,7 @@ def cross_validate(
     oof = np.zeros(len(y))
     by_group: dict[int, ChromeModel] = {}
     for i, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(x, y, g)):
-        model = fit(x[tr], y[tr], snip[tr], hidden, weight, threshold)
+        model = fit(x[tr], y[tr], snip[tr], hidden, weight, threshold, **trees)
         oof[te] = model.predict(x[te])
         by_group.update({int(k): model for k in np.unique(g[te])})
         print(f"fold {i + 1}/{folds} done", file=sys.stderr)
@@ -257,6 +360,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--snippet-weight", type=int, default=4)
     ap.add_argument("--threshold", type=float, default=0.45)
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--trees", type=int, default=0, help="boosted trees (0: MLP only)")
+    ap.add_argument("--depth", type=int, default=6, help="tree depth")
+    ap.add_argument("--lr", type=float, default=0.1, help="boosting learning rate")
+    ap.add_argument(
+        "--gate",
+        type=float,
+        nargs=2,
+        default=(0.03, 0.97),
+        help="trees score only units whose MLP probability lies within (LO, HI)",
+    )
+    ap.add_argument(
+        "--tree-weight", type=float, default=0.5, help="trees' share of the averaged probability"
+    )
     ap.add_argument("--cv", action="store_true", help="grouped-by-site CV instead of export")
     args = ap.parse_args(argv)
     t0 = time.time()
@@ -267,15 +383,28 @@ def main(argv: list[str] | None = None) -> int:
         f"sites {len(np.unique(data['group']))}  ({time.time() - t0:.0f}s)",
         file=sys.stderr,
     )
+    trees = {
+        "trees": args.trees,
+        "depth": args.depth,
+        "tree_weight": args.tree_weight,
+        "lr": args.lr,
+        "gate": tuple(args.gate),
+    }
     if args.cv:
         oof, by_group = cross_validate(
-            data, args.hidden, args.snippet_weight, args.folds, args.threshold
+            data, args.hidden, args.snippet_weight, args.folds, args.threshold, **trees
         )
         separator_cv(args.devset, res, data, by_group)
         report(args.devset, res, data, oof, [0.35, 0.4, args.threshold, 0.5, 0.55])
         return 0
     model = fit(
-        data["X"], data["y"], data["snip"], args.hidden, args.snippet_weight, args.threshold
+        data["X"],
+        data["y"],
+        data["snip"],
+        args.hidden,
+        args.snippet_weight,
+        args.threshold,
+        **trees,
     )
     args.out.write_text(json.dumps(to_dict(model)) + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)", file=sys.stderr)

@@ -51,8 +51,39 @@ _RULE_SCORE = 0.05
 
 
 @dataclass(frozen=True)
+class TreeEnsemble:
+    """Gradient-boosted trees as flat node arrays, evaluated for all units at once.
+
+    From node ``k`` a unit goes to ``left[k] + (x[feature[k]] > threshold[k])``: the two
+    children of a split are adjacent, and a leaf points to itself with an infinite
+    threshold. ``depth`` rounds of a few gathers walk every tree of every unit together;
+    the raw score is ``baseline + sum of the reached leaves' values``."""
+
+    feature: np.ndarray  # (nodes,) int
+    threshold: np.ndarray  # (nodes,); +inf at leaves
+    left: np.ndarray  # (nodes,) int, global index of the left child (itself at leaves)
+    value: np.ndarray  # (nodes,) leaf value (0 at splits)
+    roots: np.ndarray  # (trees,) int
+    depth: int
+    baseline: float
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        n = len(x)
+        idx = np.broadcast_to(self.roots, (n, len(self.roots)))
+        flat = x.ravel()
+        base = (np.arange(n) * x.shape[1])[:, None]
+        for _ in range(self.depth):
+            idx = self.left[idx] + (flat[base + self.feature[idx]] > self.threshold[idx])
+        out: np.ndarray = self.value[idx].sum(axis=1) + self.baseline
+        return out
+
+
+@dataclass(frozen=True)
 class ChromeModel:
-    """Standardise, one ReLU hidden layer (or none: logistic), sigmoid."""
+    """Standardise, one ReLU hidden layer (or none: logistic), sigmoid; optionally
+    averaged with a gradient-boosted tree ensemble (``tree_weight`` of the probability)
+    for the units the network is unsure of (probability within ``gate``): a cascade,
+    so the trees' cost is paid on a fraction of the units."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -62,8 +93,21 @@ class ChromeModel:
     b2: float
     threshold: float
     info: dict[str, object]
+    trees: TreeEnsemble | None = None
+    tree_weight: float = 0.0
+    gate: tuple[float, float] = (0.0, 1.0)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
+        p = self._mlp(x)
+        if self.trees is None or self.tree_weight <= 0 or not len(x):
+            return p
+        unsure = np.flatnonzero((p > self.gate[0]) & (p < self.gate[1]))
+        if len(unsure):
+            t = 1.0 / (1.0 + np.exp(-self.trees.raw(x[unsure])))
+            p[unsure] = self.tree_weight * t + (1.0 - self.tree_weight) * p[unsure]
+        return p
+
+    def _mlp(self, x: np.ndarray) -> np.ndarray:
         z = (x - self.mean) / self.scale
         if self.w1.size:
             z = np.maximum(z @ self.w1 + self.b1, 0.0)
@@ -79,6 +123,18 @@ def model_from_dict(raw: dict[str, Any]) -> ChromeModel:
     def arr(key: str) -> np.ndarray:
         return np.asarray(raw[key], dtype=np.float64)
 
+    trees = None
+    t = raw.get("trees")
+    if t:
+        trees = TreeEnsemble(
+            np.asarray(t["feature"], dtype=np.intp),
+            np.asarray([np.inf if v is None else v for v in t["threshold"]], dtype=np.float64),
+            np.asarray(t["left"], dtype=np.intp),
+            np.asarray(t["value"], dtype=np.float64),
+            np.asarray(t["roots"], dtype=np.intp),
+            int(t["depth"]),
+            float(t["baseline"]),
+        )
     return ChromeModel(
         arr("mean"),
         arr("scale"),
@@ -88,6 +144,9 @@ def model_from_dict(raw: dict[str, Any]) -> ChromeModel:
         float(raw["b2"]),
         float(raw["threshold"]),
         dict(raw.get("info", {})),
+        trees,
+        float(raw.get("tree_weight", 0.0)),
+        (float(raw.get("gate", [0.0, 1.0])[0]), float(raw.get("gate", [0.0, 1.0])[1])),
     )
 
 
