@@ -7,7 +7,10 @@ Labels: a dump unit is article when its whitespace-normalised text occurs in
 otherwise); units overlapping a "with"/"without" snippet are set to 1/0 and weigh
 ``--snippet-weight`` + 1 in training. Title lines (unit 0) are left out. Features:
 ``tasks.features.extract``. Model: scikit-learn's MLPClassifier (one ReLU layer,
-``random_state=0``), exported as plain arrays for numpy inference (``tasks.chrome``).
+``random_state=0``), exported as plain arrays for numpy inference (``tasks.chrome``),
+plus ``--trees`` boosted trees (HistGradientBoosting, ``random_state=0``, no early
+stopping) that rescore the units the MLP puts inside ``--gate`` (a cascade: the trees'
+cost is paid on part of the units only), averaged with weight ``--tree-weight``.
 
 ``--cv``: 5-fold cross-validation grouped by site (domain of the page's url), every page
 scored by a model that never saw its site, with the devset metric (``score.py``).
@@ -360,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--snippet-weight", type=int, default=4)
     ap.add_argument("--threshold", type=float, default=0.45)
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--trees", type=int, default=0, help="boosted trees (0: MLP only)")
+    ap.add_argument("--trees", type=int, default=100, help="boosted trees (0: MLP only)")
     ap.add_argument("--depth", type=int, default=6, help="tree depth")
     ap.add_argument("--lr", type=float, default=0.1, help="boosting learning rate")
     ap.add_argument(
@@ -371,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         help="trees score only units whose MLP probability lies within (LO, HI)",
     )
     ap.add_argument(
-        "--tree-weight", type=float, default=0.5, help="trees' share of the averaged probability"
+        "--tree-weight", type=float, default=0.6, help="trees' share of the averaged probability"
     )
     ap.add_argument("--cv", action="store_true", help="grouped-by-site CV instead of export")
     args = ap.parse_args(argv)

@@ -1,7 +1,8 @@
 """Chrome separation: decide for each block whether it is article body or site chrome.
 
-A small model (standardised features -> one ReLU layer -> sigmoid, numpy only, shipped
-as ``config/chrome_model.json`` and rebuilt by ``bench/train_chrome.py``) scores every
+A small model (standardised features -> one ReLU layer -> sigmoid, and for the units it
+is unsure of an average with 100 gradient-boosted trees; numpy only, shipped as
+``config/chrome_model.json`` and rebuilt by ``bench/train_chrome.py``) scores every
 unit from ``tasks.features``; a few hard rules come first. Each decision carries a
 reason code and a body score (the model's estimate that the unit is article text):
 

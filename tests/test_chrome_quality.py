@@ -13,9 +13,10 @@ from tasks.evaluate import chrome_body, evaluate
 from tests.conftest import SHARED
 
 DEVSET = SHARED / "devset"
-# measured at ship time: P .920, R .934, F1 .927; de .931, en .924, es .920, fr .927, pl .904
-FLOORS = {"precision": 0.910, "recall": 0.925, "f1": 0.918}
-LANG_F1_FLOORS = {"de": 0.92, "en": 0.91, "es": 0.90, "fr": 0.90, "pl": 0.88}
+# measured at ship time (MLP + 100 boosted trees on its unsure units; site-grouped CV F1
+# .890): P .920, R .924, F1 .922; de .927, en .913, es .910, fr .927, pl .897
+FLOORS = {"precision": 0.912, "recall": 0.916, "f1": 0.914}
+LANG_F1_FLOORS = {"de": 0.92, "en": 0.905, "es": 0.90, "fr": 0.92, "pl": 0.89}
 
 
 @pytest.fixture(scope="module")
