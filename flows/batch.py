@@ -103,6 +103,9 @@ def _per_source(files: list[SourceFile], res: BatchResult) -> dict[str, dict[str
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
 _POOL_LOCK = threading.Lock()  # batch tasks run in threads: create the pool once
+# Imported once in the forkserver, so every worker starts warm instead of importing the
+# stages (and trafilatura, lxml, pyarrow) itself.
+_PRELOAD = ["flows.batch", "tasks.process", "tasks.html", "trafilatura", "warehouse.store"]
 
 
 def worker_pool(workers: int) -> Executor | None:
@@ -115,6 +118,7 @@ def worker_pool(workers: int) -> Executor | None:
             if _POOL is not None:
                 _POOL.shutdown()
             ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(_PRELOAD)
             _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
             _POOL_SIZE = workers
         return _POOL
