@@ -82,7 +82,15 @@ ACCEPT = {
     "it": ["Accetta", "OK", "Accetto", "Impostazioni"],
 }
 SHARE = {
-    "en": ["Share on Facebook", "Share on Twitter", "Share", "Tweet", "Email", "Print", "Copy link"],
+    "en": [
+        "Share on Facebook",
+        "Share on Twitter",
+        "Share",
+        "Tweet",
+        "Email",
+        "Print",
+        "Copy link",
+    ],
     "de": ["Auf Facebook teilen", "Twittern", "Teilen", "Per E-Mail senden", "Drucken"],
     "fr": ["Partager sur Facebook", "Partager", "Tweeter", "Envoyer par e-mail", "Imprimer"],
     "es": ["Compartir en Facebook", "Compartir", "Tuitear", "Enviar por correo", "Imprimir"],

@@ -1,0 +1,212 @@
+"""Single-core speed of the stages alone, outside Prefect and the pool.
+
+    python bench/stages.py chrome          # separator over the devset text dumps
+    python bench/stages.py html            # HTML path over the devset HTML pages
+    python bench/stages.py text DIR [N]    # each stage of the text path over N corpus files
+    python bench/stages.py profile DIR [N] # cProfile of process_batch over N corpus files
+
+Each prints one JSON line (``profile`` prints the top functions too). Documents per
+second here are per core: one process, one thread.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tasks.decode import decode
+from tasks.discover import discover
+from tasks.normalize import build_article
+from tasks.process import lexicons_for, prepare, process_batch
+from tasks.read import read_file
+from tasks.records import Decoded, RawDoc
+from tasks.records import Reject as RejectT
+from tasks.segment import segment
+from tasks.settings import load_settings
+
+DEVSET_PAGES = Path("/work/shared/devset/pages")
+
+
+def _decoded(paths: list[Path], fmt: str) -> list[Decoded]:
+    docs = []
+    for p in paths:
+        data = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
+        d = decode(RawDoc(p.name, 0, data, source="devset", format_hint=fmt))
+        if isinstance(d, Decoded):
+            docs.append(d)
+    return docs
+
+
+def bench_chrome(pages: Path = DEVSET_PAGES) -> dict[str, object]:
+    """``tasks.chrome.separate`` alone (decoded and segmented beforehand)."""
+    from tasks.chrome import separate
+
+    settings = load_settings()
+    lex = lexicons_for(settings)
+    docs = _decoded(sorted(pages.glob("*.txt")), "text")
+    blocks = [segment(d.text) for d in docs]
+    separate(docs[0].text, lexicons=lex, blocks=blocks[0])  # warm-up
+    t0 = time.perf_counter()
+    for d, b in zip(docs, blocks, strict=True):
+        separate(d.text, lexicons=lex, blocks=b)
+    dt = time.perf_counter() - t0
+    mb = sum(len(d.text.encode()) for d in docs) / 1e6
+    return {
+        "stage": "chrome",
+        "docs": len(docs),
+        "seconds": dt,
+        "docs_per_s": len(docs) / dt,
+        "mb_per_s": mb / dt,
+        "input": str(pages / "*.txt"),
+    }
+
+
+def bench_html(pages: Path = DEVSET_PAGES) -> dict[str, object]:
+    """HTML path per page: trafilatura extraction, then segment + separate + normalize."""
+    from tasks.chrome import separate
+    from tasks.html import extract_html
+
+    settings = load_settings()
+    lex = lexicons_for(settings)
+    docs = _decoded(sorted(pages.glob("*.html.gz")), "html")
+    extract_html(docs[0], settings.html)  # warm-up (imports)
+    t_extract = t_rest = 0.0
+    for d in docs:
+        t0 = time.perf_counter()
+        p = prepare(d, settings)
+        t1 = time.perf_counter()
+        if not isinstance(p, RejectT):
+            sep = separate(
+                p.text,
+                lexicons=lex,
+                has_title=False,
+                blocks=p.blocks,
+                known_title=p.doc.meta.get("title"),
+            )
+            build_article(p.doc, p.text, sep)
+        t_extract += t1 - t0
+        t_rest += time.perf_counter() - t1
+    dt = t_extract + t_rest
+    return {
+        "stage": "html",
+        "docs": len(docs),
+        "seconds": dt,
+        "docs_per_s": len(docs) / dt,
+        "extract_share": t_extract / dt,
+        "input": str(pages / "*.html.gz"),
+    }
+
+
+def _sample(root: Path, n: int) -> list:
+    files, _ = discover(root)
+    step = max(1, len(files) // n)
+    return files[::step][:n]
+
+
+def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
+    """Seconds per stage of the text path over ``n`` corpus files (one process)."""
+    from tasks.chrome import separate
+    from tasks.templates import count_lines, template_set
+    from warehouse.store import to_table
+
+    settings = load_settings()
+    lex = lexicons_for(settings)
+    files = _sample(root, n)
+    t: dict[str, float] = {}
+
+    def tick(name: str, since: float) -> float:
+        now = time.perf_counter()
+        t[name] = t.get(name, 0.0) + now - since
+        return now
+
+    c = time.perf_counter()
+    raws = [r for f in files for r in read_file(f, settings.max_file_bytes)]  # type: ignore[union-attr]
+    c = tick("read", c)
+    docs = [d for d in (decode(r) for r in raws) if isinstance(d, Decoded)]
+    c = tick("decode", c)
+    preps = [p for p in (prepare(d, settings) for d in docs) if not isinstance(p, RejectT)]
+    c = tick("segment+hash", c)
+    by_src: dict[str | None, list] = {}
+    for p in preps:
+        by_src.setdefault(p.doc.source, []).append(p.hashes)
+    templates = {
+        s: template_set(count_lines(h), settings.template_min_docs) for s, h in by_src.items()
+    }
+    c = tick("templates", c)
+    seps = [
+        separate(
+            p.text,
+            lexicons=lex,
+            template_hashes=templates.get(p.doc.source, frozenset()),
+            blocks=p.blocks,
+        )
+        for p in preps
+    ]
+    c = tick("separate", c)
+    built = [build_article(p.doc, p.text, s) for p, s in zip(preps, seps, strict=True)]
+    c = tick("normalize", c)
+    arts = [a for a, _ in built if a is not None]
+    segs = [s for _, ss in built for s in ss]
+    tables = [
+        to_table("articles", arts, run_id="x", ingested_at=datetime.now(UTC)),
+        to_table("chrome_segments", segs, run_id="x"),
+    ]
+    c = tick("to_table", c)
+    with tempfile.TemporaryDirectory() as tmp:
+        import pyarrow.parquet as pq
+
+        for i, tab in enumerate(tables):
+            pq.write_table(tab, f"{tmp}/{i}.parquet", compression="zstd")
+    tick("parquet", c)
+    total = sum(t.values())
+    return {
+        "stage": "text",
+        "docs": len(files),
+        "seconds": total,
+        "docs_per_s": len(files) / total,
+        "ms_per_doc": {k: round(1000 * v / len(files), 3) for k, v in t.items()},
+    }
+
+
+def profile(root: Path, n: int = 1000) -> dict[str, object]:
+    import cProfile
+    import io
+    import pstats
+
+    settings = load_settings()
+    files = _sample(root, n)
+    process_batch(files[:20], settings)
+    prof = cProfile.Profile()
+    prof.enable()
+    process_batch(files, settings)
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(20)
+    print(out.getvalue(), file=sys.stderr)
+    return {"stage": "profile", "docs": len(files)}
+
+
+def main(argv: list[str]) -> int:
+    what = argv[0] if argv else "chrome"
+    if what == "chrome":
+        res = bench_chrome()
+    elif what == "html":
+        res = bench_html()
+    elif what == "text":
+        res = bench_text(Path(argv[1]), int(argv[2]) if len(argv) > 2 else 2000)
+    elif what == "profile":
+        res = profile(Path(argv[1]), int(argv[2]) if len(argv) > 2 else 1000)
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    print(json.dumps(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
