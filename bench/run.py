@@ -131,6 +131,7 @@ class Measured:
     peak_by_role: dict[str, int] = field(default_factory=dict)
     cpu: float = 0.0  # CPU seconds of the whole tree (user + system, reaped children)
     others: float = 0.0  # cores used on average by processes outside the tree meanwhile
+    cpu_by_role: dict[str, float] = field(default_factory=dict)
 
 
 def measure(cmd: list[str], interval: float = 0.2) -> Measured:
@@ -143,6 +144,7 @@ def measure(cmd: list[str], interval: float = 0.2) -> Measured:
     peak_total = 0
     peaks: dict[str, int] = {}
     cpu_seen: dict[int, float] = {}
+    roles: dict[int, str] = {}
     done = threading.Event()
 
     def sample() -> None:
@@ -150,8 +152,11 @@ def measure(cmd: list[str], interval: float = 0.2) -> Measured:
         while not done.is_set():
             by_role: dict[str, int] = {}
             for pid, role in _tree(proc.pid).items():
+                role = role if role != "other" else roles.get(pid, role)
                 by_role[role] = by_role.get(role, 0) + _rss(pid)
                 cpu_seen[pid] = max(cpu_seen.get(pid, 0.0), _cpu(pid))
+                if roles.get(pid, "other") == "other":  # a zombie's cmdline is empty
+                    roles[pid] = role
             peak_total = max(peak_total, sum(by_role.values()))
             for role, value in by_role.items():
                 peaks[role] = max(peaks.get(role, 0), value)
@@ -173,7 +178,10 @@ def measure(cmd: list[str], interval: float = 0.2) -> Measured:
     output = log.read()
     log.close()
     others = max(0.0, busy - cpu) / wall
-    return Measured(wall, rc, output, peak_total, peaks, cpu, others)
+    cpu_by_role: dict[str, float] = {}
+    for pid, seconds in cpu_seen.items():
+        cpu_by_role[roles[pid]] = cpu_by_role.get(roles[pid], 0.0) + seconds
+    return Measured(wall, rc, output, peak_total, peaks, cpu, others, cpu_by_role)
 
 
 # --- steps ------------------------------------------------------------------------------
@@ -218,6 +226,7 @@ def run_ingest(
         "cpu": m.cpu,
         "others": m.others,
         **{f"peak_{k}": v for k, v in m.peak_by_role.items()},
+        **{f"cpu_{k}": v for k, v in m.cpu_by_role.items()},
     }
     t = _TIMINGS.search(m.output)
     if t:
@@ -328,6 +337,11 @@ def commit() -> str:
     return rev + (" (uncommitted changes)" if dirty else "")
 
 
+def orch_cpu(run: dict) -> float:
+    """CPU seconds of the flow process and the Prefect server (not the pool's work)."""
+    return float(run.get("cpu_flow", 0) + run.get("cpu_prefect-server", 0))
+
+
 def verdict(ok: bool | None) -> str:
     return "–" if ok is None else ("met" if ok else "**not met**")
 
@@ -370,6 +384,17 @@ def render(r: dict) -> str:  # noqa: C901 - one table, read top to bottom
     row("documents/s end to end", lambda x: f"{x['run']['docs_per_s']:.0f}", "≥ 830")
     row("CPU seconds, all processes", lambda x: f"{x['run']['cpu']:.0f} s")
     row("documents per CPU-second", lambda x: f"{x['run']['files'] / x['run']['cpu']:.0f}")
+    row(
+        "… CPU of flow process / Prefect server / pool",
+        lambda x: (
+            f"{x['run'].get('cpu_flow', 0):.0f} / {x['run'].get('cpu_prefect-server', 0):.0f}"
+            f" / {x['run'].get('cpu_pool', 0):.0f} s"
+        ),
+    )
+    row(
+        "orchestration CPU share (flow + server) / all",
+        lambda x: f"{orch_cpu(x['run']) / x['run']['cpu']:.0%}",
+    )
     row("other processes' load meanwhile (cores)", lambda x: f"{x['run']['others']:.2f}")
     row("floor (read + one Parquet table)", lambda x: f"{x['floor']['wall']:.1f} s")
     row(
