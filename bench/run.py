@@ -520,9 +520,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--notes", default="bench/NOTES.md", help="markdown appended to the report")
     p.add_argument("--no-speedup", action="store_true", help="skip the 1-worker run")
     p.add_argument("--no-stages", action="store_true", help="skip the per-stage benchmarks")
+    p.add_argument(
+        "--render", action="store_true", help="only rewrite the report from results.json"
+    )
     a = p.parse_args(argv)
     out = (ROOT / a.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if a.render:
+        return write_report(json.loads((out / "results.json").read_text()), a.md, a.notes)
     t_all = time.perf_counter()
     sizes = sorted(set(a.sizes))
     results: dict = {
@@ -565,14 +570,18 @@ def main(argv: list[str] | None = None) -> int:
     else:
         st["chrome"], st["html"] = {}, {}
     results["bench_seconds"] = time.perf_counter() - t_all
-    notes = ROOT / a.notes if a.notes else None
-    if notes and notes.exists():
-        results["notes"] = notes.read_text(encoding="utf-8")
     (out / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return write_report(results, a.md, a.notes)
+
+
+def write_report(results: dict, md: str, notes: str) -> int:
+    path = ROOT / notes if notes else None
+    if path and path.exists():
+        results["notes"] = path.read_text(encoding="utf-8")
     report = render(results)
     print(report)
-    if a.md:
-        (ROOT / a.md).write_text(report, encoding="utf-8")
+    if md:
+        (ROOT / md).write_text(report, encoding="utf-8")
     return 0
 
 
