@@ -26,7 +26,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-DEVSET = Path("/work/shared/devset")
+# the shared devset beside the checkout (../shared/devset), as tests/conftest.py finds it
+DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
 
 # Chrome phrases per language: realistic, but a site only uses some of them.
 NAV = {
@@ -283,17 +284,17 @@ def generate(
         shutil.rmtree(out)
     counts = {"text": 0, "html": 0, "exact_dup": 0, "near_dup": 0, "cp1252": 0}
     recent: list[tuple[Site, str, list[str], str]] = []  # (site, title, paras, lang)
-    written: list[Path] = []
+    written: dict[str, list[Path]] = {}  # per site, its latest files
     for i in range(n):
         site = rng.choices(sites, cum_weights=cum)[0] if i % 3 else sites[i % n_sources]
         folder = out / site.name / f"{2020 + i % 5}" / f"{i % 12 + 1:02d}"
         roll = rng.random()
-        if written and roll < dup_share:
-            src = rng.choice(written[-500:])
+        same_site = written.get(site.name, [])
+        if same_site and roll < dup_share:  # the same page crawled again under another path
+            src = rng.choice(same_site)
             path = folder / f"{i:07d}{src.suffix}"
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, path)
-            written.append(path)
             counts["exact_dup"] += 1
             continue
         if recent and roll < dup_share + near_dup_share:
@@ -326,9 +327,7 @@ def generate(
             else:
                 path.write_text(text, encoding="utf-8")
             counts["text"] += 1
-        written.append(path)
-        if len(written) > 1000:
-            written = written[-500:]
+        written[site.name] = (written.get(site.name, []) + [path])[-50:]
     counts["sources"] = n_sources
     return counts
 

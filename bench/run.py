@@ -136,6 +136,7 @@ class Measured:
 
 def measure(cmd: list[str], interval: float = 0.2) -> Measured:
     """Run ``cmd``; wall time and peak RSS summed over its process tree."""
+    (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
     log = open(ROOT / "bench" / "out" / "last-command.log", "w+", encoding="utf-8")  # noqa: SIM115
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy0 = _busy_seconds()

@@ -29,7 +29,7 @@ from tasks.records import Reject as RejectT
 from tasks.segment import segment
 from tasks.settings import load_settings
 
-DEVSET_PAGES = Path("/work/shared/devset/pages")
+DEVSET_PAGES = Path(__file__).resolve().parents[2] / "shared" / "devset" / "pages"
 
 
 def _decoded(paths: list[Path], fmt: str) -> list[Decoded]:

@@ -20,6 +20,11 @@ from tasks.settings import Settings
 from warehouse.load import line_stats_table, signature_table, template_history
 from warehouse.store import stage, to_table
 
+# The flow's closing log line, where its time went; bench/run.py parses it.
+TIMINGS_LOG = (
+    "timings: body %.2fs = discover %.2fs + batches %.2fs (work %.2fs in %d workers) + finish %.2fs"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class BatchSummary:

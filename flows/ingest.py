@@ -19,7 +19,7 @@ from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.artifacts import publish
-from flows.batch import BatchSummary, run_batch, shutdown_pool, worker_pool
+from flows.batch import TIMINGS_LOG, BatchSummary, run_batch, shutdown_pool, worker_pool
 from flows.progress import RunProgress, collect
 from flows.resilience import BatchFailed, describe_failure, io_task_options, load_ops
 from tasks.discover import discover
@@ -213,8 +213,7 @@ def ingest(
     # Where the flow's time went (bench/run.py reads this line). Work is summed over the
     # worker processes, so work / workers against the batch phase shows the pool's use.
     logger.info(
-        "timings: body %.2fs = discover %.2fs + batches %.2fs (work %.2fs in %d workers)"
-        " + finish %.2fs",
+        TIMINGS_LOG,
         time.perf_counter() - t0,
         t_discovered - t0,
         t_batches - t_discovered,
