@@ -5,8 +5,9 @@
     python bench/stages.py text DIR [N]    # each stage of the text path over N corpus files
     python bench/stages.py profile DIR [N] # cProfile of process_batch over N corpus files
 
-Each prints one JSON line (``profile`` prints the top functions too). Documents per
-second here are per core: one process, one thread.
+Each prints one JSON line (``profile`` prints the top functions too). Times are CPU
+time of this one-threaded process (``time.process_time``), so documents per second are
+per core and hold on a machine shared with other work.
 """
 
 from __future__ import annotations
@@ -51,10 +52,10 @@ def bench_chrome(pages: Path = DEVSET_PAGES) -> dict[str, object]:
     docs = _decoded(sorted(pages.glob("*.txt")), "text")
     blocks = [segment(d.text) for d in docs]
     separate(docs[0].text, lexicons=lex, blocks=blocks[0])  # warm-up
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for d, b in zip(docs, blocks, strict=True):
         separate(d.text, lexicons=lex, blocks=b)
-    dt = time.perf_counter() - t0
+    dt = time.process_time() - t0
     mb = sum(len(d.text.encode()) for d in docs) / 1e6
     return {
         "stage": "chrome",
@@ -77,9 +78,9 @@ def bench_html(pages: Path = DEVSET_PAGES) -> dict[str, object]:
     extract_html(docs[0], settings.html)  # warm-up (imports)
     t_extract = t_rest = 0.0
     for d in docs:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         p = prepare(d, settings)
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         if not isinstance(p, RejectT):
             sep = separate(
                 p.text,
@@ -90,7 +91,7 @@ def bench_html(pages: Path = DEVSET_PAGES) -> dict[str, object]:
             )
             build_article(p.doc, p.text, sep)
         t_extract += t1 - t0
-        t_rest += time.perf_counter() - t1
+        t_rest += time.process_time() - t1
     dt = t_extract + t_rest
     return {
         "stage": "html",
@@ -120,11 +121,11 @@ def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
     t: dict[str, float] = {}
 
     def tick(name: str, since: float) -> float:
-        now = time.perf_counter()
+        now = time.process_time()
         t[name] = t.get(name, 0.0) + now - since
         return now
 
-    c = time.perf_counter()
+    c = time.process_time()
     raws = [r for f in files for r in read_file(f, settings.max_file_bytes)]  # type: ignore[union-attr]
     c = tick("read", c)
     docs = [d for d in (decode(r) for r in raws) if isinstance(d, Decoded)]
