@@ -4,6 +4,7 @@
     python bench/stages.py html            # HTML path over the devset HTML pages
     python bench/stages.py text DIR [N]    # each stage of the text path over N corpus files
     python bench/stages.py profile DIR [N] # cProfile of process_batch over N corpus files
+    python bench/stages.py trafilatura '{"fast": true}'  # bare_extraction options, 300 pages
 
 Each prints one JSON line (``profile`` prints the top functions too). Times are CPU
 time of this one-threaded process (``time.process_time``), so documents per second are
@@ -100,6 +101,34 @@ def bench_html(pages: Path = DEVSET_PAGES) -> dict[str, object]:
         "docs_per_s": len(docs) / dt,
         "extract_share": t_extract / dt,
         "input": str(pages / "*.html.gz"),
+    }
+
+
+def bench_trafilatura(options: dict[str, object], n: int = 300) -> dict[str, object]:
+    """``trafilatura.bare_extraction`` alone with extra ``options`` (run each in a fresh
+    process: dateparser's caches warm up over a run)."""
+    import trafilatura
+
+    docs = [d.text for d in _decoded(sorted(DEVSET_PAGES.glob("*.html.gz"))[:n], "html")]
+    kw: dict[str, object] = dict(
+        with_metadata=True, include_comments=False, include_tables=True, deduplicate=False
+    )
+    kw.update(options)
+    trafilatura.bare_extraction(docs[0], **kw)
+    t0 = time.process_time()
+    dates = chars = 0
+    for d in docs:
+        r = trafilatura.bare_extraction(d, **kw)
+        dates += bool(r is not None and r.date)
+        chars += len((r.text or "") if r is not None else "")
+    dt = time.process_time() - t0
+    return {
+        "stage": "trafilatura",
+        "options": options,
+        "docs": len(docs),
+        "docs_per_s": len(docs) / dt,
+        "dates": dates,
+        "text_chars": chars,
     }
 
 
@@ -200,6 +229,8 @@ def main(argv: list[str]) -> int:
         res = bench_html()
     elif what == "text":
         res = bench_text(Path(argv[1]), int(argv[2]) if len(argv) > 2 else 2000)
+    elif what == "trafilatura":
+        res = bench_trafilatura(json.loads(argv[1]) if len(argv) > 1 else {})
     elif what == "profile":
         res = profile(Path(argv[1]), int(argv[2]) if len(argv) > 2 else 1000)
     else:
