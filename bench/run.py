@@ -191,7 +191,7 @@ def measure(cmd: list[str], interval: float = 0.2) -> Measured:
 def corpus(out: Path, n: int, seed: int) -> Path:
     """The text corpus of ``n`` files (generated once per generator version and seed)."""
     path = out / f"corpus-{n}-s{seed}"
-    stamp = path / ".stamp"
+    stamp = out / f"corpus-{n}-s{seed}.stamp"  # beside the corpus: not an input file
     gen = (ROOT / "bench" / "make_corpus.py").read_bytes()
     key = f"{n} {seed} {hash_bytes(gen)}"
     if stamp.exists() and stamp.read_text() == key:
