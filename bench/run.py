@@ -384,6 +384,12 @@ def render(r: dict) -> str:  # noqa: C901 - one table, read top to bottom
     )
     row("documents/s end to end", lambda x: f"{x['run']['docs_per_s']:.0f}", "≥ 830")
     row("CPU seconds, all processes", lambda x: f"{x['run']['cpu']:.0f} s")
+    row(
+        "lower bound for the wall on 2 idle cores (CPU s / 2)",
+        lambda x: f"{x['run']['cpu'] / 2:.0f} s",
+        "≤ 120 s at 100k",
+        rb["run"]["cpu"] / 2 <= 120 if big >= 100_000 else None,
+    )
     row("documents per CPU-second", lambda x: f"{x['run']['files'] / x['run']['cpu']:.0f}")
     row(
         "… CPU of flow process / Prefect server / pool",
