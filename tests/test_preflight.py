@@ -42,6 +42,19 @@ def test_any_change_runs_the_flow(ingested: tuple[Path, Path]) -> None:
     assert nothing_to_do(raw, wh) is None
 
 
+def test_interrupted_warehouse_runs_the_flow(ingested: tuple[Path, Path]) -> None:
+    """Leftovers of a killed run (staging area, stale catalog) are the flow's to recover."""
+    raw, wh = ingested
+    (wh / "_staging" / "dead-run").mkdir(parents=True)
+    assert nothing_to_do(raw, wh) is None
+    shutil.rmtree(wh / "_staging")
+    assert nothing_to_do(raw, wh) is not None
+    manifest = wh / "_manifest.json"
+    later = (wh / "catalog.duckdb").stat().st_mtime_ns + 10**9
+    os.utime(manifest, ns=(later, later))  # swapped after the catalog was built
+    assert nothing_to_do(raw, wh) is None
+
+
 def test_cli_skips_prefect_when_nothing_changed(ingested: tuple[Path, Path]) -> None:
     """With an unreachable Prefect API the CLI still answers: it never started a flow."""
     raw, wh = ingested
