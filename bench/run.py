@@ -31,6 +31,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -136,8 +137,12 @@ class Measured:
 
 def measure(cmd: list[str], interval: float = 0.2) -> Measured:
     """Run ``cmd``; wall time and peak RSS summed over its process tree."""
-    (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
-    log = open(ROOT / "bench" / "out" / "last-command.log", "w+", encoding="utf-8")  # noqa: SIM115
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    # a file of its own (a concurrent measure must not truncate it), kept as last-command.log
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+        "w+", dir=out, prefix=".command-", suffix=".log", delete=False, encoding="utf-8"
+    )
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy0 = _busy_seconds()
     t0 = time.perf_counter()
@@ -178,6 +183,7 @@ def measure(cmd: list[str], interval: float = 0.2) -> Measured:
     log.seek(0)
     output = log.read()
     log.close()
+    os.replace(log.name, out / "last-command.log")
     others = max(0.0, busy - cpu) / wall
     cpu_by_role: dict[str, float] = {}
     for pid, seconds in cpu_seen.items():
