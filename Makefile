@@ -41,5 +41,10 @@ ui: setup
 eval: setup
 	$(BIN)/newsetl eval --devset ../shared/devset
 
+# Benchmarks -> BENCHMARKS.md (see bench/run.py). N: corpus sizes, e.g. N="10000 100000".
+N ?= 10000
+bench: setup
+	$(BIN)/python bench/run.py --sizes $(N)
+
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

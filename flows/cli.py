@@ -66,6 +66,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     logical = _date(args.logical_date, "--logical-date") if args.logical_date else None
     if args.config and not Path(args.config).is_file():
         raise CliError(f"config file not found: {args.config}")
+    if not args.replace:  # decide a no-op before paying for Prefect's start-up
+        from flows.preflight import nothing_to_do
+
+        message = nothing_to_do(input_dir, Path(args.warehouse))
+        if message:
+            print(message)
+            return 0
     totals = _ingest(args, input_dir, logical)
     _print_run(totals)
     return 0

@@ -1,0 +1,251 @@
+"""Single-core speed of the stages alone, outside Prefect and the pool.
+
+    python bench/stages.py chrome          # separator over the devset text dumps
+    python bench/stages.py html            # HTML path over the devset HTML pages
+    python bench/stages.py text DIR [N]    # each stage of the text path over N corpus files
+    python bench/stages.py profile DIR [N] # cProfile of process_batch over N corpus files
+    python bench/stages.py trafilatura '{"fast": true}'  # bare_extraction options, 300 pages
+
+Each prints one JSON line (``profile`` prints the top functions too). Times are CPU
+time of this one-threaded process (``time.process_time``), so documents per second are
+per core and hold on a machine shared with other work.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tasks.decode import decode
+from tasks.discover import discover
+from tasks.normalize import build_article
+from tasks.process import lexicons_for, prepare, process_batch
+from tasks.read import read_file
+from tasks.records import Decoded, RawDoc
+from tasks.records import Reject as RejectT
+from tasks.segment import segment
+from tasks.settings import load_settings
+
+DEVSET_PAGES = Path(__file__).resolve().parents[2] / "shared" / "devset" / "pages"
+
+
+def _decoded(paths: list[Path], fmt: str) -> list[Decoded]:
+    docs = []
+    for p in paths:
+        data = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
+        d = decode(RawDoc(p.name, 0, data, source="devset", format_hint=fmt))
+        if isinstance(d, Decoded):
+            docs.append(d)
+    return docs
+
+
+def bench_chrome(pages: Path = DEVSET_PAGES) -> dict[str, object]:
+    """``tasks.chrome.separate`` alone (decoded and segmented beforehand)."""
+    from tasks.chrome import separate
+
+    settings = load_settings()
+    lex = lexicons_for(settings)
+    docs = _decoded(sorted(pages.glob("*.txt")), "text")
+    blocks = [segment(d.text) for d in docs]
+    separate(docs[0].text, lexicons=lex, blocks=blocks[0])  # warm-up
+    t0 = time.process_time()
+    for d, b in zip(docs, blocks, strict=True):
+        separate(d.text, lexicons=lex, blocks=b)
+    dt = time.process_time() - t0
+    mb = sum(len(d.text.encode()) for d in docs) / 1e6
+    return {
+        "stage": "chrome",
+        "docs": len(docs),
+        "seconds": dt,
+        "docs_per_s": len(docs) / dt,
+        "mb_per_s": mb / dt,
+        "input": str(pages / "*.txt"),
+    }
+
+
+def bench_html(pages: Path = DEVSET_PAGES) -> dict[str, object]:
+    """The whole HTML path as a run takes it (``process_batch`` over the devset's
+    ``.html.gz`` pages: read, decode, trafilatura, chrome pass, normalize), with the
+    share of CPU inside trafilatura."""
+    import tasks.process as process
+    from tasks.records import SourceFile
+
+    settings = load_settings()
+    files = [
+        SourceFile(str(p), p.name, "devset", p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(pages.glob("*.html.gz"))
+    ]
+    inner = process.extract_html
+    spent = [0.0]
+
+    def timed(*args: object, **kwargs: object) -> object:
+        t0 = time.process_time()
+        try:
+            return inner(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            spent[0] += time.process_time() - t0
+
+    process_batch(files[:5], settings)  # warm-up (imports)
+    process.extract_html = timed  # type: ignore[assignment]
+    try:
+        t0 = time.process_time()
+        res = process_batch(files, settings)
+        dt = time.process_time() - t0
+    finally:
+        process.extract_html = inner
+    return {
+        "stage": "html",
+        "docs": len(files),
+        "seconds": dt,
+        "docs_per_s": len(files) / dt,
+        "extract_share": spent[0] / dt,
+        "articles": len(res.articles),
+        "rejects": len(res.rejects),
+        "input": str(pages / "*.html.gz"),
+    }
+
+
+def bench_trafilatura(options: dict[str, object], n: int = 300) -> dict[str, object]:
+    """``trafilatura.bare_extraction`` alone with extra ``options`` (run each in a fresh
+    process: dateparser's caches warm up over a run)."""
+    import trafilatura
+
+    docs = [d.text for d in _decoded(sorted(DEVSET_PAGES.glob("*.html.gz"))[:n], "html")]
+    kw: dict[str, object] = dict(
+        with_metadata=True, include_comments=False, include_tables=True, deduplicate=False
+    )
+    kw.update(options)
+    trafilatura.bare_extraction(docs[0], **kw)
+    t0 = time.process_time()
+    dates = chars = 0
+    for d in docs:
+        r = trafilatura.bare_extraction(d, **kw)
+        dates += bool(r is not None and r.date)
+        chars += len((r.text or "") if r is not None else "")
+    dt = time.process_time() - t0
+    return {
+        "stage": "trafilatura",
+        "options": options,
+        "docs": len(docs),
+        "docs_per_s": len(docs) / dt,
+        "dates": dates,
+        "text_chars": chars,
+    }
+
+
+def _sample(root: Path, n: int) -> list:
+    files, _ = discover(root)
+    step = max(1, len(files) // n)
+    return files[::step][:n]
+
+
+def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
+    """Seconds per stage of the text path over ``n`` corpus files (one process)."""
+    from tasks.chrome import separate
+    from tasks.templates import count_lines, template_set
+    from warehouse.store import to_table
+
+    settings = load_settings()
+    lex = lexicons_for(settings)
+    files = _sample(root, n)
+    t: dict[str, float] = {}
+
+    def tick(name: str, since: float) -> float:
+        now = time.process_time()
+        t[name] = t.get(name, 0.0) + now - since
+        return now
+
+    c = time.process_time()
+    raws = [r for f in files for r in read_file(f, settings.max_file_bytes)]
+    raws = [r for r in raws if isinstance(r, RawDoc)]
+    c = tick("read", c)
+    docs = [d for d in (decode(r) for r in raws) if isinstance(d, Decoded)]
+    c = tick("decode", c)
+    preps = [p for p in (prepare(d, settings) for d in docs) if not isinstance(p, RejectT)]
+    c = tick("segment+hash", c)
+    by_src: dict[str | None, list] = {}
+    for p in preps:
+        by_src.setdefault(p.doc.source, []).append(p.hashes)
+    templates = {
+        s: template_set(count_lines(h), settings.template_min_docs) for s, h in by_src.items()
+    }
+    c = tick("templates", c)
+    seps = [
+        separate(
+            p.text,
+            lexicons=lex,
+            template_hashes=templates.get(p.doc.source, frozenset()),
+            blocks=p.blocks,
+        )
+        for p in preps
+    ]
+    c = tick("separate", c)
+    built = [build_article(p.doc, p.text, s) for p, s in zip(preps, seps, strict=True)]
+    c = tick("normalize", c)
+    arts = [a for a, _ in built if a is not None]
+    segs = [s for _, ss in built for s in ss]
+    tables = [
+        to_table("articles", arts, run_id="x", ingested_at=datetime.now(UTC)),
+        to_table("chrome_segments", segs, run_id="x"),
+    ]
+    c = tick("to_table", c)
+    with tempfile.TemporaryDirectory() as tmp:
+        import pyarrow.parquet as pq
+
+        for i, tab in enumerate(tables):
+            pq.write_table(tab, f"{tmp}/{i}.parquet", compression="zstd")
+    tick("parquet", c)
+    total = sum(t.values())
+    return {
+        "stage": "text",
+        "docs": len(files),
+        "seconds": total,
+        "docs_per_s": len(files) / total,
+        "ms_per_doc": {k: round(1000 * v / len(files), 3) for k, v in t.items()},
+    }
+
+
+def profile(root: Path, n: int = 1000) -> dict[str, object]:
+    import cProfile
+    import io
+    import pstats
+
+    settings = load_settings()
+    files = _sample(root, n)
+    process_batch(files[:20], settings)
+    prof = cProfile.Profile()
+    prof.enable()
+    process_batch(files, settings)
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(20)
+    print(out.getvalue(), file=sys.stderr)
+    return {"stage": "profile", "docs": len(files)}
+
+
+def main(argv: list[str]) -> int:
+    what = argv[0] if argv else "chrome"
+    if what == "chrome":
+        res = bench_chrome()
+    elif what == "html":
+        res = bench_html()
+    elif what == "text":
+        res = bench_text(Path(argv[1]), int(argv[2]) if len(argv) > 2 else 2000)
+    elif what == "trafilatura":
+        res = bench_trafilatura(json.loads(argv[1]) if len(argv) > 1 else {})
+    elif what == "profile":
+        res = profile(Path(argv[1]), int(argv[2]) if len(argv) > 2 else 1000)
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    print(json.dumps(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

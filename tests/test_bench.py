@@ -1,0 +1,121 @@
+"""The benchmark harness: a deterministic, varied corpus; the floor; what run.py measures."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pyarrow.parquet as pq
+import pytest
+
+from flows.batch import TIMINGS_LOG
+from tests.conftest import ROOT, SHARED
+
+DEVSET = SHARED / "devset"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModuleType, Path, dict[str, int]]:
+    if not (DEVSET / "pages").is_dir():
+        pytest.skip("../shared/devset is not beside this checkout")
+    make = _load("make_corpus")
+    out = tmp_path_factory.mktemp("corpus") / "a"
+    kw = dict(sources=4, html_share=0.1, dup_share=0.1, near_dup_share=0.1, cp1252_share=0.2)
+    counts = make.generate(out, 150, seed=3, devset=DEVSET, **kw)
+    return make, out, counts | kw  # type: ignore[operator]
+
+
+def test_corpus_is_deterministic(
+    corpus: tuple[ModuleType, Path, dict[str, int]], tmp_path: Path
+) -> None:
+    make, out, counts = corpus
+    kw = {k: counts[k] for k in ("sources", "html_share", "dup_share", "near_dup_share")}
+    make.generate(tmp_path / "b", 150, seed=3, devset=DEVSET, cp1252_share=0.2, **kw)
+    make.generate(tmp_path / "c", 150, seed=4, devset=DEVSET, cp1252_share=0.2, **kw)
+    assert _digests(tmp_path / "b") == _digests(out)
+    assert _digests(tmp_path / "c") != _digests(out)
+
+
+def test_corpus_is_varied(corpus: tuple[ModuleType, Path, dict[str, int]]) -> None:
+    _, out, counts = corpus
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) == 150
+    assert len({p.relative_to(out).parts[0] for p in files}) == 4  # raw/<source>/...
+    assert counts["html"] > 0 and counts["exact_dup"] > 0 and counts["near_dup"] > 0
+    digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in files]
+    assert len(set(digests)) < len(digests)  # exact duplicates under other paths
+    not_utf8 = 0
+    for p in files:
+        try:
+            p.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            not_utf8 += 1
+    assert not_utf8 >= counts["cp1252"] > 0  # (and their duplicates)
+
+
+def test_chrome_is_per_site(corpus: tuple[ModuleType, Path, dict[str, int]]) -> None:
+    """Each site's text files end with its own footer line; sites' footers differ."""
+    _, out, _ = corpus
+    footers: dict[str, set[str]] = {}
+    for p in out.rglob("*.txt"):
+        data = p.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252")
+        footers.setdefault(p.relative_to(out).parts[0], set()).add(text.rstrip().splitlines()[-1])
+    assert all(len(lines) == 1 for lines in footers.values())  # same within a site
+    assert len({next(iter(v)) for v in footers.values()}) == len(footers)  # unlike others
+
+
+def test_floor_writes_every_file(
+    corpus: tuple[ModuleType, Path, dict[str, int]], tmp_path: Path
+) -> None:
+    _, out, _ = corpus
+    floor = _load("floor")
+    assert floor.floor(out, tmp_path / "floor.parquet", rows_per_group=40) == 150
+    table = pq.read_table(tmp_path / "floor.parquet")
+    assert table.num_rows == 150 and len(set(table["source_path"].to_pylist())) == 150
+
+
+def test_timings_line_is_what_the_harness_parses() -> None:
+    run = _load("run")
+    line = TIMINGS_LOG % (12.5, 0.25, 11.75, 22.0, 2, 0.5)
+    m = run._TIMINGS.search(f"12:00:00 | INFO | Flow run 'x' - {line}")
+    assert m is not None
+    assert [float(x) for x in m.groups()] == [12.5, 0.25, 11.75, 22.0, 2.0, 0.5]
+
+
+def test_measure_sums_rss_over_the_process_tree() -> None:
+    """A parent holding ~100 MB and a child holding ~100 MB: the peak counts both."""
+    run = _load("run")
+    code = (
+        "import subprocess, sys, time\n"
+        "a = bytearray(100 * 2**20)\n"
+        "child = 'b = bytearray(100 * 2**20); import time; time.sleep(1.0)'\n"
+        "subprocess.run([sys.executable, '-c', child], check=True)\n"
+    )
+    m = run.measure([sys.executable, "-c", code], interval=0.05)
+    assert m.returncode == 0
+    assert m.peak_total >= 200 * 2**20
+    assert m.cpu > 0 and m.wall >= 1.0
