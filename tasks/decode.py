@@ -71,8 +71,9 @@ _HTML_SNIFF = re.compile(
     rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta\s[^>]*charset", re.I
 )
 _HTML_SNIFF_STR = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
-_SPACES = re.compile(r"[^\S\n]+")
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# runs of 2+ blanks, or one blank that is not a plain space (a lone space is left alone)
+_SPACES = re.compile(r"[^\S\n]{2,}|[^\S \n]")
 _BLANKS = re.compile(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*")
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 # UTF-8 bytes of one character, seen through windows-1252: a lead byte C2-F4 shown as
@@ -246,7 +247,7 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
 
 def clean_text(text: str) -> str:
     """NFC, no soft hyphens or zero-width characters, spaces collapsed, blank lines kept."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _SPACES.sub(" ", text)
     return _BLANKS.sub("\n\n", text).strip()
