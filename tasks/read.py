@@ -30,9 +30,9 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import IO, Any, cast
 
+from tasks.fields import parse_date
 from tasks.records import RawDoc, Reject, SourceFile
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -367,7 +367,7 @@ def _warc_doc(f: SourceFile, index: int, record: Any, limits: ReadLimits) -> Raw
         return None
     headers = record.rec_headers
     url = headers.get_header("WARC-Target-URI")
-    fetched = _warc_date(headers.get_header("WARC-Date"))
+    fetched = parse_date(headers.get_header("WARC-Date"))
     ctype = ""
     if rtype == "response" and record.http_headers is not None:
         status = record.http_headers.get_statuscode() or ""
@@ -410,13 +410,3 @@ def _warc_doc(f: SourceFile, index: int, record: Any, limits: ReadLimits) -> Raw
         fetched_at=fetched,
         declared_charset=m.group(1) if m else None,
     )
-
-
-def _warc_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
