@@ -8,6 +8,7 @@ distance to the headline's repeat) comes from cumulative sums. See ``FEATURE_NAM
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -202,6 +203,131 @@ def headline_index(texts: list[str], title: str | None, first: int) -> int:
     return -1
 
 
+# Generic cues (several languages) for what reads like prose but is not the article:
+# comment threads, "read also" teasers, photo credits; and for short article lines:
+# dates/times, score-like number pairs. Token lookups on the document's one token
+# stream; the two regexes run only on short units with digits.
+_C_COMMENT, _C_AGENCY, _C_TIMEUNIT, _C_AGO, _C_SAID, _C_CREDIT, _C_REPLY, _C_TEASER = (
+    1 << i for i in range(8)
+)
+_CUE_BITS = np.array([1 << i for i in range(8)], dtype=np.int64)
+_CUE_WORDS: dict[str, int] = {}
+for _bit, _words in (
+    (
+        _C_COMMENT,
+        "kommentar kommentare kommentaren kommentieren comment comments commentaire "
+        "commentaires comentario comentarios comentários komentarz komentarze komentarzy "
+        "commenti commento reacties reactie yorum yorumlar leserbrief leserbriefe",
+    ),
+    (
+        _C_AGENCY,
+        "getty dpa reuters afp imago shutterstock istock keystone epa pap anp ansa efe "
+        "istockphoto gettyimages",
+    ),
+    (
+        _C_TIMEUNIT,
+        "sekunden minuten stunden stunde tagen tag wochen monaten jahren seconds second "
+        "minutes minute mins min hours hour hrs days day weeks week months month years year "
+        "segundos minutos horas hora días dias godz godzin godziny minut dni heures heure "
+        "jours jour secondes ore giorni",
+    ),
+    (_C_AGO, "ago temu"),
+    (
+        _C_SAID,
+        "said wrote says writes schrieb schreibt sagt écrit escribió dijo napisał napisała "
+        "scritto scrisse schreef escreveu disse yazdı",
+    ),
+    (
+        _C_CREDIT,
+        "foto fotos photo photos fot bild bilder image credit credits quelle source fuente "
+        "zdjęcie crédit crédito",
+    ),
+):
+    for _w in _words.split():
+        _CUE_WORDS[_w] = _CUE_WORDS.get(_w, 0) | _bit
+_REPLY = frozenset(
+    "reply replies antworten antwort responder respuesta répondre rispondi odpowiedz "
+    "beantworten melden report yanıtla cevapla svara reageer reageren".split()
+)
+_TEASERS = frozenset(
+    (
+        "lesen sie auch|lesen sie mehr|auch interessant|mehr zum thema|weitere artikel|"
+        "das könnte sie auch interessieren|read also|read more|also read|related|see also|"
+        "more from|more on|recommended|lire aussi|à lire aussi|lea también|leer también|"
+        "lee también|te puede interesar|leggi anche|czytaj też|czytaj także|czytaj również|"
+        "czytaj więcej|zobacz też|zobacz także|zobacz również|polecamy|leia também|"
+        "veja também|lees ook|ayrıca bakınız|ilginizi çekebilir"
+    ).split("|")
+)
+for _w in _REPLY:
+    _CUE_WORDS[_w] = _CUE_WORDS.get(_w, 0) | _C_REPLY
+for _w in {t.split()[0] for t in _TEASERS}:
+    _CUE_WORDS[_w] = _CUE_WORDS.get(_w, 0) | _C_TEASER
+_DATE_RX = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}")
+_SCORE_RX = re.compile(r"\d{1,3} ?[-–] ?\d{1,3}")
+CUES = ("comment", "teaser", "credit", "date", "score")
+
+
+def _cues(
+    text: str,
+    texts: list[str],
+    ltoks: list[str],
+    tok_lo: np.ndarray,
+    tok_hi: np.ndarray,
+    words: np.ndarray,
+    digits: np.ndarray,
+    endcolon: np.ndarray,
+    starts: np.ndarray,
+) -> np.ndarray:
+    """Cue counts per unit (n_units, len(CUES)), capped at 3."""
+    n = len(texts)
+    out = np.zeros((n, len(CUES)))
+    codes = np.fromiter(map(_CUE_WORDS.get, ltoks, repeat(0)), dtype=np.int64, count=len(ltoks))
+    flags = (codes[:, None] & _CUE_BITS) != 0
+    sums = np.concatenate((np.zeros((1, len(_CUE_BITS)), np.int64), np.cumsum(flags, axis=0)))
+    per = (sums[tok_hi] - sums[tok_lo]).astype(np.float64)
+    short = words <= 8
+    out[:, 0] = per[:, 0] + ((per[:, 2] > 0) & ((per[:, 3] > 0) | (digits > 0)) & short)
+    last = np.maximum(tok_hi - 1, 0)
+    for i in np.flatnonzero((endcolon > 0) & short & (tok_hi > tok_lo)).tolist():
+        if codes[last[i]] & _C_SAID:
+            out[i, 0] += 1
+    for i in np.flatnonzero((words <= 2) & (per[:, 6] > 0)).tolist():
+        if texts[i].strip().lower() in _REPLY:
+            out[i, 0] += 1
+    out[:, 2] = per[:, 1]
+    for i in np.flatnonzero((per[:, 5] > 0) & (words <= 25)).tolist():
+        if ":" in texts[i]:
+            out[i, 2] += 1
+    i = text.find("©")
+    while i >= 0:
+        u = int(np.searchsorted(starts, i, side="right")) - 1
+        if u >= 0:
+            out[u, 2] += 1
+        i = text.find("©", i + 1)
+    has = tok_hi > tok_lo
+    first = np.zeros(n, dtype=np.int64)
+    first[has] = codes[tok_lo[has]]
+    for i in np.flatnonzero(first & _C_TEASER).tolist():
+        lo = int(tok_lo[i])
+        for k in range(1, min(6, int(tok_hi[i]) - lo) + 1):
+            if " ".join(ltoks[lo : lo + k]) in _TEASERS:
+                out[i, 1] = 1
+                break
+    cand = np.flatnonzero((digits > 0) & (words <= 12))
+    if len(cand):
+        # one regex pass per pattern over the candidates joined by newlines
+        joined = "\n".join([texts[i] for i in cand.tolist()])
+        lens = np.array([len(texts[i]) + 1 for i in cand.tolist()], dtype=np.int64)
+        offs = np.cumsum(lens) - lens
+        for col, rx in ((3, _DATE_RX), (4, _SCORE_RX)):
+            pos = [m.start() for m in rx.finditer(joined)]
+            if pos:
+                at = np.searchsorted(offs, np.array(pos, dtype=np.int64), side="right") - 1
+                np.add.at(out[:, col], cand[at], 1.0)
+    return np.minimum(out, 3.0)
+
+
 def _links(text: str, starts: np.ndarray, n: int) -> np.ndarray:
     pos: list[int] = []
     for pat in ("http://", "https://", "www."):
@@ -393,6 +519,22 @@ def extract(
         shifted[2:, 6:12] = base[:-2]
         shifted[:-2, 18:24] = base[2:]
     wm = _window_means(h, (3, 6, 12))
+    cue = _cues(text, texts, ltoks, tok_lo, tok_hi, words, cnt[:, C_DIG], endcolon, starts)
+    cue_any = (cue > 0).astype(np.float64)
+    comment_win = _window_means(cue_any[:, 0], (6,))[0]
+    nextc = np.zeros((n, 3))
+    prevc = np.zeros((n, 2))
+    if n > 1:
+        nextc[:-1, 0] = cue_any[1:, 3]  # next unit has a date/time
+        nextc[:-1, 1] = cnt[1:, C_UP] / np.maximum(cnt[1:, C_LET], 1.0)  # next unit's caps
+        nextc[:-1, 2] = link[1:] > 0
+        prevc[1:, 0] = cue_any[:-1, 1]  # previous unit is a teaser cue
+        prevc[1:, 1] = cue_any[:-1, 2]  # previous unit is a credit
+    teaser_shape = (
+        (1.0 - endp)
+        * ((words >= 3) & (words <= 25))
+        * np.maximum.reduce([nextc[:, 0], (nextc[:, 1] > 0.6).astype(np.float64), nextc[:, 2]])
+    )
     cols = [
         np.log1p(nchars),
         lw,
@@ -439,7 +581,19 @@ def extract(
         np.full(n, conf),
         np.full(n, np.log1p(n)),
     ]
-    mat = np.concatenate((np.column_stack(cols), shifted, lexbits), axis=1)
+    mat = np.concatenate(
+        (
+            np.column_stack(cols),
+            shifted,
+            lexbits,
+            cue,
+            comment_win[:, None],
+            nextc,
+            prevc,
+            teaser_shape[:, None],
+        ),
+        axis=1,
+    )
     return DocFeatures(lang, starts, ends, texts, mat, h, lexmask, close, offscript, fd, sd)
 
 
@@ -496,5 +650,15 @@ FEATURE_NAMES: tuple[str, ...] = (
         for name in ("prose", "log_words", "stop_density", "ends_sentence", "lexicon_any", "short")
     )
     + tuple(f"lexicon_{c}" for c in CONCERNS)
+    + tuple(f"cue_{name}" for name in CUES)
+    + (
+        "comment_win6",
+        "next_has_date",
+        "next_upper_share",
+        "next_has_link",
+        "prev_teaser_cue",
+        "prev_credit_cue",
+        "teaser_shape",
+    )
 )
 N_FEATURES = len(FEATURE_NAMES)
