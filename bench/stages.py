@@ -24,7 +24,7 @@ from pathlib import Path
 from tasks.decode import decode
 from tasks.discover import discover
 from tasks.normalize import build_article
-from tasks.process import lexicons_for, prepare, process_batch
+from tasks.process import prepare, process_batch
 from tasks.read import read_file
 from tasks.records import Decoded, RawDoc
 from tasks.records import Reject as RejectT
@@ -48,14 +48,12 @@ def bench_chrome(pages: Path = DEVSET_PAGES) -> dict[str, object]:
     """``tasks.chrome.separate`` alone (decoded and segmented beforehand)."""
     from tasks.chrome import separate
 
-    settings = load_settings()
-    lex = lexicons_for(settings)
     docs = _decoded(sorted(pages.glob("*.txt")), "text")
     blocks = [segment(d.text) for d in docs]
-    separate(docs[0].text, lexicons=lex, blocks=blocks[0])  # warm-up
+    separate(docs[0].text, blocks=blocks[0])  # warm-up
     t0 = time.process_time()
     for d, b in zip(docs, blocks, strict=True):
-        separate(d.text, lexicons=lex, blocks=b)
+        separate(d.text, blocks=b)
     dt = time.process_time() - t0
     mb = sum(len(d.text.encode()) for d in docs) / 1e6
     return {
@@ -151,7 +149,6 @@ def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
     from warehouse.store import to_table
 
     settings = load_settings()
-    lex = lexicons_for(settings)
     files = _sample(root, n)
     t: dict[str, float] = {}
 
@@ -178,7 +175,6 @@ def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
     seps = [
         separate(
             p.text,
-            lexicons=lex,
             template_hashes=templates.get(p.doc.source, frozenset()),
             blocks=p.blocks,
         )

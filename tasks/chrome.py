@@ -31,7 +31,7 @@ import numpy as np
 
 from tasks.features import FEATURE_NAMES, DocFeatures, Resources, extract
 from tasks.language import default_stoplists
-from tasks.lexicons import CONCERNS, Lexicon, compile_lexicons
+from tasks.lexicons import CONCERNS, compile_lexicons
 from tasks.records import Block, Decision, Separation
 from tasks.templates import line_hash
 from tasks.title import headline_keys, is_headline, split_title
@@ -180,7 +180,6 @@ def default_chrome(config_dir: str = str(CONFIG_DIR)) -> Chrome:
 
 def separate(
     text: str,
-    lexicons: tuple[Lexicon, ...] = (),
     template_hashes: frozenset[int] = frozenset(),
     has_title: bool = True,
     blocks: list[Block] | None = None,
@@ -195,10 +194,8 @@ def separate(
     from elsewhere (HTML metadata); lines repeating either title are dropped as ``title``.
     ``template_hashes``: ``tasks.templates.line_hash`` of lines that repeat across the
     site's documents. ``chrome``: loaded resources (default: ``config/``, cached);
-    ``threshold`` overrides the model's. ``lexicons`` is accepted for compatibility; the
-    chrome lexicons come from ``chrome``.
+    ``threshold`` overrides the model's. The chrome lexicons come from ``chrome``.
     """
-    del lexicons
     chrome = chrome or default_chrome()
     spans = None
     if blocks is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from tasks.decode import decode
 from tasks.html import trust_extractor
-from tasks.process import lexicons_for, prepare, read_limits
+from tasks.process import prepare, read_limits
 from tasks.read import read_file
 from tasks.records import Reject, SourceFile
 from tasks.settings import Settings
@@ -30,7 +30,6 @@ def explain_file(path: Path, settings: Settings) -> dict[str, Any]:
         return {"file": str(path), "reject": {"stage": prepared.stage, "reason": prepared.reason}}
     sep = separate(
         prepared.text,
-        lexicons=lexicons_for(settings),
         has_title=prepared.doc.format != "html",
         blocks=prepared.blocks,
         known_title=prepared.doc.meta.get("title"),

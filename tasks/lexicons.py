@@ -2,8 +2,7 @@
 
 Each ``config/lexicons/<concern>.toml`` holds ``concern``, ``match`` ("contains" or
 "exact") and a ``[terms]`` table of lowercase entries per language (ISO 639-1, plus
-``symbols`` for language-free close glyphs). ``load_lexicons`` keeps the simple
-all-languages form (``Lexicon``/``lexicon_hit``); ``compile_lexicons`` builds the token
+``symbols`` for language-free close glyphs). ``compile_lexicons`` builds the token
 tables the chrome features use:
 
 - entries of the document's language always apply;
@@ -35,34 +34,6 @@ CONCERNS: tuple[str, ...] = (
     "meta",
 )
 _STRIP = " \t.,;:!?·•|»«›‹>()[]{}\"'“”„-–—*"
-
-
-@dataclass(frozen=True, slots=True)
-class Lexicon:
-    concern: str  # consent, close, navigation, share, ...
-    match: str  # "exact": the whole block is a term; "contains": the block contains a term
-    terms: frozenset[str]  # casefolded, all languages together
-
-
-def load_lexicons(directory: Path) -> tuple[Lexicon, ...]:
-    """Read every ``*.toml`` lexicon in ``directory``; an empty term group is an error."""
-    lexicons = []
-    for concern, match, groups in _read(directory):
-        terms = {t.casefold() for group in groups.values() for t in group}
-        lexicons.append(Lexicon(concern, match, frozenset(terms)))
-    return tuple(lexicons)
-
-
-def lexicon_hit(text: str, lexicons: tuple[Lexicon, ...]) -> str | None:
-    """The concern of the first lexicon that matches ``text``, or None."""
-    folded = text.casefold().strip()
-    for lex in lexicons:
-        if lex.match == "exact":
-            if folded in lex.terms:
-                return lex.concern
-        elif any(term in folded for term in lex.terms):
-            return lex.concern
-    return None
 
 
 def _read(directory: Path) -> list[tuple[str, str, dict[str, tuple[str, ...]]]]:

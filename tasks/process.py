@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from tasks.chrome import separate
 from tasks.decode import decode
 from tasks.html import HtmlRejected, extract_html
-from tasks.lexicons import Lexicon, load_lexicons
 from tasks.normalize import build_article
 from tasks.read import ReadLimits, read_file
 from tasks.records import Article, Block, ChromeSegment, Decoded, RawDoc, Reject, SourceFile
@@ -39,17 +37,6 @@ class _Prepared:
     text: str  # the text the separator sees (the dump, or trafilatura's output)
     blocks: list[Block]
     hashes: set[int]
-
-
-_LEXICON_CACHE: dict[str, tuple[Lexicon, ...]] = {}
-
-
-def lexicons_for(settings: Settings) -> tuple[Lexicon, ...]:
-    """Lexicons of the settings' config folder, loaded once per process."""
-    key = settings.config_dir
-    if key not in _LEXICON_CACHE:
-        _LEXICON_CACHE[key] = load_lexicons(Path(key) / "lexicons")
-    return _LEXICON_CACHE[key]
 
 
 def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
@@ -94,12 +81,10 @@ def process_batch(
         for src, counts in out.line_counts.items()
     }
 
-    lexicons = lexicons_for(settings)
     for p in prepared:
         try:
             sep = separate(
                 p.text,
-                lexicons=lexicons,
                 template_hashes=templates.get(p.doc.source, frozenset())
                 if p.doc.source
                 else frozenset(),
