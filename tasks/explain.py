@@ -33,6 +33,7 @@ def explain_file(path: Path, settings: Settings) -> dict[str, Any]:
         has_title=prepared.doc.format != "html",
         blocks=prepared.blocks,
         known_title=prepared.doc.meta.get("title"),
+        threshold=settings.keep_threshold,
     )
     if prepared.doc.format == "html":
         sep = trust_extractor(sep)  # as the run does: weak drops are kept on the HTML path

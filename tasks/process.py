@@ -91,6 +91,7 @@ def process_batch(
                 has_title=p.doc.format != "html",
                 blocks=p.blocks,
                 known_title=p.doc.meta.get("title"),
+                threshold=settings.keep_threshold,
             )
             article, segments = build_article(p.doc, p.text, sep)
         except Exception as exc:

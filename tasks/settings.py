@@ -16,7 +16,7 @@ class Settings:
     max_file_bytes: int = 64 * 1024 * 1024
     max_decompressed_bytes: int = 256 * 1024 * 1024
     template_min_docs: int = 3
-    keep_threshold: float = 0.5
+    keep_threshold: float | None = None  # None: the chrome model's own threshold
     doc_time_limit: float = 20.0  # seconds per document (decode + HTML extraction)
     html: dict[str, bool] = field(default_factory=dict)
     config_dir: str = str(CONFIG_DIR)
@@ -35,7 +35,7 @@ def load_settings(path: Path | None = None, **overrides: object) -> Settings:
             "max_decompressed_bytes", 256 * 1024 * 1024
         ),
         "template_min_docs": raw.get("chrome", {}).get("template_min_docs", 3),
-        "keep_threshold": raw.get("chrome", {}).get("keep_threshold", 0.5),
+        "keep_threshold": raw.get("chrome", {}).get("keep_threshold"),
         "doc_time_limit": float(raw.get("input", {}).get("doc_time_limit", 20.0)),
         "html": dict(raw.get("html", {})),
         "config_dir": str(path.parent),
