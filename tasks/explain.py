@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks.decode import decode
 from tasks.html import trust_extractor
-from tasks.process import prepare, read_limits
+from tasks.process import prepare_raw, read_limits, separate_prepared
 from tasks.read import read_file
 from tasks.records import Reject, SourceFile
 from tasks.settings import Settings
@@ -15,8 +14,6 @@ from tasks.settings import Settings
 
 def explain_file(path: Path, settings: Settings) -> dict[str, Any]:
     """A JSON-ready report of the separator's decisions on the first document of ``path``."""
-    from tasks.chrome import separate
-
     st = path.stat()
     f = SourceFile(str(path), path.name, None, st.st_size, st.st_mtime_ns)
     raw = next(iter(read_file(f, read_limits(settings))), None)
@@ -24,17 +21,10 @@ def explain_file(path: Path, settings: Settings) -> dict[str, Any]:
         return {"file": str(path), "reject": {"stage": "read", "reason": "no_documents"}}
     if isinstance(raw, Reject):
         return {"file": str(path), "reject": {"stage": raw.stage, "reason": raw.reason}}
-    decoded = decode(raw)
-    prepared = decoded if isinstance(decoded, Reject) else prepare(decoded, settings)
+    prepared = prepare_raw(raw, settings)
     if isinstance(prepared, Reject):
         return {"file": str(path), "reject": {"stage": prepared.stage, "reason": prepared.reason}}
-    sep = separate(
-        prepared.text,
-        has_title=prepared.doc.format != "html",
-        blocks=prepared.blocks,
-        known_title=prepared.doc.meta.get("title"),
-        threshold=settings.keep_threshold,
-    )
+    sep = separate_prepared(prepared, settings)
     if prepared.doc.format == "html":
         sep = trust_extractor(sep)  # as the run does: weak drops are kept on the HTML path
     return {

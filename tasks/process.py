@@ -15,7 +15,16 @@ from tasks.decode import decode
 from tasks.html import HtmlRejected, extract_html
 from tasks.normalize import build_article
 from tasks.read import ReadLimits, read_file
-from tasks.records import Article, Block, ChromeSegment, Decoded, RawDoc, Reject, SourceFile
+from tasks.records import (
+    Article,
+    Block,
+    ChromeSegment,
+    Decoded,
+    RawDoc,
+    Reject,
+    Separation,
+    SourceFile,
+)
 from tasks.segment import segment
 from tasks.settings import Settings
 from tasks.templates import count_lines, document_hashes, template_set
@@ -62,8 +71,9 @@ def process_batch(
     plus ``history``: per source, line-hash document counts of earlier runs."""
     out = BatchResult()
     prepared: list[_Prepared] = []
+    limits = read_limits(settings)
     for f in files:
-        for raw in read_file(f, read_limits(settings)):
+        for raw in read_file(f, limits):
             out.documents += 1
             item = raw if isinstance(raw, Reject) else prepare_raw(raw, settings)
             if isinstance(item, Reject):
@@ -83,16 +93,8 @@ def process_batch(
 
     for p in prepared:
         try:
-            sep = separate(
-                p.text,
-                template_hashes=templates.get(p.doc.source, frozenset())
-                if p.doc.source
-                else frozenset(),
-                has_title=p.doc.format != "html",
-                blocks=p.blocks,
-                known_title=p.doc.meta.get("title"),
-                threshold=settings.keep_threshold,
-            )
+            site = templates.get(p.doc.source, frozenset()) if p.doc.source else frozenset()
+            sep = separate_prepared(p, settings, site)
             article, segments = build_article(p.doc, p.text, sep)
         except Exception as exc:
             out.rejects.append(
@@ -105,6 +107,20 @@ def process_batch(
         else:
             out.articles.append(article)
     return out
+
+
+def separate_prepared(
+    p: _Prepared, settings: Settings, template_hashes: frozenset[int] = frozenset()
+) -> Separation:
+    """The chrome separator on one prepared document, as the run calls it."""
+    return separate(
+        p.text,
+        template_hashes=template_hashes,
+        has_title=p.doc.format != "html",
+        blocks=p.blocks,
+        known_title=p.doc.meta.get("title"),
+        threshold=settings.keep_threshold,
+    )
 
 
 def read_limits(settings: Settings) -> ReadLimits:
