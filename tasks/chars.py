@@ -1,4 +1,5 @@
-"""Unicode character table: per BMP code point, a disjoint class (5 bits) plus flags."""
+"""Unicode character table: per BMP code point, a disjoint class (5 bits) plus flags
+(``ALNUM``: ``str.isalnum``; ``SPACE``: ``str.isspace``, what ``str.strip`` removes)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ import numpy as np
 N_CLASSES = 32
 CLASS_MASK = 0x1F
 ALNUM = 0x100
+SPACE = 0x200
 _SENT_CHARS = ".!?。！？…؟"
 _SEP_CHARS = "|•·»›/–—>«‹◦▪►▶→"
 _COMMA_CHARS = ",;、，；"
@@ -80,19 +82,22 @@ def _classify(ch: str) -> int:
 
 @lru_cache(maxsize=1)
 def char_table() -> np.ndarray:
-    """uint16 per BMP code point: its class, plus ALNUM (``str.isalnum``)."""
+    """uint16 per BMP code point: its class, plus ALNUM and SPACE."""
     table = np.zeros(0x10000, dtype=np.uint16)
     for cp in range(0x10000):
         ch = chr(cp)
         v = _classify(ch)
         if ch.isalnum():
             v |= ALNUM
+        if ch.isspace():
+            v |= SPACE
         table[cp] = v
     return table
 
 
 def char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """(code points, class flags) of `text`; astral code points are classed one by one."""
+    """(code points, class flags) of `text`; astral code points are classed one by one
+    (none of them is whitespace)."""
     cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     cls = char_table()[np.minimum(cp, 0xFFFF)]
     if len(cp) and int(cp.max()) > 0xFFFF:

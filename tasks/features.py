@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
 
@@ -40,7 +41,7 @@ from tasks.chars import (
 )
 from tasks.language import Stoplists, detect_from_masks
 from tasks.lexicons import CONCERNS, WORD, ChromeLexicons, normalise_control
-from tasks.segment import line_units
+from tasks.segment import line_spans, unit_texts
 
 LEX_MASK = (1 << len(CONCERNS)) - 1
 _LONG_CJK_CONCERNS = (1 << CONCERNS.index("consent")) | (1 << CONCERNS.index("legal"))
@@ -97,6 +98,9 @@ _M[N_CLASSES + P_NL_UP, _NC + 1] = 1.0
     C_WORDS,
     C_UPSTART,
 ) = range(_NC + 2)
+_MT = np.ascontiguousarray(_M.T)
+_SHARE_COLS = [C_LET, C_DIG, C_PUNCT]  # per character
+_PER_WORD_COLS = [C_SENT, C_UPSTART, C_SEP, C_COMMA, C_LET]
 _CSHIFT = np.arange(len(CONCERNS), dtype=np.int64)
 _ENDP_CLASSES = np.zeros(N_CLASSES, dtype=bool)
 _ENDP_CLASSES[[P_SENT, P_QUOTE]] = True
@@ -111,6 +115,9 @@ class Resources:
     stop: Stoplists
     lex: ChromeLexicons
     _tables: dict[str, tuple[dict[str, int], dict[tuple[str, str], int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _lookups: dict[str, tuple[dict[str, int], dict[tuple[str, str], int]]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -139,6 +146,21 @@ class Resources:
             table[a] = table.get(a, 0) | BIGRAM_FIRST
         return table, lt.bigrams
 
+    def lookup(self, lang: str) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+        """``tokens(lang)`` with the cue bits (shifted by ``_CUE_SHIFT``) and a
+        ``BIGRAM_SECOND`` bit on the second word of every bigram: one dict lookup per
+        token gives everything ``extract`` counts."""
+        hit = self._lookups.get(lang)
+        if hit is None:
+            table, bigrams = self.tokens(lang)
+            merged = dict(table)
+            for tok, bits in _CUE_WORDS.items():
+                merged[tok] = merged.get(tok, 0) | (bits << _CUE_SHIFT)
+            for _, b in bigrams:
+                merged[b] = merged.get(b, 0) | BIGRAM_SECOND
+            hit = self._lookups[lang] = (merged, bigrams)
+        return hit
+
 
 @dataclass(frozen=True)
 class DocFeatures:
@@ -155,35 +177,13 @@ class DocFeatures:
     stop: np.ndarray  # doc-language stopword density
 
 
-def _window_means(x: np.ndarray, ks: tuple[int, ...]) -> list[np.ndarray]:
-    n = len(x)
-    cs = np.concatenate(([0.0], np.cumsum(x)))
-    idx = np.arange(n)
-    out = []
-    for k in ks:
-        lo = np.maximum(idx - k, 0)
-        hi = np.minimum(idx + k + 1, n)
-        out.append((cs[hi] - cs[lo]) / (hi - lo))
-    return out
+def headline_index(
+    texts: list[str], title: str | None, first: int, lengths: np.ndarray | None = None
+) -> int:
+    """Position of the first repeat of ``title`` among ``texts[first:]``, or -1.
 
-
-def _shift(x: np.ndarray, k: int, fill: float = 0.0) -> np.ndarray:
-    out = np.full_like(x, fill)
-    if len(x) > abs(k):
-        if k > 0:
-            out[k:] = x[:-k]
-        else:
-            out[:k] = x[-k:]
-    return out
-
-
-def _segsum(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    cs = np.concatenate(([0], np.cumsum(x)))
-    return (cs[hi] - cs[lo]).astype(np.float64)
-
-
-def headline_index(texts: list[str], title: str | None, first: int) -> int:
-    """Position of the first repeat of ``title`` among ``texts[first:]``, or -1."""
+    ``lengths``: ``len`` of every text, to test only the texts of a length that can match.
+    """
     if not title:
         return -1
     parts = {
@@ -192,7 +192,15 @@ def headline_index(texts: list[str], title: str | None, first: int) -> int:
         if len(p.strip()) >= 12
     }
     parts.add(title)
-    for i in range(first, len(texts)):
+    cand: Iterable[int] = range(first, len(texts))
+    if lengths is not None:
+        tl = len(title)
+        fits = np.isin(lengths, [len(p) for p in parts]) | ((lengths >= 20) & (lengths <= tl))
+        if tl >= 20:
+            fits |= (lengths >= tl) & (lengths < 2 * tl)
+        fits[:first] = False
+        cand = np.flatnonzero(fits).tolist()
+    for i in cand:
         t = texts[i]
         if (
             t in parts
@@ -269,77 +277,98 @@ CUES = ("comment", "teaser", "credit", "date", "score")
 
 
 def _cues(
-    text: str,
     texts: list[str],
     ltoks: list[str],
+    cue_codes: np.ndarray,
+    per: np.ndarray,
     tok_lo: np.ndarray,
     tok_hi: np.ndarray,
     words: np.ndarray,
     digits: np.ndarray,
     endcolon: np.ndarray,
-    starts: np.ndarray,
+    copyright_units: np.ndarray,
 ) -> np.ndarray:
-    """Cue counts per unit (n_units, len(CUES)), capped at 3."""
+    """Cue counts per unit (len(CUES), n_units), capped at 3.
+
+    ``cue_codes``: the cue bits of every token; ``per``: per unit, the number of tokens
+    with a comment / agency / time unit / "ago" / credit / reply cue (rows, in that
+    order); ``copyright_units``: the unit of every ``©``."""
     n = len(texts)
-    out = np.zeros((n, len(CUES)))
-    codes = np.fromiter(map(_CUE_WORDS.get, ltoks, repeat(0)), dtype=np.int64, count=len(ltoks))
-    flags = (codes[:, None] & _CUE_BITS) != 0
-    sums = np.concatenate((np.zeros((1, len(_CUE_BITS)), np.int64), np.cumsum(flags, axis=0)))
-    per = (sums[tok_hi] - sums[tok_lo]).astype(np.float64)
+    out = np.zeros((len(CUES), n))
     short = words <= 8
-    out[:, 0] = per[:, 0] + ((per[:, 2] > 0) & ((per[:, 3] > 0) | (digits > 0)) & short)
-    last = np.maximum(tok_hi - 1, 0)
+    out[0] = per[0] + ((per[2] > 0) & ((per[3] > 0) | (digits > 0)) & short)
     for i in np.flatnonzero((endcolon > 0) & short & (tok_hi > tok_lo)).tolist():
-        if codes[last[i]] & _C_SAID:
-            out[i, 0] += 1
-    for i in np.flatnonzero((words <= 2) & (per[:, 6] > 0)).tolist():
+        if cue_codes[tok_hi[i] - 1] & _C_SAID:
+            out[0, i] += 1
+    for i in np.flatnonzero((words <= 2) & (per[5] > 0)).tolist():
         if texts[i].strip().lower() in _REPLY:
-            out[i, 0] += 1
-    out[:, 2] = per[:, 1]
-    for i in np.flatnonzero((per[:, 5] > 0) & (words <= 25)).tolist():
+            out[0, i] += 1
+    out[2] = per[1]
+    for i in np.flatnonzero((per[4] > 0) & (words <= 25)).tolist():
         if ":" in texts[i]:
-            out[i, 2] += 1
-    i = text.find("©")
-    while i >= 0:
-        u = int(np.searchsorted(starts, i, side="right")) - 1
-        if u >= 0:
-            out[u, 2] += 1
-        i = text.find("©", i + 1)
-    has = tok_hi > tok_lo
+            out[2, i] += 1
+    if len(copyright_units):
+        np.add.at(out[2], copyright_units, 1.0)
     first = np.zeros(n, dtype=np.int64)
-    first[has] = codes[tok_lo[has]]
+    has = tok_hi > tok_lo
+    first[has] = cue_codes[tok_lo[has]]
     for i in np.flatnonzero(first & _C_TEASER).tolist():
         lo = int(tok_lo[i])
         for k in range(1, min(6, int(tok_hi[i]) - lo) + 1):
             if " ".join(ltoks[lo : lo + k]) in _TEASERS:
-                out[i, 1] = 1
+                out[1, i] = 1
                 break
     cand = np.flatnonzero((digits > 0) & (words <= 12))
     if len(cand):
         # one regex pass per pattern over the candidates joined by newlines
-        joined = "\n".join([texts[i] for i in cand.tolist()])
-        lens = np.array([len(texts[i]) + 1 for i in cand.tolist()], dtype=np.int64)
+        some = [texts[i] for i in cand.tolist()]
+        joined = "\n".join(some)
+        lens = np.fromiter(map(len, some), np.int64, len(some)) + 1
         offs = np.cumsum(lens) - lens
-        for col, rx in ((3, _DATE_RX), (4, _SCORE_RX)):
+        for row, rx in ((3, _DATE_RX), (4, _SCORE_RX)):
             pos = [m.start() for m in rx.finditer(joined)]
             if pos:
                 at = np.searchsorted(offs, np.array(pos, dtype=np.int64), side="right") - 1
-                np.add.at(out[:, col], cand[at], 1.0)
-    return np.minimum(out, 3.0)
+                np.add.at(out[row], cand[at], 1.0)
+    return np.minimum(out, 3.0, out=out)
 
 
-def _links(text: str, starts: np.ndarray, n: int) -> np.ndarray:
+def _find_all(text: str, pats: tuple[str, ...], step: int) -> list[int]:
     pos: list[int] = []
-    for pat in ("http://", "https://", "www."):
+    for pat in pats:
         i = text.find(pat)
         while i >= 0:
             pos.append(i)
-            i = text.find(pat, i + 4)
+            i = text.find(pat, i + step)
+    return pos
+
+
+def _units_of(pos: list[int], starts: np.ndarray) -> np.ndarray:
+    """The unit (index into ``starts``) each text offset falls in; offsets before the
+    first unit are left out."""
+    u = np.searchsorted(starts, np.array(pos, dtype=np.int64), side="right") - 1
+    return u[u >= 0]
+
+
+def _links(text: str, starts: np.ndarray, n: int) -> np.ndarray:
     out = np.zeros(n)
+    pos = _find_all(text, ("http://", "https://", "www."), 4)
     if pos:
-        u = np.searchsorted(starts, np.array(pos), side="right") - 1
-        np.add.at(out, u[u >= 0], 1.0)
+        np.add.at(out, _units_of(pos, starts), 1.0)
     return out
+
+
+# token code bits of the per-language lookup (``Resources.lookup``): the concern bits,
+# DOC_STOP, FOREIGN_STOP, the bigram bits, and the cue bits shifted by _CUE_SHIFT
+BIGRAM_SECOND = 1 << 13
+_CUE_SHIFT = 16
+# per-unit counts taken from the token codes in one cumulative sum
+_COUNT_BITS = np.array(
+    [DOC_STOP, FOREIGN_STOP, LEX_MASK]
+    + [b << _CUE_SHIFT for b in (_C_COMMENT, _C_AGENCY, _C_TIMEUNIT, _C_AGO, _C_CREDIT, _C_REPLY)],
+    dtype=np.int64,
+)
+_WINDOWS = np.array([3, 6, 12], dtype=np.int64)[:, None]
 
 
 def extract(
@@ -355,12 +384,13 @@ def extract(
     any) is the title whose repeat in the text marks the headline.
     """
     cp, cls = char_classes(text)
+    nl = np.cumsum(cp == 10)
     if spans is None:
-        sl, el, texts = line_units(text)
-        starts, ends = np.array(sl, dtype=np.int64), np.array(el, dtype=np.int64)
+        starts, ends = line_spans(cls, nl)
     else:
         starts, ends = spans
-        texts = [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+    sl, el = starts.tolist(), ends.tolist()
+    texts = unit_texts(text, sl, el)
     n = len(starts)
     if n == 0:
         z = np.zeros(0)
@@ -377,34 +407,43 @@ def extract(
             z,
             z,
         )
+    # per-unit character-class histogram; characters between units count to the one before
     alnum = (cls & ALNUM) != 0
     ws = np.empty_like(alnum)
     ws[0] = alnum[0]
-    ws[1:] = alnum[1:] & ~alnum[:-1]
-    marker = np.zeros(len(cls), dtype=np.int64)
-    marker[starts] = 1
-    uid = np.maximum(np.cumsum(marker) - 1, 0)
-    key = uid * (2 * N_CLASSES) + (cls & CLASS_MASK) + ws * N_CLASSES
+    np.greater(alnum[1:], alnum[:-1], out=ws[1:])
+    span = np.empty(n, dtype=np.int64)  # characters of each unit and the gap after it
+    span[:-1] = starts[1:] - starts[:-1]
+    span[-1] = len(cls) - starts[-1]
+    span[0] += starts[0]
+    if int(span.min()) > 0:
+        key = np.repeat(np.arange(0, n * 2 * N_CLASSES, 2 * N_CLASSES), span)
+    else:  # spans out of order (not segment's blocks): unit = last start at or before
+        marker = np.zeros(len(cls), dtype=np.int64)
+        marker[starts] = 1
+        key = np.maximum(np.cumsum(marker) - 1, 0) * (2 * N_CLASSES)
+    key += cls & CLASS_MASK
+    key[ws] += N_CLASSES
     hist = np.bincount(key, minlength=n * 2 * N_CLASSES).reshape(n, 2 * N_CLASSES)
-    cnt = hist @ _M
+    cnt = _MT @ hist.T  # (count columns, units)
     nchars = (ends - starts).astype(np.float64)
 
     # tokens = alnum runs (as WORD.findall): blank out the rest, lowercase, split
     cleaned = np.where(alnum, cp, 32).astype(np.uint32).tobytes().decode("utf-32-le")
     ltoks = cleaned.lower().split()
-    ntok = cnt[:, C_WORDS].astype(np.int64)
+    ntok = cnt[C_WORDS].astype(np.int64)
     if int(ntok.sum()) != len(ltoks):  # defensive: should not happen
-        per = [WORD.findall(t.lower()) for t in texts]
-        ltoks = [t for p in per for t in p]
-        ntok = np.array([len(p) for p in per], dtype=np.int64)
+        per_unit = [WORD.findall(t.lower()) for t in texts]
+        ltoks = [t for p in per_unit for t in p]
+        ntok = np.array([len(p) for p in per_unit], dtype=np.int64)
     tok_hi = np.cumsum(ntok)
     tok_lo = tok_hi - ntok
 
-    cjk_total = float(cnt[:, C_CJK].sum())
-    let_total = float(cnt[:, C_LET].sum())
+    cjk_total = float(cnt[C_CJK].sum())
+    let_total = float(cnt[C_LET].sum())
     if let_total and cjk_total / let_total > 0.3:
-        kana = float(cnt[:, C_KANA].sum())
-        hangul = float(cnt[:, C_HANGUL].sum())
+        kana = float(cnt[C_KANA].sum())
+        hangul = float(cnt[C_HANGUL].sum())
         lang = "ja" if kana > 0.05 * cjk_total else ("ko" if hangul > 0.3 * cjk_total else "zh")
         conf = cjk_total / let_total
     else:
@@ -414,17 +453,20 @@ def extract(
         )
         lang, conf = detect_from_masks(res.stop, smask)
     cjk_doc = lang in ("zh", "ja", "ko")
-    table, bigrams = res.tokens(lang)
+    table, bigrams = res.lookup(lang)
     codes = np.fromiter(map(table.get, ltoks, repeat(0)), dtype=np.int64, count=len(ltoks))
-    cand = np.flatnonzero(codes[:-1] & BIGRAM_FIRST).tolist() if len(codes) > 1 else []
-    for j in cand:
-        m = bigrams.get((ltoks[j], ltoks[j + 1]), 0)
-        if m:
-            codes[j] |= m
-            codes[j + 1] |= m  # may cross a unit edge: rare and harmless
-    flags = (codes[:, None] & _TOKEN_FLAGS) != 0
-    sums = np.concatenate((np.zeros((1, 3), np.int64), np.cumsum(flags, axis=0)))
-    stopc, foreign, lexcov = (sums[tok_hi] - sums[tok_lo]).astype(np.float64).T
+    if len(codes) > 1:
+        pair = ((codes[:-1] & BIGRAM_FIRST) != 0) & ((codes[1:] & BIGRAM_SECOND) != 0)
+        for j in np.flatnonzero(pair).tolist():
+            bits = bigrams.get((ltoks[j], ltoks[j + 1]), 0)
+            if bits:
+                codes[j] |= bits
+                codes[j + 1] |= bits  # may cross a unit edge: rare and harmless
+    flags = (codes[:, None] & _COUNT_BITS) != 0
+    sums = np.zeros((len(codes) + 1, len(_COUNT_BITS)), np.int64)
+    np.cumsum(flags, axis=0, out=sums[1:])
+    per = (sums[tok_hi] - sums[tok_lo]).T.astype(np.float64)
+    stopc, foreign, lexcov = per[0], per[1], per[2].copy()
     lexmask = np.zeros(n, dtype=np.int64)
     has = ntok > 0
     if len(codes):
@@ -433,168 +475,170 @@ def extract(
     if lt.substrings and cjk_total:
         # short CJK terms are common words inside prose: in long units only the
         # consent and legal terms count
-        for i in np.flatnonzero(cnt[:, C_CJK] > 0).tolist():
+        for i in np.flatnonzero(cnt[C_CJK] > 0).tolist():
             t = texts[i]
-            allowed = LEX_MASK if cnt[i, C_CJK] <= 30 else _LONG_CJK_CONCERNS
-            for s, m in lt.substrings:
-                if m & allowed and s in t:
-                    lexmask[i] |= m & allowed
+            allowed = LEX_MASK if cnt[C_CJK, i] <= 30 else _LONG_CJK_CONCERNS
+            for sub, bits in lt.substrings:
+                if bits & allowed and sub in t:
+                    lexmask[i] |= bits & allowed
                     lexcov[i] += 1
-    words = cnt[:, C_WORDS] + cnt[:, C_CJK] / 2.0
+    words = cnt[C_WORDS] + cnt[C_CJK] / 2.0
     close = np.zeros(n, dtype=bool)
     close_set = lt.close
-    cand = np.flatnonzero((nchars <= 20) & (words <= 3)).tolist()
+    small = (nchars <= 20) & (words <= 3)
+    cand = np.flatnonzero(small).tolist()
     close[[i for i in cand if texts[i].lower() in close_set]] = True
     # controls wrapped in punctuation ("[x]", "Close »"): normalise those few
-    edge = _PUNCT_CLASSES[cls[starts] & CLASS_MASK] | _PUNCT_CLASSES[cls[ends - 1] & CLASS_MASK]
-    for i in np.flatnonzero(edge & (nchars <= 20) & (words <= 3) & ~close).tolist():
+    first_cls = cls[starts] & CLASS_MASK
+    last_cls = cls[ends - 1] & CLASS_MASK
+    edge = _PUNCT_CLASSES[first_cls] | _PUNCT_CLASSES[last_cls]
+    for i in np.flatnonzero(edge & small & ~close).tolist():
         close[i] = normalise_control(texts[i]) in close_set
 
-    link = _links(text, starts, n) + cnt[:, C_AT]
+    link = _links(text, starts, n) + cnt[C_AT]
     dup = Counter(texts)
-    dupc = np.array([dup[t] - 1 for t in texts], dtype=np.float64)
-    nl = np.cumsum(cp == 10)
-    gaps = nl[starts[1:]] - nl[ends[:-1]]
+    dupc = np.fromiter(map(dup.__getitem__, texts), np.float64, n) - 1.0
     para_start = np.ones(n)
-    para_start[1:] = gaps >= 2
-    in_multi = 1.0 - para_start * np.concatenate((para_start[1:], [1.0]))
+    para_start[1:] = (nl[starts[1:]] - nl[ends[:-1]]) >= 2
+    last_cp = cp[ends - 1]
+    endp = (_ENDP_CLASSES[last_cls] | (last_cp == 41)).astype(np.float64)
+    endcolon = (last_cp == 58).astype(np.float64)
 
-    last_cls = cls[ends - 1] & CLASS_MASK
-    first_cls = cls[starts] & CLASS_MASK
-    endp = (_ENDP_CLASSES[last_cls] | (cp[ends - 1] == 41)).astype(np.float64)
-    endcolon = (cp[ends - 1] == 58).astype(np.float64)
-    firstup = ((first_cls == P_LAT_UP) | (first_cls == P_NL_UP)).astype(np.float64)
-    firstdig = (first_cls == P_DIGIT).astype(np.float64)
-
+    m = np.empty((N_FEATURES, n))  # the feature matrix, transposed: one row per feature
     wsafe = np.maximum(words, 1.0)
     tsafe = np.maximum(ntok.astype(np.float64), 1.0)
-    let = np.maximum(cnt[:, C_LET], 1.0)
+    let = np.maximum(cnt[C_LET], 1.0)
     csafe = np.maximum(nchars, 1.0)
-    sd = cnt[:, C_CJKF] / np.maximum(cnt[:, C_CJK], 1.0) if cjk_doc else stopc / tsafe
-    fd = foreign / tsafe
+    sd = m[2]
     if cjk_doc:
-        offscript = (cnt[:, C_LET] - cnt[:, C_CJK]) / let
-    elif float(cnt[:, C_NONLAT].sum()) > float(cnt[:, C_LAT].sum()):
-        offscript = cnt[:, C_LAT] / let
+        np.divide(cnt[C_CJKF], np.maximum(cnt[C_CJK], 1.0), out=sd)
     else:
-        offscript = (cnt[:, C_NONLAT] + cnt[:, C_CJK]) / let
-    lexbits = ((lexmask[:, None] >> _CSHIFT[None, :]) & 1).astype(np.float64)
-    lexany = (lexcov > 0).astype(np.float64)
-    lexdens = lexcov / tsafe
+        np.divide(stopc, tsafe, out=sd)
+    fd = m[4]
+    np.divide(foreign, tsafe, out=fd)
+    offscript = m[32]
+    if cjk_doc:
+        np.divide(cnt[C_LET] - cnt[C_CJK], let, out=offscript)
+    elif float(cnt[C_NONLAT].sum()) > float(cnt[C_LAT].sum()):
+        np.divide(cnt[C_LAT], let, out=offscript)
+    else:
+        np.divide(cnt[C_NONLAT] + cnt[C_CJK], let, out=offscript)
+    lexdens = m[30]
+    np.divide(lexcov, tsafe, out=lexdens)
     title = texts[0] if has_title else known_title
-    hl = headline_index(texts, title, 1 if has_title else 0)
-    idx = np.arange(n, dtype=np.float64)
-    rel = idx / max(n - 1, 1)
-    if hl >= 0:
-        dh = np.clip(idx - hl, -40, 40) / 40.0
-        after = (idx > hl).astype(np.float64)
-        ishl = (idx == hl).astype(np.float64)
-    else:
-        dh = after = ishl = np.zeros(n)
+    hl = headline_index(texts, title, 1 if has_title else 0, nchars)
 
     known = bool(lang in res.stop.langs)
-    prose = (sd >= (0.25 if cjk_doc else 0.22)) | (
-        (not known) & (not cjk_doc) & (cnt[:, C_SENT] > 0)
-    )
-    h = ((words >= 10) & prose & (lexdens < 0.25) & (link == 0)).astype(np.float64)
+    prose = (sd >= (0.25 if cjk_doc else 0.22)) | ((not known) & (not cjk_doc) & (cnt[C_SENT] > 0))
+    h = m[33]
+    h[:] = (words >= 10) & prose & (lexdens < 0.25) & (link == 0)
     if has_title:
         h[0] = 0.0
     hchars = h * nchars
-    tot = max(float(hchars.sum()), 1.0)
-    cum = np.cumsum(hchars)
-    before = (cum - hchars) / tot
-    after_p = 1.0 - cum / tot
-    hpos = np.where(h > 0, idx, -1000.0)
-    prev_h = np.concatenate(([-1000.0], np.maximum.accumulate(hpos)[:-1]))
-    hpos2 = np.where(h > 0, idx, 1e6)
-    next_h = np.concatenate((np.minimum.accumulate(hpos2[::-1])[::-1][1:], [1e6]))
-    lw = np.log1p(words)
-    short = (words <= 3).astype(np.float64)
-    base = np.column_stack((h, lw, sd, endp, lexany, short))
-    shifted = np.zeros((n, 24))
-    if n > 1:
-        shifted[1:, 0:6] = base[:-1]
-        shifted[:-1, 12:18] = base[1:]
-    if n > 2:
-        shifted[2:, 6:12] = base[:-2]
-        shifted[:-2, 18:24] = base[2:]
-    wm = _window_means(h, (3, 6, 12))
-    cue = _cues(text, texts, ltoks, tok_lo, tok_hi, words, cnt[:, C_DIG], endcolon, starts)
-    cue_any = (cue > 0).astype(np.float64)
-    comment_win = _window_means(cue_any[:, 0], (6,))[0]
-    nextc = np.zeros((n, 3))
-    prevc = np.zeros((n, 2))
-    if n > 1:
-        nextc[:-1, 0] = cue_any[1:, 3]  # next unit has a date/time
-        nextc[:-1, 1] = cnt[1:, C_UP] / np.maximum(cnt[1:, C_LET], 1.0)  # next unit's caps
-        nextc[:-1, 2] = link[1:] > 0
-        prevc[1:, 0] = cue_any[:-1, 1]  # previous unit is a teaser cue
-        prevc[1:, 1] = cue_any[:-1, 2]  # previous unit is a credit
-    teaser_shape = (
-        (1.0 - endp)
-        * ((words >= 3) & (words <= 25))
-        * np.maximum.reduce([nextc[:, 0], (nextc[:, 1] > 0.6).astype(np.float64), nextc[:, 2]])
-    )
-    cols = [
-        np.log1p(nchars),
-        lw,
-        sd,
-        np.log1p(stopc),
-        fd,
-        cnt[:, C_LET] / csafe,
-        cnt[:, C_DIG] / csafe,
-        cnt[:, C_UP] / let,
-        cnt[:, C_SENT] / wsafe,
-        cnt[:, C_PUNCT] / csafe,
-        endp,
+    cue_codes = codes >> _CUE_SHIFT
+    cu = np.zeros(n, dtype=np.int64)  # the unit of every ©
+    cpos = _find_all(text, ("©",), 1)
+    cues = _cues(
+        texts,
+        ltoks,
+        cue_codes,
+        per[3:],
+        tok_lo,
+        tok_hi,
+        words,
+        cnt[C_DIG],
         endcolon,
-        firstup,
-        firstdig,
-        cnt[:, C_UPSTART] / wsafe,
-        np.minimum(link, 3),
-        cnt[:, C_SEP] / wsafe,
-        cnt[:, C_COMMA] / wsafe,
-        (cnt[:, C_QUOTE] > 0).astype(np.float64),
-        cnt[:, C_LET] / wsafe,
-        short,
-        np.log1p(dupc),
-        para_start,
-        in_multi,
-        rel,
-        dh,
-        after,
-        ishl,
-        np.full(n, float(hl >= 0)),
-        lexany,
-        lexdens,
-        close.astype(np.float64),
-        offscript,
-        h,
-        wm[0],
-        wm[1],
-        wm[2],
-        _window_means(hchars, (3,))[0] / 400.0,
-        before,
-        after_p,
-        np.log1p(np.minimum(idx - prev_h, 50)),
-        np.log1p(np.minimum(next_h - idx, 50)),
-        np.full(n, conf),
-        np.full(n, np.log1p(n)),
-    ]
-    mat = np.concatenate(
-        (
-            np.column_stack(cols),
-            shifted,
-            lexbits,
-            cue,
-            comment_win[:, None],
-            nextc,
-            prevc,
-            teaser_shape[:, None],
-        ),
-        axis=1,
+        _units_of(cpos, starts) if cpos else cu[:0],
     )
-    return DocFeatures(lang, starts, ends, texts, mat, h, lexmask, close, offscript, fd, sd)
+    m[77:82] = cues
+    cue_any = cues > 0
+
+    # windows of +-3/6/12 units (clipped at the ends) over prose, prose chars, comment cues
+    idx = np.arange(n)
+    lo = np.maximum(idx - _WINDOWS, 0)
+    hi = np.minimum(idx + _WINDOWS + 1, n)
+    width = hi - lo
+    cs = np.zeros((3, n + 1))
+    np.cumsum(h, out=cs[0, 1:])
+    np.cumsum(hchars, out=cs[1, 1:])
+    np.cumsum(cue_any[0], out=cs[2, 1:])
+    np.divide(cs[0, hi] - cs[0, lo], width, out=m[34:37])
+    np.divide(cs[1, hi[0]] - cs[1, lo[0]], width[0], out=m[37])
+    m[37] /= 400.0
+    np.divide(cs[2, hi[1]] - cs[2, lo[1]], width[1], out=m[82])
+
+    np.log1p(nchars, out=m[0])
+    lw = m[1]
+    np.log1p(words, out=lw)
+    np.log1p(stopc, out=m[3])
+    m[[5, 6, 9]] = cnt[_SHARE_COLS] / csafe
+    np.divide(cnt[C_UP], let, out=m[7])
+    m[[8, 14, 16, 17, 19]] = cnt[_PER_WORD_COLS] / wsafe
+    m[10] = endp
+    m[11] = endcolon
+    m[12] = (first_cls == P_LAT_UP) | (first_cls == P_NL_UP)
+    m[13] = first_cls == P_DIGIT
+    np.minimum(link, 3, out=m[15])
+    m[18] = cnt[C_QUOTE] > 0
+    short = m[20]
+    short[:] = words <= 3
+    np.log1p(dupc, out=m[21])
+    m[22] = para_start
+    in_multi = m[23]
+    in_multi[:-1] = para_start[1:]
+    in_multi[-1] = 1.0
+    np.multiply(para_start, in_multi, out=in_multi)
+    np.subtract(1.0, in_multi, out=in_multi)
+    fidx = idx.astype(np.float64)
+    np.divide(fidx, max(n - 1, 1), out=m[24])
+    if hl >= 0:
+        np.divide(np.clip(fidx - hl, -40, 40), 40.0, out=m[25])
+        m[26] = fidx > hl
+        m[27] = 0.0
+        m[27, hl] = 1.0
+    else:
+        m[25:28] = 0.0
+    m[28] = float(hl >= 0)
+    lexany = m[29]
+    lexany[:] = lexcov > 0
+    m[31] = close
+    tot = max(float(hchars.sum()), 1.0)
+    cum = cs[1, 1:]
+    np.divide(cum - hchars, tot, out=m[38])
+    np.subtract(1.0, cum / tot, out=m[39])
+    hpos = np.where(h > 0, fidx, -1000.0)
+    prev_h = np.empty(n)
+    prev_h[0] = -1000.0
+    np.maximum.accumulate(hpos[:-1], out=prev_h[1:])
+    hpos2 = np.where(h > 0, fidx, 1e6)
+    next_h = np.empty(n)
+    next_h[-1] = 1e6
+    next_h[:-1] = np.minimum.accumulate(hpos2[::-1])[::-1][1:]
+    np.log1p(np.minimum(fidx - prev_h, 50), out=m[40])
+    np.log1p(np.minimum(next_h - fidx, 50), out=m[41])
+    m[42] = conf
+    m[43] = np.log1p(n)
+    # the neighbours' prose, log_words, stop_density, ends_sentence, lexicon_any, short
+    base = m[[33, 1, 2, 10, 29, 20]]
+    m[44:68] = 0.0
+    if n > 1:
+        m[44:50, 1:] = base[:, :-1]
+        m[56:62, :-1] = base[:, 1:]
+    if n > 2:
+        m[50:56, 2:] = base[:, :-2]
+        m[62:68, :-2] = base[:, 2:]
+    m[68:77] = (lexmask >> _CSHIFT[:, None]) & 1
+    m[83:88] = 0.0
+    if n > 1:
+        m[83, :-1] = cue_any[3, 1:]  # next unit has a date/time
+        np.divide(cnt[C_UP, 1:], np.maximum(cnt[C_LET, 1:], 1.0), out=m[84, :-1])  # its caps
+        m[85, :-1] = link[1:] > 0
+        m[86, 1:] = cue_any[1, :-1]  # previous unit is a teaser cue
+        m[87, 1:] = cue_any[2, :-1]  # previous unit is a credit
+    teaser = np.maximum(np.maximum(m[83], m[84] > 0.6), m[85])
+    teaser *= (1.0 - endp) * ((words >= 3) & (words <= 25))
+    m[88] = teaser
+    return DocFeatures(lang, starts, ends, texts, m.T, h, lexmask, close, offscript, fd, sd)
 
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -662,3 +706,62 @@ FEATURE_NAMES: tuple[str, ...] = (
     )
 )
 N_FEATURES = len(FEATURE_NAMES)
+# ``extract`` fills the matrix by row number (one row per feature): where it writes
+_ROWS = {
+    0: "log_chars",
+    1: "log_words",
+    2: "stop_density",
+    3: "log_stopwords",
+    4: "foreign_stop_density",
+    5: "letter_share",
+    6: "digit_share",
+    7: "upper_share",
+    8: "sentence_marks_per_word",
+    9: "punct_share",
+    10: "ends_sentence",
+    11: "ends_colon",
+    12: "starts_upper",
+    13: "starts_digit",
+    14: "capitalised_words",
+    15: "links",
+    16: "separators_per_word",
+    17: "commas_per_word",
+    18: "has_quote",
+    19: "letters_per_word",
+    20: "short",
+    21: "log_duplicates",
+    22: "paragraph_start",
+    23: "in_multiline_paragraph",
+    24: "rel_position",
+    25: "headline_distance",
+    26: "after_headline",
+    27: "is_headline",
+    28: "has_headline",
+    29: "lexicon_any",
+    30: "lexicon_density",
+    31: "close_control",
+    32: "off_script",
+    33: "prose",
+    34: "prose_win3",
+    37: "prose_chars_win3",
+    38: "prose_before",
+    39: "prose_after",
+    40: "log_dist_prev_prose",
+    41: "log_dist_next_prose",
+    42: "doc_lang_conf",
+    43: "doc_log_units",
+    44: "prose_prev1",
+    50: "prose_prev2",
+    56: "prose_next1",
+    62: "prose_next2",
+    68: f"lexicon_{CONCERNS[0]}",
+    77: f"cue_{CUES[0]}",
+    82: "comment_win6",
+    83: "next_has_date",
+    84: "next_upper_share",
+    85: "next_has_link",
+    86: "prev_teaser_cue",
+    87: "prev_credit_cue",
+    88: "teaser_shape",
+}
+assert all(FEATURE_NAMES[i] == name for i, name in _ROWS.items()) and N_FEATURES == 89
