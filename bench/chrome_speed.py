@@ -6,6 +6,10 @@ Texts are read into memory first; resources are loaded and one warm-up pass runs
 timing. Each pass calls ``tasks.chrome.separate`` (features + model + decisions) on every
 dump. Reports the best pass by wall clock and by process CPU time (CPU time is the fairer
 figure on a shared machine). Pin one core with ``taskset -c 0`` for a strict reading.
+
+Lines: ``separate (all)`` (the text alone: segmentation inside), ``features + model`` (no
+decisions, no records), ``as a run calls it`` (``segment`` then ``separate`` on its blocks,
+as ``tasks.process`` does; no site templates).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from tasks.chrome import default_chrome, separate  # noqa: E402
 from tasks.features import extract  # noqa: E402
+from tasks.segment import segment  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,7 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     def features_model(t: str) -> object:
         return chrome.model.predict(extract(t, chrome.resources).matrix)
 
-    for name, fn in (("separate (all)", whole), ("features + model", features_model)):
+    def as_run(t: str) -> object:
+        return separate(t, blocks=segment(t), chrome=chrome)
+
+    for name, fn in (
+        ("separate (all)", whole),
+        ("features + model", features_model),
+        ("as a run calls it", as_run),
+    ):
         walls, cpus = [], []
         for _ in range(args.passes):
             w0, c0 = time.perf_counter(), time.process_time()
@@ -56,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             walls.append(time.perf_counter() - w0)
             cpus.append(time.process_time() - c0)
         print(
-            f"{name:<17} best {n / min(walls):.0f} docs/s wall, {n / min(cpus):.0f} docs/s "
+            f"{name:<18} best {n / min(walls):.0f} docs/s wall, {n / min(cpus):.0f} docs/s "
             f"CPU; median pass {n / statistics.median(walls):.0f} docs/s wall"
         )
     return 0
