@@ -422,8 +422,7 @@ def extract(
         marker = np.zeros(len(cls), dtype=np.int64)
         marker[starts] = 1
         key = np.maximum(np.cumsum(marker) - 1, 0) * (2 * N_CLASSES)
-    key += cls & CLASS_MASK
-    key[ws] += N_CLASSES
+    key += (cls & CLASS_MASK) | (ws.view(np.uint8) << 5)  # N_CLASSES = 1 << 5
     hist = np.bincount(key, minlength=n * 2 * N_CLASSES).reshape(n, 2 * N_CLASSES)
     cnt = _MT @ hist.T  # (count columns, units)
     nchars = (ends - starts).astype(np.float64)

@@ -51,3 +51,15 @@ def test_astral_characters_keep_offsets_in_code_points() -> None:
 @given(st.text(alphabet=st.sampled_from(list("ab \t\n\r\u00a0\u2028X😀é")), max_size=60))
 def test_segment_matches_split_and_strip(text: str) -> None:
     assert [(b.text, b.start, b.end) for b in segment(text)] == _reference(text)
+
+
+def test_blocks_built_slot_by_slot_equal_the_dataclass_ones() -> None:
+    import pickle
+
+    from tasks.records import Block
+    from tasks.segment import make_blocks
+
+    built = make_blocks(["a", "b c"], [0, 3], [1, 6])
+    plain = [Block(0, "a", 0, 1), Block(1, "b c", 3, 6)]
+    assert built == plain and [hash(b) for b in built] == [hash(b) for b in plain]
+    assert pickle.loads(pickle.dumps(built)) == plain
