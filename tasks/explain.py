@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks.html import trust_extractor
+from tasks.html import html_decide
 from tasks.process import prepare_raw, read_limits, separate_prepared
 from tasks.read import read_file
 from tasks.records import Reject, SourceFile
@@ -26,7 +26,7 @@ def explain_file(path: Path, settings: Settings) -> dict[str, Any]:
         return {"file": str(path), "reject": {"stage": prepared.stage, "reason": prepared.reason}}
     sep = separate_prepared(prepared, settings)
     if prepared.doc.format == "html":
-        sep = trust_extractor(sep)  # as the run does: weak drops are kept on the HTML path
+        sep = html_decide(sep, prepared.doc.text)  # as the run does (tasks.html)
     return {
         "file": str(path),
         "format": prepared.doc.format,

@@ -17,7 +17,7 @@ from tasks.fields import (
     site_source,
     word_count,
 )
-from tasks.html import trust_extractor
+from tasks.html import html_decide
 from tasks.records import Article, ChromeSegment, Decoded, Separation
 from tasks.segment import join_blocks
 
@@ -39,7 +39,7 @@ def build_article(
 ) -> tuple[Article | None, list[ChromeSegment]]:
     """The article row (None when no body survives) and the dropped segments."""
     if doc.format == "html":
-        sep = trust_extractor(sep)
+        sep = html_decide(sep, doc.text)
     doc_id = make_doc_id(doc.rel_path, doc.record)
     kept = sep.body_blocks
     body = join_blocks(text, kept)

@@ -1,0 +1,251 @@
+"""Where each extracted line came from in the page: HTML signals trafilatura's text loses.
+
+trafilatura returns plain text, so the text pass cannot see that a line was one big
+link (a teaser of another article), all bold or italic (a promotion), a list item or
+a table cell, inside ``<aside>``/``<footer>``/``<figure>``, under an element whose
+class or id says teaser/related/newsletter/..., or outside the container that holds
+most of the article. This module finds every extracted line in the page's own text
+(one walk over the parsed tree, then an in-order search) and measures those signals.
+
+``structure_features(html, lines)`` -> one row of ``STRUCTURE_FEATURES`` per line;
+a line not found in the page (text trafilatura rewrote) gets ``mapped = 0`` and zeros.
+Pure and deterministic; no clock, no network.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+STRUCTURE_FEATURES: tuple[str, ...] = (
+    "mapped",  # the line was found in the page text
+    "link",  # share of its characters inside <a>
+    "link_all",  # link > 0.9
+    "emph",  # share inside <b>/<strong>/<i>/<em>
+    "emph_all",  # emph > 0.9
+    "tag_p",  # nearest block element: <p>
+    "tag_li",  # <li>/<dd>/<dt>
+    "tag_h",  # <h1>..<h6>
+    "tag_td",  # <td>/<th>
+    "tag_div",  # <div> or another container
+    "boiler_class",  # class/id of an ancestor (8 levels) names a boilerplate role
+    "landmark",  # inside <aside>, <footer>, <nav>, <header>, <figure>, <form>
+    "in_main",  # inside the deepest element holding >= 60% of the mapped text
+)
+
+_WS = re.compile(r"\s+")
+_BREAKS = frozenset(
+    "p div li td th h1 h2 h3 h4 h5 h6 blockquote pre section article header footer aside nav "
+    "ul ol table tr figcaption figure dd dt dl form main br hr".split()
+)
+_EMPH = frozenset("b strong i em".split())
+_SKIP = frozenset("script style noscript template svg".split())
+_BLOCK = frozenset("p li td th h1 h2 h3 h4 h5 h6 blockquote pre div dd dt figcaption".split())
+_LANDMARKS = frozenset("aside footer nav header figure figcaption form".split())
+# roles named in class/id attributes; general words, not site names
+_BOILER = re.compile(
+    r"teaser|related|promo|newsletter|subscri|social|share|widget|sidebar|footer|comment|"
+    r"byline|author|caption|credit|advert|\bads?\b|banner|breadcrumb|\bnav|recommend|"
+    r"\bmore\b|\btags?\b|\binfo|\bbox|\bmeta|paywall|\bcta\b"
+)
+_MAIN_SHARE = 0.6
+_ANCESTORS = 8
+
+
+class _Index:
+    """The page's visible text, whitespace collapsed, with the element of every text run."""
+
+    __slots__ = ("text", "starts", "ends", "link", "emph", "owner")
+
+    def __init__(self, tree: Any) -> None:
+        from lxml import etree
+
+        parts: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        link_flags: list[bool] = []
+        emph_flags: list[bool] = []
+        owner: list[Any] = []
+        pos = 0
+        link = emph = skip = 0
+        space = True  # the text so far ends with a separator
+
+        def add(text: str | None, el: Any) -> None:
+            nonlocal pos, space
+            if not text or skip:
+                return
+            t = _WS.sub(" ", text)
+            if space and t.startswith(" "):
+                t = t[1:]
+            if not t:
+                return
+            if not t.strip():
+                parts.append(" ")
+                pos += 1
+                space = True
+                return
+            parts.append(t)
+            starts.append(pos)
+            pos += len(t)
+            ends.append(pos)
+            link_flags.append(link > 0)
+            emph_flags.append(emph > 0)
+            owner.append(el)
+            space = t.endswith(" ")
+
+        for event, el in etree.iterwalk(tree, events=("start", "end")):
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if event == "start":
+                if tag in _SKIP:
+                    skip += 1
+                elif tag == "a":
+                    link += 1
+                elif tag in _EMPH:
+                    emph += 1
+                if tag in _BREAKS and not space:
+                    parts.append(" ")
+                    pos += 1
+                    space = True
+                add(el.text, el)
+            else:
+                if tag in _SKIP:
+                    skip -= 1
+                elif tag == "a":
+                    link -= 1
+                elif tag in _EMPH:
+                    emph -= 1
+                if tag in _BREAKS and not space:
+                    parts.append(" ")
+                    pos += 1
+                    space = True
+                parent = el.getparent()
+                if parent is not None:
+                    add(el.tail, parent)
+        self.text = "".join(parts)
+        self.starts, self.ends = starts, ends
+        self.link, self.emph, self.owner = link_flags, emph_flags, owner
+
+
+def _key(line: str) -> str:
+    """The part of an extracted line to look for in the page (markers of lists/tables off)."""
+    line = _WS.sub(" ", line).strip()
+    if line.startswith("| "):
+        cells = [c for c in line.strip("| ").split(" | ") if c.strip()]
+        return max(cells, key=len) if cells else ""
+    if line.startswith(("- ", "* ")):
+        return line[2:]
+    return line
+
+
+def _find(index: _Index, key: str, cursor: int) -> int:
+    if not key:
+        return -1
+    at = index.text.find(key, cursor)
+    if at < 0:
+        at = index.text.find(key)
+    if at < 0 and len(key) > 30:
+        at = index.text.find(key[:30], cursor)
+        if at < 0:
+            at = index.text.find(key[:30])
+    return at
+
+
+def structure_features(html: str | Any, lines: Sequence[str]) -> np.ndarray:
+    """One row of ``STRUCTURE_FEATURES`` per extracted line (``html``: markup or a tree)."""
+    out = np.zeros((len(lines), len(STRUCTURE_FEATURES)), dtype=np.float64)
+    if not lines:
+        return out
+    tree = html
+    if isinstance(html, str):
+        from trafilatura.utils import load_html
+
+        tree = load_html(html)
+    if tree is None:
+        return out
+    index = _Index(tree)
+    cursor = 0
+    chains: list[tuple[int, list[Any], int]] = []
+    for row, line in enumerate(lines):
+        key = _key(line)
+        at = _find(index, key, cursor)
+        if at < 0:
+            continue
+        cursor = at
+        end = at + len(key)
+        first = max(0, bisect.bisect_right(index.starts, at) - 1)
+        total = linked = emphasized = 0
+        el = None
+        for k in range(first, len(index.starts)):
+            s, e = index.starts[k], index.ends[k]
+            if s >= end:
+                break
+            overlap = min(end, e) - max(at, s)
+            if overlap <= 0:
+                continue
+            if el is None:
+                el = index.owner[k]
+            total += overlap
+            linked += overlap * index.link[k]
+            emphasized += overlap * index.emph[k]
+        if not total or el is None:
+            continue
+        f = out[row]
+        f[0] = 1.0
+        f[1] = linked / total
+        f[2] = float(f[1] > 0.9)
+        f[3] = emphasized / total
+        f[4] = float(f[3] > 0.9)
+        chain: list[Any] = []
+        tag = ""
+        classes = []
+        e = el
+        while e is not None:
+            chain.append(e)
+            if len(chain) <= _ANCESTORS:
+                t = e.tag if isinstance(e.tag, str) else ""
+                if not tag and t in _BLOCK:
+                    tag = t
+                if t in _LANDMARKS:
+                    f[11] = 1.0
+                classes.append(e.get("class") or "")
+                classes.append(e.get("id") or "")
+            e = e.getparent()
+        if tag == "p":
+            f[5] = 1.0
+        elif tag in ("li", "dd", "dt"):
+            f[6] = 1.0
+        elif tag[:1] == "h":
+            f[7] = 1.0
+        elif tag in ("td", "th"):
+            f[8] = 1.0
+        else:
+            f[9] = 1.0
+        f[10] = float(bool(_BOILER.search(" ".join(classes).lower())))
+        chains.append((row, chain, len(key)))
+    _mark_main(out, chains)
+    return out
+
+
+def _mark_main(out: np.ndarray, chains: list[tuple[int, list[Any], int]]) -> None:
+    """``in_main``: the line lies inside the deepest element holding most mapped text."""
+    if not chains:
+        return
+    weight: Counter[Any] = Counter()
+    total = 0
+    for _, chain, size in chains:
+        total += size
+        for e in chain:
+            weight[e] += size
+    best, best_depth = None, -1
+    for _, chain, _ in chains:
+        for depth, e in enumerate(reversed(chain)):
+            if depth > best_depth and weight[e] >= _MAIN_SHARE * total:
+                best, best_depth = e, depth
+    col = STRUCTURE_FEATURES.index("in_main")
+    for row, chain, _ in chains:
+        out[row, col] = float(best is not None and any(e is best for e in chain))
