@@ -39,12 +39,7 @@ STRUCTURE_FEATURES: tuple[str, ...] = (
 )
 
 _WS = re.compile(r"\s+")
-_BREAKS = frozenset(
-    "p div li td th h1 h2 h3 h4 h5 h6 blockquote pre section article header footer aside nav "
-    "ul ol table tr figcaption figure dd dt dl form main br hr".split()
-)
 _EMPH = frozenset("b strong i em".split())
-_SKIP = frozenset("script style noscript template svg".split())
 _BLOCK = frozenset("p li td th h1 h2 h3 h4 h5 h6 blockquote pre div dd dt figcaption".split())
 _LANDMARKS = frozenset("aside footer nav header figure figcaption form".split())
 # roles named in class/id attributes; general words, not site names
@@ -57,14 +52,25 @@ _MAIN_SHARE = 0.6
 _ANCESTORS = 8
 
 
+_SKIP = frozenset(("script", "style", "noscript", "template"))
+
+
 class _Index:
-    """The page's visible text, whitespace collapsed, with the element of every text run."""
+    """The page's visible text, whitespace collapsed, with the element of every text run.
+
+    Text nodes are joined as they come (no separator at block boundaries: markup
+    usually has whitespace there, and a missing one only joins two words).
+    """
 
     __slots__ = ("text", "starts", "ends", "link", "emph", "owner")
 
     def __init__(self, tree: Any) -> None:
-        from lxml import etree
-
+        linked: set[Any] = set()
+        for a in tree.iter("a"):
+            linked.update(a.iter())
+        emphasized: set[Any] = set()
+        for e in tree.iter(*_EMPH):
+            emphasized.update(e.iter())
         parts: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -72,60 +78,37 @@ class _Index:
         emph_flags: list[bool] = []
         owner: list[Any] = []
         pos = 0
-        link = emph = skip = 0
-        space = True  # the text so far ends with a separator
-
-        def add(text: str | None, el: Any) -> None:
-            nonlocal pos, space
-            if not text or skip:
-                return
-            t = _WS.sub(" ", text)
-            if space and t.startswith(" "):
-                t = t[1:]
-            if not t:
-                return
-            if not t.strip():
+        space = True  # the text so far ends with a space
+        for node in tree.xpath("//text()"):
+            el = node.getparent()
+            if node.is_tail:
+                el = el.getparent()
+                if el is None:
+                    continue
+            elif el.tag in _SKIP:
+                continue
+            words = node.split()
+            if not words:
+                if not space:
+                    parts.append(" ")
+                    pos += 1
+                    space = True
+                continue
+            t = " ".join(words)
+            if not space and node[:1].isspace():
                 parts.append(" ")
                 pos += 1
-                space = True
-                return
             parts.append(t)
             starts.append(pos)
             pos += len(t)
             ends.append(pos)
-            link_flags.append(link > 0)
-            emph_flags.append(emph > 0)
+            link_flags.append(el in linked)
+            emph_flags.append(el in emphasized)
             owner.append(el)
-            space = t.endswith(" ")
-
-        for event, el in etree.iterwalk(tree, events=("start", "end")):
-            tag = el.tag if isinstance(el.tag, str) else ""
-            if event == "start":
-                if tag in _SKIP:
-                    skip += 1
-                elif tag == "a":
-                    link += 1
-                elif tag in _EMPH:
-                    emph += 1
-                if tag in _BREAKS and not space:
-                    parts.append(" ")
-                    pos += 1
-                    space = True
-                add(el.text, el)
-            else:
-                if tag in _SKIP:
-                    skip -= 1
-                elif tag == "a":
-                    link -= 1
-                elif tag in _EMPH:
-                    emph -= 1
-                if tag in _BREAKS and not space:
-                    parts.append(" ")
-                    pos += 1
-                    space = True
-                parent = el.getparent()
-                if parent is not None:
-                    add(el.tail, parent)
+            space = node[-1:].isspace()
+            if space:
+                parts.append(" ")
+                pos += 1
         self.text = "".join(parts)
         self.starts, self.ends = starts, ends
         self.link, self.emph, self.owner = link_flags, emph_flags, owner
