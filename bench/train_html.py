@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from tasks.decode import decode  # noqa: E402
 from tasks.html import COMBINED_FEATURES, MODEL_PATH, combined_features  # noqa: E402
-from tasks.process import prepare, read_limits, separate_prepared  # noqa: E402
+from tasks.process import prepare, read_limits, text_pass  # noqa: E402
 from tasks.read import read_file  # noqa: E402
 from tasks.records import Reject, SourceFile  # noqa: E402
 from tasks.settings import load_settings  # noqa: E402
@@ -49,7 +49,8 @@ def norm(text: str) -> str:
 
 
 def page_rows(devset: Path) -> list[tuple[dict, list[str], np.ndarray, list[bool]]]:
-    """Per page: its label, block texts, combined features, title-drop flags."""
+    """Per page: its label, block texts, combined features, title-drop flags (a page read
+    as plain text has no features: its texts are the text pass's body, always kept)."""
     settings = load_settings()
     labels = {}
     for line in (devset / "labels.jsonl").read_text(encoding="utf-8").splitlines():
@@ -66,10 +67,15 @@ def page_rows(devset: Path) -> list[tuple[dict, list[str], np.ndarray, list[bool
             if isinstance(p, Reject):
                 rows.append((label, [], np.zeros((0, len(COMBINED_FEATURES))), []))
                 continue
-            sep = separate_prepared(p, settings)
-            x = combined_features(sep, p.doc.text)
+            sep = text_pass(p, settings)
+            texts = [b.text for b in sep.blocks]
+            if p.structure is None:  # read as plain text: the text pass decides alone
+                kept = [t for t, d in zip(texts, sep.decisions, strict=True) if d.keep]
+                rows.append((label, kept, np.zeros((0, len(COMBINED_FEATURES))), []))
+                continue
+            x = combined_features(sep, p.structure)
             titles = [d.reason == "title" for d in sep.decisions]
-            rows.append((label, [b.text for b in sep.blocks], x, titles))
+            rows.append((label, texts, x, titles))
     return rows
 
 
@@ -101,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = page_rows(Path(args.devset))
     xs, ys, groups, where = [], [], [], []
     for page, (label, texts, x, _) in enumerate(rows):
+        if not len(x):
+            continue
         wl = [norm(s) for s in label["with"]]
         wo = [norm(s) for s in label["without"]]
         for k, text in enumerate(texts):
@@ -125,13 +133,15 @@ def main(argv: list[str] | None = None) -> int:
         held = set(page_sites[held_pages].tolist())
         model = fit(np.flatnonzero(~np.isin(g, list(held))))
         for page in held_pages:
-            if len(rows[page][1]):
+            if len(rows[page][2]):
                 probs[page] = model.predict_proba(rows[page][2])[:, 1]
+            else:
+                probs[page] = np.ones(len(rows[page][1]))
     best = (-1.0, 0.5, (0.0, 0.0, 0.0))
     for t in THRESHOLDS:
         pages = [
-            (label, [tx for tx, p, ti in zip(texts, probs[i], titles, strict=True)
-                     if p >= t and not ti])
+            (label, [tx for tx, p, ti in zip(texts, probs[i], titles or [False] * len(texts),
+                                             strict=True) if p >= t and not ti])
             for i, (label, texts, _, titles) in enumerate(rows)
         ]
         prf = f1_of(pages)

@@ -108,15 +108,23 @@ def date_params(doc: Decoded) -> dict[str, object]:
     return params
 
 
-def extract_html(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str, str]]:
-    """Main text (one paragraph per blank-line block) and metadata of an HTML document."""
+def extract_html(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str, str], Any]:
+    """Main text (one paragraph per blank-line block), metadata and the parsed page.
+
+    The page is parsed once (``trafilatura.utils.load_html``); trafilatura works on a
+    copy, and the tree is returned for ``page_structure``.
+    """
     import trafilatura
+    from trafilatura.utils import load_html
 
     depth = nesting_depth(doc.text)
     if depth > MAX_DEPTH:
         raise HtmlRejected("html_too_deep", f"elements nested more than {MAX_DEPTH} deep")
+    tree = load_html(doc.text)
+    if tree is None:
+        return "", {}, None
     result = trafilatura.bare_extraction(
-        doc.text,
+        tree,
         url=doc.url,
         with_metadata=True,
         include_comments=options.get("include_comments", False),
@@ -127,7 +135,7 @@ def extract_html(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str,
         date_extraction_params=date_params(doc),
     )
     if result is None:
-        return "", {}
+        return "", {}, tree
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     meta: dict[str, str] = {}
     for key in META_FIELDS:
@@ -138,7 +146,7 @@ def extract_html(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str,
             meta[key] = clean_text(str(value))
     text = clean_text(data.get("text") or "")
     # one paragraph per line -> one paragraph per blank-line-separated block
-    return "\n\n".join(line for line in text.split("\n") if line.strip()), meta
+    return "\n\n".join(line for line in text.split("\n") if line.strip()), meta, tree
 
 
 def trust_extractor(sep: Separation, drop_below: float = HTML_DROP_BELOW) -> Separation:
@@ -214,20 +222,26 @@ def text_features(blocks: Sequence[Block], decisions: Sequence[Decision]) -> np.
     return out
 
 
-def combined_features(sep: Separation, html: str | Any) -> np.ndarray:
-    """``COMBINED_FEATURES`` for every block of ``sep`` (``html``: the page, or its tree)."""
-    lines = [b.text for b in sep.blocks]
-    return np.hstack([text_features(sep.blocks, sep.decisions), structure_features(html, lines)])
+def page_structure(tree: Any, blocks: Sequence[Block]) -> np.ndarray:
+    """``STRUCTURE_FEATURES`` of the blocks of trafilatura's text, from the parsed page."""
+    return structure_features(tree, [b.text for b in blocks])
 
 
-def html_decide(sep: Separation, html: str | Any, model: HtmlModel | None = None) -> Separation:
+def combined_features(sep: Separation, structure: np.ndarray) -> np.ndarray:
+    """``COMBINED_FEATURES`` for every block of ``sep`` (``structure``: ``page_structure``)."""
+    return np.hstack([text_features(sep.blocks, sep.decisions), structure])
+
+
+def html_decide(
+    sep: Separation, structure: np.ndarray, model: HtmlModel | None = None
+) -> Separation:
     """Final keep/drop of the HTML path's blocks (see the module docstring)."""
     model = model or load_html_model()
     if model is None:
         return trust_extractor(sep)
     if not sep.blocks:
         return sep
-    x = combined_features(sep, html)
+    x = combined_features(sep, structure)
     prob = 1.0 / (1.0 + np.exp(-(x @ model.coef + model.intercept)))
     decisions = []
     for d, p in zip(sep.decisions, prob.tolist(), strict=True):
