@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -140,8 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     best = (-1.0, 0.5, (0.0, 0.0, 0.0))
     for t in THRESHOLDS:
         pages = [
-            (label, [tx for tx, p, ti in zip(texts, probs[i], titles or [False] * len(texts),
-                                             strict=True) if p >= t and not ti])
+            (
+                label,
+                [
+                    tx
+                    for tx, p, ti in zip(
+                        texts, probs[i], titles or [False] * len(texts), strict=True
+                    )
+                    if p >= t and not ti
+                ],
+            )
             for i, (label, texts, _, titles) in enumerate(rows)
         ]
         prf = f1_of(pages)
@@ -149,8 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         if prf[2] > best[0]:
             best = (prf[2], t, prf)
     _, threshold, (p, r, f) = best
-    print(f"best threshold {threshold:.2f}: P {p:.4f} R {r:.4f} F1 {f:.4f} "
-          f"({len(y)} labelled blocks, {int(y.sum())} body)")
+    print(
+        f"best threshold {threshold:.2f}: P {p:.4f} R {r:.4f} F1 {f:.4f} "
+        f"({len(y)} labelled blocks, {int(y.sum())} body)"
+    )
     if args.check:
         return 0
     model = fit(np.arange(len(y)))
@@ -160,8 +169,13 @@ def main(argv: list[str] | None = None) -> int:
         "intercept": round(float(model.intercept_[0]), 6),
         "threshold": threshold,
         "trained_on": "devset HTML pages (bench/train_html.py)",
-        "cv": {"folds": args.folds, "grouped_by": "site", "precision": round(p, 4),
-               "recall": round(r, 4), "f1": round(f, 4)},
+        "cv": {
+            "folds": args.folds,
+            "grouped_by": "site",
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(f, 4),
+        },
     }
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

@@ -196,8 +196,11 @@ def load_html_model(path: str = str(MODEL_PATH)) -> HtmlModel | None:
     data = json.loads(file.read_text(encoding="utf-8"))
     if tuple(data["features"]) != COMBINED_FEATURES:
         raise ValueError(f"{file}: features differ from tasks.html.COMBINED_FEATURES; retrain")
-    return HtmlModel(np.asarray(data["coef"], dtype=np.float64), float(data["intercept"]),
-                     float(data["threshold"]))
+    return HtmlModel(
+        np.asarray(data["coef"], dtype=np.float64),
+        float(data["intercept"]),
+        float(data["threshold"]),
+    )
 
 
 def text_features(blocks: Sequence[Block], decisions: Sequence[Decision]) -> np.ndarray:
