@@ -45,12 +45,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from tasks.decode import clean_text
-from tasks.html_structure import STRUCTURE_FEATURES, structure_features
+from tasks.html_structure import STRUCTURE_FEATURES, PageText, structure_features
 from tasks.records import Block, Decision, Decoded, Separation
 
 META_FIELDS = ("title", "author", "date", "sitename", "url", "description", "categories", "tags")
@@ -108,11 +107,15 @@ def date_params(doc: Decoded) -> dict[str, object]:
     return params
 
 
-def extract_html(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str, str], Any]:
-    """Main text (one paragraph per blank-line block), metadata and the parsed page.
+def extract_html(
+    doc: Decoded, options: dict[str, bool]
+) -> tuple[str, dict[str, str], PageText | None]:
+    """Main text (one paragraph per blank-line block), metadata and the page's text.
 
     The page is parsed once (``trafilatura.utils.load_html``); trafilatura works on a
-    copy, and the tree is returned for ``page_structure``.
+    copy, and the page's visible text (``PageText``, for ``page_structure``) is read from
+    the tree. When trafilatura left out the lead paragraph (the visible paragraph that
+    starts like the meta description), it is put back in front of the text.
     """
     import trafilatura
     from trafilatura.utils import load_html
@@ -135,7 +138,7 @@ def extract_html(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str,
         date_extraction_params=date_params(doc),
     )
     if result is None:
-        return "", {}, tree
+        return "", {}, None
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     meta: dict[str, str] = {}
     for key in META_FIELDS:
@@ -145,8 +148,14 @@ def extract_html(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str,
         if value:
             meta[key] = clean_text(str(value))
     text = clean_text(data.get("text") or "")
+    page = PageText(tree)
+    lead = page.visible_lead(meta["description"]) if meta.get("description") else None
+    if lead and text.strip():
+        lead = clean_text(lead)
+        if " ".join(lead.split())[:60] not in " ".join(text.split()):
+            text = f"{lead}\n{text}"
     # one paragraph per line -> one paragraph per blank-line-separated block
-    return "\n\n".join(line for line in text.split("\n") if line.strip()), meta, tree
+    return "\n\n".join(line for line in text.split("\n") if line.strip()), meta, page
 
 
 def trust_extractor(sep: Separation, drop_below: float = HTML_DROP_BELOW) -> Separation:
@@ -225,9 +234,9 @@ def text_features(blocks: Sequence[Block], decisions: Sequence[Decision]) -> np.
     return out
 
 
-def page_structure(tree: Any, blocks: Sequence[Block]) -> np.ndarray:
-    """``STRUCTURE_FEATURES`` of the blocks of trafilatura's text, from the parsed page."""
-    return structure_features(tree, [b.text for b in blocks])
+def page_structure(page: PageText, blocks: Sequence[Block]) -> np.ndarray:
+    """``STRUCTURE_FEATURES`` of the blocks of trafilatura's text, from the page's text."""
+    return structure_features(page, [b.text for b in blocks])
 
 
 def combined_features(sep: Separation, structure: np.ndarray) -> np.ndarray:

@@ -49,13 +49,16 @@ _BOILER = re.compile(
     r"\bmore\b|\btags?\b|\binfo|\bbox|\bmeta|paywall|\bcta\b"
 )
 _MAIN_SHARE = 0.6
+LEAD_MIN_CHARS = 40  # a description shorter than this is a tagline, not a lead
+LEAD_KEY_CHARS = 60  # how much of the description must appear in the page
+LEAD_MAX_CHARS = 1500  # a longer block is a container, not the lead paragraph
 _ANCESTORS = 8
 
 
 _SKIP = frozenset(("script", "style", "noscript", "template"))
 
 
-class _Index:
+class PageText:
     """The page's visible text, whitespace collapsed, with the element of every text run.
 
     Text nodes are joined as they come (no separator at block boundaries: markup
@@ -113,6 +116,32 @@ class _Index:
         self.starts, self.ends = starts, ends
         self.link, self.emph, self.owner = link_flags, emph_flags, owner
 
+    def visible_lead(self, description: str, max_chars: int = LEAD_MAX_CHARS) -> str | None:
+        """The visible paragraph that starts like the page's meta description, if any.
+
+        News pages put the article's lead both in ``<meta name="description">`` and in a
+        paragraph above the body, often in a ``lead``/``teaser``/``intro`` container that
+        extractors cut as boilerplate. The paragraph is the nearest block element around
+        the first ``LEAD_KEY_CHARS`` characters of the description (descriptions are
+        often cut short), no longer than ``max_chars``.
+        """
+        key = " ".join(description.split())
+        if len(key) < LEAD_MIN_CHARS:
+            return None
+        at = self.text.find(key[:LEAD_KEY_CHARS])
+        if at < 0:
+            return None
+        k = max(0, bisect.bisect_right(self.starts, at) - 1)
+        el = self.owner[k] if k < len(self.owner) else None
+        while el is not None and el.tag not in _BLOCK:
+            el = el.getparent()
+        if el is None:
+            return None
+        lead = " ".join(el.text_content().split())
+        if not LEAD_MIN_CHARS <= len(lead) <= max_chars or key[:LEAD_KEY_CHARS] not in lead:
+            return None
+        return lead
+
 
 def _key(line: str) -> str:
     """The part of an extracted line to look for in the page (markers of lists/tables off)."""
@@ -125,7 +154,7 @@ def _key(line: str) -> str:
     return line
 
 
-def _find(index: _Index, key: str, cursor: int) -> int:
+def _find(index: PageText, key: str, cursor: int) -> int:
     if not key:
         return -1
     at = index.text.find(key, cursor)
@@ -138,19 +167,23 @@ def _find(index: _Index, key: str, cursor: int) -> int:
     return at
 
 
-def structure_features(html: str | Any, lines: Sequence[str]) -> np.ndarray:
-    """One row of ``STRUCTURE_FEATURES`` per extracted line (``html``: markup or a tree)."""
+def structure_features(html: str | PageText | Any, lines: Sequence[str]) -> np.ndarray:
+    """One row of ``STRUCTURE_FEATURES`` per extracted line (``html``: markup, a parsed
+    tree or its ``PageText``)."""
     out = np.zeros((len(lines), len(STRUCTURE_FEATURES)), dtype=np.float64)
     if not lines:
         return out
-    tree = html
-    if isinstance(html, str):
-        from trafilatura.utils import load_html
+    if isinstance(html, PageText):
+        index = html
+    else:
+        tree = html
+        if isinstance(html, str):
+            from trafilatura.utils import load_html
 
-        tree = load_html(html)
-    if tree is None:
-        return out
-    index = _Index(tree)
+            tree = load_html(html)
+        if tree is None:
+            return out
+        index = PageText(tree)
     cursor = 0
     chains: list[tuple[int, list[Any], int]] = []
     for row, line in enumerate(lines):

@@ -52,16 +52,16 @@ class _Prepared:
 
 def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
     """Text for the separator, its blocks and line hashes."""
-    text, tree = doc.text, None
+    text, page = doc.text, None
     if doc.format == "html":
-        text, meta, tree = extract_html(doc, settings.html)
+        text, meta, page = extract_html(doc, settings.html)
         doc = replace(doc, meta={**doc.meta, **meta})
         if not text.strip():
             return Reject(doc.rel_path, doc.record, "html", "no_main_text")
     blocks = segment(text)
     if not blocks:
         return Reject(doc.rel_path, doc.record, "segment", "no_blocks")
-    structure = page_structure(tree, blocks) if tree is not None else None
+    structure = page_structure(page, blocks) if page is not None else None
     return _Prepared(doc, text, blocks, document_hashes(b.text for b in blocks), structure)
 
 
