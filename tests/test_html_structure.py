@@ -131,3 +131,54 @@ def test_the_run_sees_the_structure(tmp_path: Path) -> None:
         kept = " ".join(b["text"] for b in report["blocks"] if b["keep"])
         assert PROSE in kept and PROSE2 in kept and PROSE3 in kept
     assert scores[0] < scores[1] - 0.2
+
+
+LEAD = (
+    "Die marode Brücke am Stadtrand wird ab Mai für zwei Millionen Euro saniert, "
+    "beschloss der Rat am Dienstag."
+)
+
+
+def _with_lead(visible: bool, description: str = LEAD) -> str:
+    page = PAGE.replace(
+        "<title>Brücke wird saniert</title>",
+        f'<title>Brücke wird saniert</title><meta name="description" content="{description}">',
+    )
+    if visible:  # in a teaser container, which extractors cut as boilerplate
+        page = page.replace(
+            "<h1>Brücke wird saniert</h1>",
+            f'<h1>Brücke wird saniert</h1><div class="teaser"><p class="teaser">{LEAD} '
+            "Die Arbeiten dauern bis zum Herbst.</p></div>",
+        )
+    return page
+
+
+def _extract(html: str) -> str:
+    from tasks.html import extract_html
+    from tasks.records import Decoded
+
+    text, _, page = extract_html(Decoded("p.html", 0, html, "html", "utf-8", "utf-8"), {})
+    assert page is not None
+    return text
+
+
+def test_visible_lead_is_the_paragraph_that_starts_like_the_description() -> None:
+    from trafilatura.utils import load_html
+
+    from tasks.html_structure import PageText
+
+    page = PageText(load_html(_with_lead(visible=True)))
+    assert page.visible_lead(LEAD) == f"{LEAD} Die Arbeiten dauern bis zum Herbst."
+    assert page.visible_lead("Zu kurz für einen Vorspann.") is None
+    hidden = PageText(load_html(_with_lead(visible=False)))
+    assert hidden.visible_lead(LEAD) is None  # only in <meta>: not page text
+
+
+def test_extract_puts_back_a_visible_lead_once_and_first() -> None:
+    text = _extract(_with_lead(visible=True))
+    assert text.count(LEAD) == 1
+    assert text.index(LEAD) < text.index(PROSE)
+
+
+def test_extract_never_adds_a_description_the_page_does_not_show() -> None:
+    assert LEAD not in _extract(_with_lead(visible=False))
