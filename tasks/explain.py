@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks.html import trust_extractor
 from tasks.process import prepare_raw, read_limits, separate_prepared
 from tasks.read import read_file
 from tasks.records import Reject, SourceFile
@@ -24,9 +23,7 @@ def explain_file(path: Path, settings: Settings) -> dict[str, Any]:
     prepared = prepare_raw(raw, settings)
     if isinstance(prepared, Reject):
         return {"file": str(path), "reject": {"stage": prepared.stage, "reason": prepared.reason}}
-    sep = separate_prepared(prepared, settings)
-    if prepared.doc.format == "html":
-        sep = trust_extractor(sep)  # as the run does: weak drops are kept on the HTML path
+    sep = separate_prepared(prepared, settings)  # as the run does (HTML: html_decide too)
     return {
         "file": str(path),
         "format": prepared.doc.format,

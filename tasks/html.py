@@ -21,19 +21,36 @@ hyphens or zero-width characters) and becomes one paragraph per blank-line block
 
 Then the same text-level chrome pass as for plain text runs (``tasks.chrome.separate``,
 without a title line; the metadata title is the ``known_title``), so consent banners,
-close buttons and share lines that trafilatura kept are still removed. Since
-trafilatura has already cut the page chrome, ``trust_extractor`` keeps a block the
-text pass would drop on weak evidence (a body score at or above ``HTML_DROP_BELOW``,
-e.g. a short heading) and drops only confident chrome and title repeats.
+close buttons and share lines that trafilatura kept are still removed.
+
+The last word on each block is ``html_decide``: a logistic combiner
+(``config/html_model.json``, trained by ``bench/train_html.py`` on the devset HTML
+pages, site-grouped cross-validation) of the text pass's body score and reason with
+what the HTML says about the block's source (``tasks.html_structure``: link and
+emphasis share, list item / table cell / heading, boilerplate class names,
+``<aside>``/``<footer>``/``<figure>``, outside the article's main container). A block
+is kept when the combined probability reaches the model's threshold; title repeats
+are always dropped. A block the text pass kept but the combiner drops has the reason
+``html:structure``; the decision's score is the combined probability. Without a
+model file, ``trust_extractor`` (keep blocks scored at or above ``HTML_DROP_BELOW``)
+is the rule.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 
 from tasks.decode import clean_text
-from tasks.records import Decision, Decoded, Separation
+from tasks.html_structure import STRUCTURE_FEATURES, PageText, structure_features
+from tasks.records import Block, Decision, Decoded, Separation
 
 META_FIELDS = ("title", "author", "date", "sitename", "url", "description", "categories", "tags")
 HTML_DROP_BELOW = 0.2  # on the HTML path, drop a block only when its body score is below this
@@ -90,15 +107,27 @@ def date_params(doc: Decoded) -> dict[str, object]:
     return params
 
 
-def extract_html(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str, str]]:
-    """Main text (one paragraph per blank-line block) and metadata of an HTML document."""
+def extract_html(
+    doc: Decoded, options: dict[str, bool]
+) -> tuple[str, dict[str, str], PageText | None]:
+    """Main text (one paragraph per blank-line block), metadata and the page's text.
+
+    The page is parsed once (``trafilatura.utils.load_html``); trafilatura works on a
+    copy, and the page's visible text (``PageText``, for ``page_structure``) is read from
+    the tree. When trafilatura left out the lead paragraph (the visible paragraph that
+    starts like the meta description), it is put back in front of the text.
+    """
     import trafilatura
+    from trafilatura.utils import load_html
 
     depth = nesting_depth(doc.text)
     if depth > MAX_DEPTH:
         raise HtmlRejected("html_too_deep", f"elements nested more than {MAX_DEPTH} deep")
+    tree = load_html(doc.text)
+    if tree is None:
+        return "", {}, None
     result = trafilatura.bare_extraction(
-        doc.text,
+        tree,
         url=doc.url,
         with_metadata=True,
         include_comments=options.get("include_comments", False),
@@ -109,7 +138,7 @@ def extract_html(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str,
         date_extraction_params=date_params(doc),
     )
     if result is None:
-        return "", {}
+        return "", {}, None
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     meta: dict[str, str] = {}
     for key in META_FIELDS:
@@ -119,8 +148,14 @@ def extract_html(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str,
         if value:
             meta[key] = clean_text(str(value))
     text = clean_text(data.get("text") or "")
+    page = PageText(tree)
+    lead = page.visible_lead(meta["description"]) if meta.get("description") else None
+    if lead and text.strip():
+        lead = clean_text(lead)
+        if " ".join(lead.split())[:60] not in " ".join(text.split()):
+            text = f"{lead}\n{text}"
     # one paragraph per line -> one paragraph per blank-line-separated block
-    return "\n\n".join(line for line in text.split("\n") if line.strip()), meta
+    return "\n\n".join(line for line in text.split("\n") if line.strip()), meta, page
 
 
 def trust_extractor(sep: Separation, drop_below: float = HTML_DROP_BELOW) -> Separation:
@@ -132,3 +167,101 @@ def trust_extractor(sep: Separation, drop_below: float = HTML_DROP_BELOW) -> Sep
         for d in sep.decisions
     )
     return replace(sep, decisions=decisions)
+
+
+# the text pass's side of the combiner, then tasks.html_structure's
+TEXT_FEATURES: tuple[str, ...] = (
+    "score_logit",  # logit of the text pass's body score
+    "dropped",  # the text pass dropped the block
+    "reason_lexicon",  # ... on a chrome lexicon hit
+    "reason_context",  # ... as model:context
+    "reason_short",  # ... as model:short
+    "table_row",  # the line is a table row ("| a | b |")
+    "list_item",  # a list item ("- x")
+    "rel_position",  # position in the extracted text, 0 (first) .. 1 (last)
+    "last",  # the last block
+    "log_len",  # log(1 + characters)
+)
+COMBINED_FEATURES: tuple[str, ...] = TEXT_FEATURES + STRUCTURE_FEATURES
+MODEL_PATH = Path(__file__).resolve().parent.parent / "config" / "html_model.json"
+STRUCTURE_REASON = "html:structure"
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlModel:
+    """Logistic combiner: P(body) = sigmoid(coef . features + intercept) >= threshold."""
+
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+
+
+@lru_cache(maxsize=4)
+def load_html_model(path: str = str(MODEL_PATH)) -> HtmlModel | None:
+    """The combiner in ``path`` (None when the file is absent); checked against the features."""
+    file = Path(path)
+    if not file.exists():
+        return None
+    data = json.loads(file.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != COMBINED_FEATURES:
+        raise ValueError(f"{file}: features differ from tasks.html.COMBINED_FEATURES; retrain")
+    return HtmlModel(
+        np.asarray(data["coef"], dtype=np.float64),
+        float(data["intercept"]),
+        float(data["threshold"]),
+    )
+
+
+def text_features(blocks: Sequence[Block], decisions: Sequence[Decision]) -> np.ndarray:
+    """The text pass's side of ``COMBINED_FEATURES``, one row per block."""
+    n = len(blocks)
+    out = np.zeros((n, len(TEXT_FEATURES)), dtype=np.float64)
+    for i, (b, d) in enumerate(zip(blocks, decisions, strict=True)):
+        s = min(max(d.score, 1e-3), 1 - 1e-3)
+        reason = d.reason
+        out[i] = (
+            math.log(s / (1 - s)),
+            float(not d.keep),
+            float(reason.startswith("lexicon:")),
+            float(reason == "model:context"),
+            float(reason == "model:short"),
+            float(b.text.startswith("| ")),
+            float(b.text.startswith(("- ", "* "))),
+            i / max(n - 1, 1),
+            float(i == n - 1),
+            math.log1p(len(b.text)),
+        )
+    return out
+
+
+def page_structure(page: PageText, blocks: Sequence[Block]) -> np.ndarray:
+    """``STRUCTURE_FEATURES`` of the blocks of trafilatura's text, from the page's text."""
+    return structure_features(page, [b.text for b in blocks])
+
+
+def combined_features(sep: Separation, structure: np.ndarray) -> np.ndarray:
+    """``COMBINED_FEATURES`` for every block of ``sep`` (``structure``: ``page_structure``)."""
+    return np.hstack([text_features(sep.blocks, sep.decisions), structure])
+
+
+def html_decide(
+    sep: Separation, structure: np.ndarray, model: HtmlModel | None = None
+) -> Separation:
+    """Final keep/drop of the HTML path's blocks (see the module docstring)."""
+    model = model or load_html_model()
+    if model is None:
+        return trust_extractor(sep)
+    if not sep.blocks:
+        return sep
+    x = combined_features(sep, structure)
+    prob = 1.0 / (1.0 + np.exp(-(x @ model.coef + model.intercept)))
+    decisions = []
+    for d, p in zip(sep.decisions, prob.tolist(), strict=True):
+        if d.reason == "title":
+            decisions.append(d)
+        elif p >= model.threshold:
+            decisions.append(Decision(d.position, True, "body", p))
+        else:
+            reason = d.reason if not d.keep else STRUCTURE_REASON
+            decisions.append(Decision(d.position, False, reason, p))
+    return replace(sep, decisions=tuple(decisions))

@@ -17,7 +17,6 @@ from tasks.fields import (
     site_source,
     word_count,
 )
-from tasks.html import trust_extractor
 from tasks.records import Article, ChromeSegment, Decoded, Separation
 from tasks.segment import join_blocks
 
@@ -38,8 +37,6 @@ def build_article(
     doc: Decoded, text: str, sep: Separation
 ) -> tuple[Article | None, list[ChromeSegment]]:
     """The article row (None when no body survives) and the dropped segments."""
-    if doc.format == "html":
-        sep = trust_extractor(sep)
     doc_id = make_doc_id(doc.rel_path, doc.record)
     kept = sep.body_blocks
     body = join_blocks(text, kept)

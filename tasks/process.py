@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from tasks.chrome import separate
 from tasks.decode import decode
-from tasks.html import HtmlRejected, extract_html
+from tasks.html import HtmlRejected, extract_html, html_decide, page_structure
 from tasks.normalize import build_article
 from tasks.read import ReadLimits, read_file
 from tasks.records import (
@@ -46,20 +47,22 @@ class _Prepared:
     text: str  # the text the separator sees (the dump, or trafilatura's output)
     blocks: list[Block]
     hashes: set[int]
+    structure: Any = None  # HTML: tasks.html.page_structure of the blocks, for html_decide
 
 
 def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
     """Text for the separator, its blocks and line hashes."""
-    text = doc.text
+    text, page = doc.text, None
     if doc.format == "html":
-        text, meta = extract_html(doc, settings.html)
+        text, meta, page = extract_html(doc, settings.html)
         doc = replace(doc, meta={**doc.meta, **meta})
         if not text.strip():
             return Reject(doc.rel_path, doc.record, "html", "no_main_text")
     blocks = segment(text)
     if not blocks:
         return Reject(doc.rel_path, doc.record, "segment", "no_blocks")
-    return _Prepared(doc, text, blocks, document_hashes(b.text for b in blocks))
+    structure = page_structure(page, blocks) if page is not None else None
+    return _Prepared(doc, text, blocks, document_hashes(b.text for b in blocks), structure)
 
 
 def process_batch(
@@ -112,7 +115,16 @@ def process_batch(
 def separate_prepared(
     p: _Prepared, settings: Settings, template_hashes: frozenset[int] = frozenset()
 ) -> Separation:
-    """The chrome separator on one prepared document, as the run calls it."""
+    """The chrome separator on one prepared document, as the run calls it (on the HTML
+    path, ``tasks.html.html_decide`` has the last word)."""
+    sep = text_pass(p, settings, template_hashes)
+    return sep if p.structure is None else html_decide(sep, p.structure)
+
+
+def text_pass(
+    p: _Prepared, settings: Settings, template_hashes: frozenset[int] = frozenset()
+) -> Separation:
+    """The text-level chrome pass alone (``tasks.chrome.separate``)."""
     return separate(
         p.text,
         template_hashes=template_hashes,

@@ -171,9 +171,9 @@ def test_time_limit_stops_a_pathological_page(
 ) -> None:
     import tasks.process
 
-    def stuck(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str, str]]:
+    def stuck(doc: Decoded, options: dict[str, bool]) -> tuple[str, dict[str, str], None]:
         time.sleep(30)  # stands in for a page the extractor chews on for ever
-        return "", {}
+        return "", {}, None
 
     monkeypatch.setattr(tasks.process, "extract_html", stuck)
     (tmp_path / "slow.html").write_bytes(fixture("article_de.html"))
