@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,7 @@ _REASON_ORDER = (
     "meta",
 )
 _RULE_SCORE = 0.05
+_START, _END = attrgetter("start"), attrgetter("end")
 
 
 @dataclass(frozen=True)
@@ -219,8 +222,8 @@ def separate(
     spans = None
     if blocks is not None:
         spans = (
-            np.fromiter((b.start for b in blocks), np.int64, len(blocks)),
-            np.fromiter((b.end for b in blocks), np.int64, len(blocks)),
+            np.fromiter(map(_START, blocks), np.int64, len(blocks)),
+            np.fromiter(map(_END, blocks), np.int64, len(blocks)),
         )
     feats = extract(
         text, chrome.resources, has_title=has_title, known_title=known_title, spans=spans
@@ -323,7 +326,8 @@ def _make_decisions(keep: list[bool], reasons: list[str], scores: list[float]) -
     ``tasks.segment.make_blocks`` does (twice as fast as the frozen ``__init__``)."""
     n = len(keep)
     out = list(map(object.__new__, repeat(Decision, n)))
-    for setter, column in zip(_DECISION_SET, (range(n), keep, reasons, scores), strict=True):
+    columns: tuple[Iterable[Any], ...] = (range(n), keep, reasons, scores)
+    for setter, column in zip(_DECISION_SET, columns, strict=True):
         deque(map(setter, out, column), 0)
     return out
 

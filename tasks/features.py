@@ -195,7 +195,9 @@ def headline_index(
     cand: Iterable[int] = range(first, len(texts))
     if lengths is not None:
         tl = len(title)
-        fits = np.isin(lengths, [len(p) for p in parts]) | ((lengths >= 20) & (lengths <= tl))
+        fits = (lengths >= 20) & (lengths <= tl)
+        for size in {len(p) for p in parts}:
+            fits |= lengths == size
         if tl >= 20:
             fits |= (lengths >= tl) & (lengths < 2 * tl)
         fits[:first] = False
@@ -287,12 +289,15 @@ def _cues(
     digits: np.ndarray,
     endcolon: np.ndarray,
     copyright_units: np.ndarray,
+    punct: np.ndarray,
+    comma_quote_at: np.ndarray,
 ) -> np.ndarray:
     """Cue counts per unit (len(CUES), n_units), capped at 3.
 
     ``cue_codes``: the cue bits of every token; ``per``: per unit, the number of tokens
     with a comment / agency / time unit / "ago" / credit / reply cue (rows, in that
-    order); ``copyright_units``: the unit of every ``©``."""
+    order); ``copyright_units``: the unit of every ``©``; ``punct`` and ``comma_quote_at``:
+    per unit, punctuation characters, and those of them that are commas, quotes, @ or #."""
     n = len(texts)
     out = np.zeros((len(CUES), n))
     short = words <= 8
@@ -318,7 +323,9 @@ def _cues(
             if " ".join(ltoks[lo : lo + k]) in _TEASERS:
                 out[1, i] = 1
                 break
-    cand = np.flatnonzero((digits > 0) & (words <= 12))
+    # the date and score patterns need a '.', '/', '-', '–' or ':' (classes SENT, SEP, PUNCT)
+    marks = punct - comma_quote_at
+    cand = np.flatnonzero((digits > 0) & (words <= 12) & (marks > 0))
     if len(cand):
         # one regex pass per pattern over the candidates joined by newlines
         some = [texts[i] for i in cand.tolist()]
@@ -548,6 +555,8 @@ def extract(
         cnt[C_DIG],
         endcolon,
         _units_of(cpos, starts) if cpos else cu[:0],
+        cnt[C_PUNCT],
+        cnt[C_COMMA] + cnt[C_QUOTE] + cnt[C_AT],
     )
     m[77:82] = cues
     cue_any = cues > 0

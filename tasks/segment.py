@@ -13,7 +13,9 @@ and end, exactly as ``str.split("\\n")`` and ``str.strip()`` would.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from itertools import repeat
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +60,8 @@ def make_blocks(texts: list[str], starts: list[int], ends: list[int]) -> list[Bl
     frozen dataclass' ``__init__`` (which only sets the same four slots, one Python call
     each): the slots are filled column by column through their descriptors."""
     out = list(map(_new, repeat(Block, len(texts))))
-    for setter, column in zip(_BLOCK_SET, (range(len(texts)), texts, starts, ends), strict=True):
+    columns: tuple[Iterable[Any], ...] = (range(len(texts)), texts, starts, ends)
+    for setter, column in zip(_BLOCK_SET, columns, strict=True):
         deque(map(setter, out, column), 0)
     return out
 
