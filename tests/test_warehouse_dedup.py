@@ -5,13 +5,17 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
-from tasks.dedup import jaccard, signature
+from tasks.dedup import SCHEME, jaccard, signature
+from tasks.normalize import body_sha256, make_doc_id
 from tests.test_warehouse_checks import article, load
 from warehouse.catalog import build_catalog
-from warehouse.dedup import NEAR_THRESHOLD
+from warehouse.dedup import NEAR_THRESHOLD, cluster
 from warehouse.load import signature_table
 from warehouse.store import stage
 
@@ -87,3 +91,96 @@ def _as_article(row: dict[str, object]) -> object:
 
     fields = {k: v for k, v in row.items() if k in Article.__dataclass_fields__}
     return Article(**fields)  # type: ignore[arg-type]
+
+
+def _reference(docs: list[dict[str, Any]]) -> list[tuple[str, str, str | None, str, float]]:
+    """The in-memory clustering the warehouse used before it moved into DuckDB: datasketch
+    ``MinHashLSH`` over one signature per body hash, single link, earliest original."""
+    from datasketch import LeanMinHash, MinHashLSH
+
+    parent = {d["doc_id"]: d["doc_id"] for d in docs}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    by_hash: dict[str, dict[str, Any]] = {}
+    for d in docs:
+        first = by_hash.setdefault(d["content_sha256"], d)
+        if first is not d:
+            union(first["doc_id"], d["doc_id"])
+    lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=128)
+    sketch = {
+        d["doc_id"]: LeanMinHash(
+            seed=1, hashvalues=np.frombuffer(d["minhash"], "<u4"), scheme=SCHEME
+        )
+        for d in by_hash.values()
+    }
+    for key, s in sketch.items():
+        lsh.insert(key, s)
+    minhash = {d["doc_id"]: d["minhash"] for d in docs}
+    for key, s in sketch.items():
+        for other in lsh.query(s):
+            if jaccard(minhash[key], minhash[other]) >= NEAR_THRESHOLD:
+                union(key, other)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for d in docs:
+        groups.setdefault(find(d["doc_id"]), []).append(d)
+    out = []
+    for group in groups.values():
+        first = min(
+            group,
+            key=lambda d: (d["published_at"] or datetime.max.replace(tzinfo=UTC), d["source_path"]),
+        )
+        for d in group:
+            if d is first:
+                out.append((d["doc_id"], first["doc_id"], None, "original", 1.0))
+            elif d["content_sha256"] == first["content_sha256"]:
+                out.append((d["doc_id"], first["doc_id"], first["doc_id"], "exact", 1.0))
+            else:
+                sim = jaccard(d["minhash"], first["minhash"])
+                out.append((d["doc_id"], first["doc_id"], first["doc_id"], "near", sim))
+    return sorted(out)
+
+
+def test_duckdb_clusters_match_the_in_memory_lsh() -> None:
+    rng = random.Random(3)
+    words = (STORY + " " + OTHER).split()
+    docs = []
+    for family in range(25):
+        base = " ".join(rng.choice(words) for _ in range(120))
+        for member in range(rng.randint(1, 5)):
+            edits = rng.choice([0, 0, 1, 3, 8, 30])  # exact, near, and too far apart
+            body = _edit(base, edits, family * 10 + member) if edits else base
+            path = f"s{family}/{member}.txt"
+            published = (
+                None if rng.random() < 0.3 else datetime(2024, 1, rng.randint(1, 28), tzinfo=UTC)
+            )
+            docs.append(
+                {
+                    "doc_id": make_doc_id(path, 0),
+                    "content_sha256": body_sha256(body),
+                    "minhash": signature(body),
+                    "published_at": published,
+                    "ingested_at": datetime(2024, 2, 1, tzinfo=UTC),
+                    "source_path": path,
+                    "record": 0,
+                }
+            )
+    con = duckdb.connect()
+    con.register("docs", pa.Table.from_pylist(docs))
+    counts = cluster(con, "docs")
+    got = con.execute(
+        "select doc_id, cluster_id, duplicate_of, match, similarity from clusters_out order by 1"
+    ).fetchall()
+    want = _reference(docs)
+    assert [g[:4] for g in got] == [w[:4] for w in want]
+    assert [round(g[4], 4) for g in got] == [round(w[4], 4) for w in want]
+    assert counts["near"] > 3 and counts["exact"] > 3  # the corpus exercises both kinds
+    assert sum(counts.values()) == len(docs)

@@ -1,47 +1,45 @@
 """Duplicate clusters over every live article, computed at commit.
 
 - exact duplicates: equal ``content_sha256`` (the whitespace/case-normalized body hash);
-- near duplicates: MinHash LSH (datasketch ``MinHashLSH``) over the word-shingle
-  signatures the workers computed (``tasks.dedup``); an LSH candidate pair counts only
-  when its estimated Jaccard similarity is at least ``NEAR_THRESHOLD``.
+- near duplicates: MinHash LSH over the word-shingle signatures the workers computed
+  (``tasks.dedup``): two bodies are candidates when they agree on all ``ROWS`` values of
+  one of ``BANDS`` bands (datasketch ``MinHashLSH``'s banding for ``NEAR_THRESHOLD``), and
+  a candidate pair counts only when its estimated Jaccard similarity is at least
+  ``NEAR_THRESHOLD``.
 
 Clusters are single-link (connected components of the duplicate pairs). Each cluster's
 original is its earliest published member (unknown dates last), then the first ingested,
-then path and record. The ``clusters`` table holds
-one row per article; the catalog's ``articles`` view joins it as ``cluster_id`` and
-``duplicate_of``.
+then path and record. The ``clusters`` table holds one row per article; the catalog's
+``articles`` view joins it as ``cluster_id`` and ``duplicate_of``.
+
+Memory stays flat as the warehouse grows: the whole computation runs in DuckDB (which
+spills to disk beyond its memory limit) over the Parquet files, and only the documents
+that share an LSH band with another body come back to Python, to check the pair's
+similarity and join the components.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterator
+from functools import lru_cache
 
+import duckdb
 import numpy as np
+import pyarrow as pa
 
-from tasks.dedup import NUM_PERM, SCHEME, SEED, jaccard
+from tasks.dedup import NUM_PERM
 
 NEAR_THRESHOLD = 0.7  # estimated Jaccard of 3-word shingles
 
 
-@dataclass(frozen=True, slots=True)
-class Doc:
-    doc_id: str
-    content_sha256: str
-    minhash: bytes
-    published_at: datetime | None
-    source_path: str
-    record: int
-    ingested_at: datetime | None = None
+@lru_cache(maxsize=1)
+def lsh_bands() -> tuple[int, int]:
+    """``(bands, rows)``: datasketch's optimal banding for ``NEAR_THRESHOLD``, ``NUM_PERM``
+    (equal weights of false positives and negatives, as ``MinHashLSH`` picks by default)."""
+    from datasketch.lsh import _optimal_param
 
-    def order(self) -> tuple[Any, ...]:
-        """Originals first: earliest published (unknown dates last), then first ingested,
-        then path and record."""
-        ts = self.published_at.timestamp() if self.published_at else float("inf")
-        seen = self.ingested_at.timestamp() if self.ingested_at else float("inf")
-        return (ts, seen, self.source_path, self.record)
+    bands, rows = _optimal_param(NEAR_THRESHOLD, NUM_PERM, 0.5, 0.5)
+    return int(bands), int(rows)
 
 
 def _find(parent: dict[str, str], x: str) -> str:
@@ -51,62 +49,101 @@ def _find(parent: dict[str, str], x: str) -> str:
     return x
 
 
-def cluster(docs: Sequence[Doc], threshold: float = NEAR_THRESHOLD) -> list[dict[str, Any]]:
-    """One ``clusters`` row per document."""
-    from datasketch import LeanMinHash, MinHashLSH
+def _similar_pairs(
+    members: list[str], sigs: dict[str, np.ndarray], threshold: float
+) -> Iterator[tuple[str, str]]:
+    """Pairs of one LSH bucket whose estimated Jaccard is at least ``threshold``."""
+    mat = np.stack([sigs[m] for m in members])
+    for i in range(len(members) - 1):
+        equal = np.count_nonzero(mat[i + 1 :] == mat[i], axis=1) / mat.shape[1]
+        for j in np.flatnonzero(equal >= threshold):
+            yield members[i], members[i + 1 + int(j)]
 
-    parent = {d.doc_id: d.doc_id for d in docs}
 
-    def union(a: str, b: str) -> None:
-        ra, rb = _find(parent, a), _find(parent, b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+def cluster(
+    con: duckdb.DuckDBPyConnection, docs: str, threshold: float = NEAR_THRESHOLD
+) -> dict[str, int]:
+    """Cluster the documents of the relation ``docs`` into the temp table ``clusters_out``
+    (the ``clusters`` columns, plus nothing else), returning the count per match kind.
 
-    by_hash: dict[str, Doc] = {}
-    for d in docs:
-        first = by_hash.setdefault(d.content_sha256, d)
-        if first is not d:
-            union(first.doc_id, d.doc_id)
-    reps = list(by_hash.values())
-    if len(reps) > 1:
-        lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        sketches = {
-            d.doc_id: LeanMinHash(
-                seed=SEED, hashvalues=np.frombuffer(d.minhash, dtype="<u4"), scheme=SCHEME
-            )
-            for d in reps
+    ``docs`` has ``doc_id``, ``content_sha256``, ``minhash`` (``NUM_PERM`` little-endian
+    uint32), ``published_at``, ``ingested_at``, ``source_path``, ``record``. Bodies with equal
+    ``content_sha256`` have equal signatures, so LSH runs over one signature per hash.
+    """
+    bands, rows = lsh_bands()
+    width = rows * 8  # hex characters of one band: rows uint32 values, 4 bytes each
+    con.execute(
+        f"create or replace temp table _bodies as select content_sha256 as sha, "
+        f"any_value(minhash) as minhash from {docs} group by 1"
+    )
+    # one key per (body, band); a 64-bit hash of the band's bytes: a collision can only
+    # add a candidate pair, which the similarity check below then judges
+    con.execute(
+        "create or replace temp table _keys as "
+        f"select sha, i as band, hash(substring(hex(minhash), i * {width} + 1, {width})) as k "
+        f"from _bodies, range({bands}) t(i) where minhash is not null"
+    )
+    hot = con.execute(
+        "select band, k, list(sha order by sha) from _keys group by band, k having count(*) > 1"
+    ).fetchall()
+    candidates = sorted({sha for _, _, shas in hot for sha in shas})
+    sigs: dict[str, np.ndarray] = {}
+    if candidates:
+        got = con.execute(
+            "select sha, minhash from _bodies where sha in (select unnest($c))", {"c": candidates}
+        ).fetchall()
+        sigs = {sha: np.frombuffer(bytes(mh), dtype="<u4") for sha, mh in got}
+    parent = {sha: sha for sha in candidates}
+    for _, _, shas in hot:
+        for a, b in _similar_pairs(shas, sigs, threshold):
+            ra, rb = _find(parent, a), _find(parent, b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    roots = [_find(parent, sha) for sha in candidates]  # a component is named by a member
+    comp = pa.table(
+        {"sha": pa.array(candidates, pa.string()), "comp": pa.array(roots, pa.string())}
+    )
+    con.register("_near", comp)
+    con.execute(
+        "create or replace temp table _docs as "
+        "select d.doc_id, d.content_sha256, coalesce(n.comp, d.content_sha256) as comp, "
+        "{'p': coalesce(epoch_us(d.published_at), 9223372036854775807), "
+        "'i': coalesce(epoch_us(d.ingested_at), 9223372036854775807), "
+        "'s': d.source_path, 'r': d.record} as rank "
+        f"from {docs} d left join _near n on n.sha = d.content_sha256"
+    )
+    con.execute(
+        "create or replace temp table _orig as select comp, arg_min(doc_id, rank) as orig, "
+        "arg_min(content_sha256, rank) as orig_sha from _docs group by comp"
+    )
+    pairs = con.execute(
+        "select distinct d.content_sha256, o.orig_sha from _docs d join _orig o using (comp) "
+        "where d.content_sha256 <> o.orig_sha"
+    ).fetchall()
+    sim = pa.table(
+        {
+            "sha": pa.array([a for a, _ in pairs], pa.string()),
+            "orig_sha": pa.array([b for _, b in pairs], pa.string()),
+            "sim": pa.array(
+                [float(np.count_nonzero(sigs[a] == sigs[b])) / len(sigs[a]) for a, b in pairs],
+                pa.float64(),
+            ),
         }
-        with lsh.insertion_session() as session:
-            for doc_id, sketch in sketches.items():
-                session.insert(doc_id, sketch, check_duplication=False)
-        sig = {d.doc_id: d.minhash for d in reps}
-        for d in reps:
-            for other in lsh.query(sketches[d.doc_id]):
-                if other != d.doc_id and jaccard(d.minhash, sig[other]) >= threshold:
-                    union(d.doc_id, other)
-
-    members: dict[str, list[Doc]] = {}
-    for d in docs:
-        members.setdefault(_find(parent, d.doc_id), []).append(d)
-    rows: list[dict[str, Any]] = []
-    for group in members.values():
-        original = min(group, key=Doc.order)
-        for d in group:
-            if d is original:
-                match, dup_of, sim = "original", None, 1.0
-            elif d.content_sha256 == original.content_sha256:
-                match, dup_of, sim = "exact", original.doc_id, 1.0
-            else:
-                match, dup_of = "near", original.doc_id
-                sim = jaccard(d.minhash, original.minhash)
-            rows.append(
-                {
-                    "doc_id": d.doc_id,
-                    "cluster_id": original.doc_id,
-                    "duplicate_of": dup_of,
-                    "match": match,
-                    "similarity": sim,
-                }
-            )
-    rows.sort(key=lambda r: r["doc_id"])
-    return rows
+    )
+    con.register("_sim", sim)
+    con.execute(
+        "create or replace temp table clusters_out as "
+        "select d.doc_id, o.orig as cluster_id, "
+        "case when d.doc_id = o.orig then null else o.orig end as duplicate_of, "
+        "case when d.doc_id = o.orig then 'original' "
+        "when d.content_sha256 = o.orig_sha then 'exact' else 'near' end as match, "
+        "coalesce(s.sim, 1.0)::float as similarity "
+        "from _docs d join _orig o using (comp) "
+        "left join _sim s on s.sha = d.content_sha256 and s.orig_sha = o.orig_sha"
+    )
+    for name in ("_bodies", "_keys", "_docs", "_orig"):
+        con.execute(f"drop table {name}")
+    con.unregister("_near")
+    con.unregister("_sim")
+    counts = con.execute("select match, count(*) from clusters_out group by 1").fetchall()
+    return {match: int(n) for match, n in counts}

@@ -31,10 +31,11 @@ import pyarrow.parquet as pq
 from tasks.normalize import make_doc_id
 from tasks.records import Article
 from warehouse.checks import failed, run_checks
-from warehouse.dedup import Doc, cluster
+from warehouse.dedup import cluster
 from warehouse.files import Plan
 from warehouse.schemas import DOCUMENT_TABLES, TABLES
 from warehouse.store import (
+    STAGING,
     crash_point,
     move_staged,
     partition_dir,
@@ -42,8 +43,11 @@ from warehouse.store import (
     publish,
     read_manifest,
     to_table,
+    write_batches_atomic,
     write_parquet_atomic,
 )
+
+MEMORY_LIMIT = "256MB"  # DuckDB's, for commit-time work (it spills beyond)
 
 
 class LoadFailed(Exception):
@@ -104,44 +108,79 @@ def _copy_on_write(
     return retire, add
 
 
-def _cluster_docs(warehouse: Path, articles: list[str], signatures: list[str]) -> list[Doc]:
-    if not articles:
-        return []
+def _listing(warehouse: Path, rels: Sequence[str | Path]) -> str:
+    quoted = ("'" + str(warehouse / r).replace("'", "''") + "'" for r in rels)
+    return "[" + ", ".join(quoted) + "]"
+
+
+def connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for commit-time work over the warehouse: bounded memory (it
+    spills to ``temp_dir`` beyond ``MEMORY_LIMIT``), so the flow process stays flat."""
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    con.execute("set temp_directory = $d", {"d": str(temp_dir)})
+    con.execute("set preserve_insertion_order = false")
+    return con
+
+
+def _missing_signatures(
+    con: duckdb.DuckDBPyConnection, articles: str, sigs: str, target: Path
+) -> bool:
+    """Signatures of articles that have none (written before ``signatures`` existed), into
+    ``target``, a batch at a time. True when there were any."""
     from tasks.dedup import signature
 
-    def listing(rels: list[str]) -> str:
-        quoted = ("'" + str(warehouse / r).replace("'", "''") + "'" for r in rels)
-        return "[" + ", ".join(quoted) + "]"
+    sql = f"select a.doc_id, a.source_path, a.body from {articles} a anti join {sigs} s "
+    writer: pq.ParquetWriter | None = None
+    for batch in con.sql(sql + "using (doc_id)").to_arrow_reader(1000):
+        ids, paths, bodies = (batch.column(i).to_pylist() for i in range(3))
+        rows = [
+            {"doc_id": d, "source_path": p, "minhash": signature(b or "")}
+            for d, p, b in zip(ids, paths, bodies, strict=True)
+        ]
+        table = to_table("signatures", rows, run_id="")
+        if writer is None:
+            writer = pq.ParquetWriter(target, table.schema)
+        writer.write_table(table)
+    if writer is not None:
+        writer.close()
+    return writer is not None
 
-    sigs = (
-        f"(select doc_id, minhash from read_parquet({listing(signatures)}, union_by_name = true))"
-        if signatures
-        else "(select null::varchar as doc_id, null::blob as minhash where false)"
-    )
-    sql = (
-        "select a.doc_id, a.content_sha256, s.minhash, a.published_at, a.source_path, a.record, "
-        "a.ingested_at, "
-        "case when s.minhash is null then a.body end as body "
-        f"from read_parquet({listing(articles)}, union_by_name = true) a "
-        f"left join {sigs} s using (doc_id)"
-    )
-    con = duckdb.connect()
+
+def _write_clusters(
+    warehouse: Path, run_id: str, articles: list[str], signatures: list[str], target: Path
+) -> dict[str, int]:
+    """Cluster every live article (``warehouse.dedup``) and write the ``clusters`` table to
+    ``target``, streamed out of DuckDB in doc_id order; returns the count per match."""
+    if not articles:
+        write_parquet_atomic(to_table("clusters", []), target)
+        return {}
+    scratch = warehouse / STAGING / run_id / "_dedup"
+    scratch.mkdir(parents=True, exist_ok=True)
+    arts = f"read_parquet({_listing(warehouse, articles)}, union_by_name = true)"
+    sigs = "(select null::varchar as doc_id, null::blob as minhash where false)"
+    if signatures:
+        sigs = f"read_parquet({_listing(warehouse, signatures)}, union_by_name = true)"
+    con = connect(scratch)
     try:
-        rows = con.execute(sql).fetchall()
+        extra = scratch / "missing-signatures.parquet"
+        if _missing_signatures(con, arts, sigs, extra):
+            more = f"read_parquet({_listing(warehouse, [extra])})"
+            sigs = (
+                f"(select doc_id, minhash from {sigs} union all select doc_id, minhash from {more})"
+            )
+        con.execute(
+            "create temp view docs as select a.doc_id, "
+            # a row without a hash (it fails the not_null check) is nobody's duplicate
+            "coalesce(a.content_sha256, 'doc:' || coalesce(a.doc_id, '')) as content_sha256, "
+            "s.minhash, a.published_at, a.ingested_at, a.source_path, a.record "
+            f"from {arts} a left join {sigs} s using (doc_id)"
+        )
+        counts = cluster(con, "docs")
+        ordered = con.sql("select * from clusters_out order by doc_id")
+        write_batches_atomic(ordered.to_arrow_reader(65536), TABLES["clusters"], target)
     finally:
         con.close()
-    return [
-        Doc(
-            doc_id,
-            sha,
-            bytes(sig) if sig is not None else signature(body or ""),
-            published,
-            path,
-            record,
-            ingested,
-        )
-        for doc_id, sha, sig, published, path, record, ingested, body in rows
-    ]
+    return counts
 
 
 def finish_load(
@@ -185,13 +224,16 @@ def finish_load(
 
     clusters: dict[str, int] = {}
     if any(_table_of(r) in ("articles", "signatures") for r in [*add, *retire]):
-        rows = cluster(_cluster_docs(warehouse, candidate("articles"), candidate("signatures")))
         clusters_rel = f"{partition_dir('clusters', day)}/{run_id}.parquet"
-        write_parquet_atomic(to_table("clusters", rows), warehouse / clusters_rel)
+        clusters = _write_clusters(
+            warehouse,
+            run_id,
+            candidate("articles"),
+            candidate("signatures"),
+            warehouse / clusters_rel,
+        )
         retire += lists["clusters"]
         add.append(clusters_rel)
-        for r in rows:
-            clusters[r["match"]] = clusters.get(r["match"], 0) + 1
     crash_point("before-checks")
 
     checks = run_checks(
