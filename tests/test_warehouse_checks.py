@@ -60,7 +60,7 @@ def load(
     else:
         table = pa.Table.from_pylist([r | {"run_id": run_id} for r in rows], schema=schema)
     staged = stage(wh, run_id, DAY, "00000", {"articles": table})
-    plan = Plan(DAY, replace=False, files_rows=files_rows or [])
+    plan = Plan(DAY, replace=False, files=to_table("files", files_rows or []))
     run_row = {
         "run_id": run_id,
         "logical_date": DAY,

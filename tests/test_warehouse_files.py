@@ -10,14 +10,14 @@ from pathlib import Path
 from tasks.discover import discover
 from tasks.records import Reject
 from warehouse.files import Plan, plan_run
-from warehouse.store import publish, to_table, write_parquet_atomic
+from warehouse.store import publish, write_parquet_atomic
 
 D1, D2 = date(2024, 7, 1), date(2024, 7, 2)
 
 
 def _save(wh: Path, plan: Plan, run: str) -> None:
     rel = f"files/{run}.parquet"
-    write_parquet_atomic(to_table("files", plan.files_rows), wh / rel)
+    write_parquet_atomic(plan.files, wh / rel)
     publish(wh, run, [rel], retire=[f"files/r{int(run[1:]) - 1}.parquet"])
 
 
@@ -44,7 +44,7 @@ def test_plan_decisions(tmp_path: Path) -> None:
     assert second.counts == {"new": 1, "changed": 1, "unchanged": 1, "rehashed": 1, "removed": 0}
     assert sorted(f.rel_path for f in second.todo) == ["site/c.txt", "site/e.txt"]
     assert second.supersede == {"site/c.txt"} and second.supersede_dates == {D1}
-    status = sorted((r["path"], r["status"], r["rows_date"]) for r in second.files_rows)
+    status = sorted((r["path"], r["status"], r["rows_date"]) for r in second.files.to_pylist())
     assert status == [
         ("site/a.txt", "current", D1),
         ("site/b.txt", "current", D1),
@@ -59,7 +59,7 @@ def test_plan_decisions(tmp_path: Path) -> None:
     assert len(third.todo) == 4 and third.counts["removed"] == 1  # d.txt's partition
     assert third.supersede == {"site/a.txt", "site/b.txt", "site/c.txt", "site/e.txt"}
     assert third.supersede_dates == {D2}  # D1 is replaced whole
-    removed = [r["path"] for r in third.files_rows if r["status"] == "removed"]
+    removed = [r["path"] for r in third.files.to_pylist() if r["status"] == "removed"]
     assert removed == ["site/d.txt"]
 
 

@@ -19,9 +19,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tasks.records import Reject, SourceFile
+from warehouse.schemas import FILES
 from warehouse.store import live_files
 
 REFUSED_HASH = ""  # a file discovery refused (never read): no content hash
@@ -32,12 +35,14 @@ def file_sha256(path: str) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def read_files_table(warehouse: Path) -> list[dict[str, Any]]:
-    """Every row of the live ``files`` table (all versions)."""
-    rows: list[dict[str, Any]] = []
-    for path in live_files(warehouse, "files"):
-        rows.extend(pq.read_table(path).to_pylist())
-    return rows
+def read_files_table(warehouse: Path) -> pa.Table:
+    """Every row of the live ``files`` table (all versions), as Arrow columns."""
+    parts = [pq.read_table(path).cast(FILES) for path in live_files(warehouse, "files")]
+    return pa.concat_tables(parts) if parts else FILES.empty_table()
+
+
+def _empty_files() -> pa.Table:
+    return FILES.empty_table()
 
 
 @dataclass(slots=True)
@@ -50,12 +55,63 @@ class Plan:
     refused: list[Reject] = field(default_factory=list)  # discovery rejects to record
     supersede: set[str] = field(default_factory=set)  # paths whose earlier rows must go
     supersede_dates: set[date] = field(default_factory=set)  # partitions holding those rows
-    files_rows: list[dict[str, Any]] = field(default_factory=list)  # the next ``files``
+    files: pa.Table = field(default_factory=_empty_files)  # the next ``files`` table
     counts: dict[str, int] = field(default_factory=dict)  # new / changed / unchanged / ...
 
     @property
     def noop(self) -> bool:
         return not self.todo and not self.refused and not self.replace
+
+
+class _Next:
+    """The next ``files`` table, gathered as row indices into the current rows (with the
+    columns to change) plus the new versions' columns: no Python object per kept row."""
+
+    def __init__(self, current: pa.Table, seen_at: datetime, run_id: str, day: date) -> None:
+        self.current, self.seen_at, self.run_id, self.day = current, seen_at, run_id, day
+        self.kept: dict[str, list[int]] = {}  # how the row changes -> indices into current
+        self.stat: tuple[list[int], list[int]] = ([], [])  # sizes, mtimes of "restat" rows
+        self.new: dict[str, list[Any]] = {c: [] for c in ("path", "source", "size", "mtime_ns")}
+        self.new["sha256"] = []
+
+    def keep(self, how: str, index: int) -> None:
+        """``same`` as it is, ``seen`` last_seen now, ``restat`` + new size/mtime, ``rerun``
+        processed again by this run, ``superseded`` / ``removed`` status."""
+        self.kept.setdefault(how, []).append(index)
+
+    def restat(self, index: int, size: int, mtime_ns: int) -> None:
+        self.keep("restat", index)
+        self.stat[0].append(size)
+        self.stat[1].append(mtime_ns)
+
+    def version(self, path: str, source: str | None, size: int, mtime: int, sha: str) -> None:
+        for col, value in zip(self.new, (path, source, size, mtime, sha), strict=True):
+            self.new[col].append(value)
+
+    def table(self) -> pa.Table:
+        def put(t: pa.Table, name: str, values: Any) -> pa.Table:
+            i = t.schema.get_field_index(name)
+            return t.set_column(i, FILES.field(name), pa.array(values, FILES.field(name).type))
+
+        parts = []
+        for how, idx in self.kept.items():
+            t = self.current.take(pa.array(idx, pa.int64()))
+            n = t.num_rows
+            if how in ("seen", "restat", "rerun"):
+                t = put(t, "last_seen", [self.seen_at] * n)
+            if how == "restat":
+                t = put(put(t, "size", self.stat[0]), "mtime_ns", self.stat[1])
+            if how == "rerun":
+                t = put(put(t, "run_id", [self.run_id] * n), "rows_date", [self.day] * n)
+            if how in ("superseded", "removed"):
+                t = put(t, "status", [how] * n)
+            parts.append(t)
+        n = len(self.new["path"])
+        consts = {"first_seen": self.seen_at, "last_seen": self.seen_at, "status": "current"}
+        consts |= {"run_id": self.run_id, "rows_date": self.day}
+        cols = {f.name: self.new.get(f.name) or [consts.get(f.name)] * n for f in FILES}
+        parts.append(pa.table(cols, schema=FILES))
+        return pa.concat_tables(parts)
 
 
 def plan_run(
@@ -67,89 +123,95 @@ def plan_run(
     run_id: str,
     replace: bool = False,
 ) -> Plan:
-    """Compare discovered files with the ``files`` table; nothing is written here."""
+    """Compare discovered files with the ``files`` table; nothing is written here.
+
+    The comparison is vectorized (Arrow): only new files and files whose size or mtime
+    moved are looked at one by one (they are hashed, and processed).
+    """
     plan = Plan(logical_date, replace)
     history = read_files_table(warehouse)
-    current = {r["path"]: r for r in history if r["status"] == "current"}
-    rows = [r for r in history if r["status"] != "current"]  # older versions, unchanged
+    is_current = pc.equal(history["status"], "current")
+    older = history.filter(pc.invert(is_current))  # older versions: unchanged
+    current = history.filter(is_current)
+    nxt = _Next(current, seen_at, run_id, logical_date)
     counts = dict.fromkeys(("new", "changed", "unchanged", "rehashed", "removed"), 0)
 
-    def version(path: str, source: str | None, size: int, mtime: int, sha: str) -> None:
-        rows.append(
-            {
-                "path": path,
-                "source": source,
-                "size": size,
-                "mtime_ns": mtime,
-                "sha256": sha,
-                "first_seen": seen_at,
-                "last_seen": seen_at,
-                "status": "current",
-                "run_id": run_id,
-                "rows_date": logical_date,
-            }
-        )
+    def lookup(paths: list[str]) -> list[int | None]:
+        return pc.index_in(pa.array(paths, pa.string()), value_set=current["path"]).to_pylist()
 
-    def supersede(cur: dict[str, Any]) -> None:
-        plan.supersede.add(cur["path"])
-        plan.supersede_dates.add(cur["rows_date"])
+    def supersede(i: int) -> None:
+        plan.supersede.add(current["path"][i].as_py())
+        plan.supersede_dates.add(current["rows_date"][i].as_py())
 
-    seen: set[str] = set()
-    for f in files:
-        seen.add(f.rel_path)
-        cur = current.pop(f.rel_path, None)
-        if (
-            cur is not None
-            and not replace
-            and (cur["size"], cur["mtime_ns"]) == (f.size, f.mtime_ns)
-        ):
-            rows.append(cur | {"last_seen": seen_at})
-            counts["unchanged"] += 1
-            continue
+    found = pc.index_in(
+        pa.array([f.rel_path for f in files], pa.string()), value_set=current["path"]
+    )
+    same = pa.array([False] * len(files), pa.bool_())
+    if current.num_rows:  # same path, size and mtime as the current version
+        known = found.fill_null(0)
+        sizes = pa.array([f.size for f in files], pa.int64())
+        mtimes = pa.array([f.mtime_ns for f in files], pa.int64())
+        same = pc.and_(
+            pc.and_(pc.is_valid(found), pc.equal(current["size"].take(known), sizes)),
+            pc.equal(current["mtime_ns"].take(known), mtimes),
+        ).fill_null(False)
+    if not replace:
+        unchanged = pc.filter(found, same)
+        nxt.kept["seen"] = unchanged.to_pylist()
+        counts["unchanged"] += len(unchanged)
+        look = pc.indices_nonzero(pc.invert(same)).to_pylist()
+    else:
+        look = list(range(len(files)))
+    for k in look:  # new files, and files whose size or mtime moved (all, when replacing)
+        f, cur = files[k], found[k].as_py()
         sha = file_sha256(f.path)
+        cur_sha = current["sha256"][cur].as_py() if cur is not None else None
         if cur is None:
             counts["new"] += 1
-        elif cur["sha256"] == sha:
+        elif cur_sha == sha:
             counts["rehashed"] += 1  # touched, same bytes
             if not replace:
-                rows.append(cur | {"last_seen": seen_at, "size": f.size, "mtime_ns": f.mtime_ns})
+                nxt.restat(cur, f.size, f.mtime_ns)
                 continue
         else:
             counts["changed"] += 1
         plan.todo.append(f)
         if cur is not None:
             supersede(cur)
-            if cur["sha256"] == sha:  # re-run of the same bytes: same version, new rows
-                rows.append(
-                    cur | {"last_seen": seen_at, "run_id": run_id, "rows_date": logical_date}
-                )
+            if cur_sha == sha:  # re-run of the same bytes: same version, new rows
+                nxt.keep("rerun", cur)
                 continue
-            rows.append(cur | {"status": "superseded"})
-        version(f.rel_path, f.source, f.size, f.mtime_ns, sha)
+            nxt.keep("superseded", cur)
+        nxt.version(f.rel_path, f.source, f.size, f.mtime_ns, sha)
 
-    for rej in refused:
-        seen.add(rej.source_path)
-        cur = current.pop(rej.source_path, None)
-        if cur is not None and cur["sha256"] == REFUSED_HASH and not replace:
-            rows.append(cur | {"last_seen": seen_at})
+    for rej, cur in zip(refused, lookup([r.source_path for r in refused]), strict=True):
+        cur_sha = current["sha256"][cur].as_py() if cur is not None else None
+        if cur is not None and cur_sha == REFUSED_HASH and not replace:
+            nxt.keep("seen", cur)
             counts["unchanged"] += 1
             continue
         if cur is not None:
             supersede(cur)
-            rows.append(cur | {"status": "superseded"})
+            nxt.keep("superseded", cur)
         counts["new" if cur is None else "changed"] += 1
         plan.refused.append(rej)
         source = rej.source_path.split("/")[0] if "/" in rej.source_path else None
-        version(rej.source_path, source, 0, 0, REFUSED_HASH)
+        nxt.version(rej.source_path, source, 0, 0, REFUSED_HASH)
 
-    for cur in current.values():  # known files this run did not see
-        if replace and cur["rows_date"] == logical_date:
-            rows.append(cur | {"status": "removed"})  # its partition is replaced without it
-            counts["removed"] += 1
-        else:
-            rows.append(cur)  # another input folder's file, or delivered on another date
+    seen = pa.array([f.rel_path for f in files] + [r.source_path for r in refused], pa.string())
+    unseen = pc.indices_nonzero(pc.invert(pc.is_in(current["path"], value_set=seen)))
+    if replace:  # a file of the replaced partition that is gone from the input is removed
+        in_day = pc.equal(current["rows_date"].take(unseen), pa.scalar(logical_date))
+        removed = pc.filter(unseen, in_day).to_pylist()
+        nxt.kept["removed"] = removed
+        counts["removed"] += len(removed)
+        unseen = pc.filter(unseen, pc.invert(in_day))
+    # another input folder's file, or delivered on another date: kept as it is
+    nxt.kept["same"] = unseen.to_pylist()
     if replace:
         plan.supersede_dates.discard(logical_date)  # that partition is replaced whole
-    plan.files_rows = sorted(rows, key=lambda r: (r["path"], r["first_seen"], r["status"]))
+    plan.files = pa.concat_tables([older, nxt.table()]).sort_by(
+        [("path", "ascending"), ("first_seen", "ascending"), ("status", "ascending")]
+    )
     plan.counts = counts
     return plan

@@ -218,7 +218,7 @@ def finish_load(
         return [r for r in lists[name] if r not in gone] + [r for r in add if _table_of(r) == name]
 
     files_rel = f"{partition_dir('files', day)}/{run_id}.parquet"
-    write_parquet_atomic(to_table("files", plan.files_rows), warehouse / files_rel)
+    write_parquet_atomic(plan.files, warehouse / files_rel)
     retire += lists["files"]
     add.append(files_rel)
 
