@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import zlib
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
@@ -24,16 +23,23 @@ _MUL1 = np.uint64(0x9E3779B97F4A7C15)
 _MUL2 = np.uint64(0xBF58476D1CE4E5B9)
 
 
-def _identity(value: int) -> int:
-    return value
-
-
 @lru_cache(maxsize=1)
-def _template() -> Any:
-    """One MinHash whose permutations are reused (generating them costs more than hashing)."""
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's ``MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)`` permutations
+    ``(a, b)`` (uint32); generating them costs more than hashing a document."""
     from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    return a, b
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer (datasketch's pre-mix for the affine32 scheme)."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 def shingle_hashes(body: str, k: int = SHINGLE_WORDS) -> np.ndarray:
@@ -43,28 +49,23 @@ def shingle_hashes(body: str, k: int = SHINGLE_WORDS) -> np.ndarray:
     microseconds per document instead of one SHA-1 per shingle.
     """
     words = body.casefold().split() or [""]
-    w = np.fromiter((zlib.crc32(x.encode("utf-8")) for x in words), np.uint64, len(words))
+    w = np.fromiter(map(zlib.crc32, map(str.encode, words)), np.uint64, len(words))
     n = max(len(words) - k + 1, 1)
     h = np.zeros(n, dtype=np.uint64)
     for j in range(min(k, len(words))):
-        h = (h + w[j : j + n]) * (_MUL1 if j % 2 == 0 else _MUL2)
+        h += w[j : j + n]
+        h *= _MUL1 if j % 2 == 0 else _MUL2
     return np.unique((h >> np.uint64(32)).astype(np.uint32))
 
 
 def signature(body: str) -> bytes:
-    """The body's MinHash (datasketch) as ``NUM_PERM`` little-endian uint32 values."""
-    from datasketch import MinHash
-
-    tpl = _template()
-    m = MinHash(
-        num_perm=NUM_PERM,
-        seed=SEED,
-        hashfunc=_identity,
-        permutations=tpl.permutations,
-        scheme=SCHEME,
-    )
-    m.update_batch(shingle_hashes(body).tolist())
-    return np.asarray(m.hashvalues, dtype="<u4").tobytes()
+    """The body's MinHash as ``NUM_PERM`` little-endian uint32 values: the same values as
+    datasketch's ``MinHash(..., scheme="affine32").update_batch`` over the shingle hashes,
+    computed as one numpy expression (no Python call per shingle)."""
+    a, b = _permutations()
+    phv = _fmix32(shingle_hashes(body).reshape(-1, 1)) * a
+    phv += b
+    return phv.min(axis=0).astype("<u4").tobytes()
 
 
 def jaccard(a: bytes, b: bytes) -> float:

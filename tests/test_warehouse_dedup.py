@@ -184,3 +184,16 @@ def test_duckdb_clusters_match_the_in_memory_lsh() -> None:
     assert [round(g[4], 4) for g in got] == [round(w[4], 4) for w in want]
     assert counts["near"] > 3 and counts["exact"] > 3  # the corpus exercises both kinds
     assert sum(counts.values()) == len(docs)
+
+
+def test_signature_is_datasketch_minhash_of_the_shingles() -> None:
+    """The numpy signature gives datasketch's affine32 MinHash values (stored signatures
+    of earlier runs stay comparable)."""
+    from datasketch import MinHash
+
+    from tasks.dedup import NUM_PERM, SEED, shingle_hashes
+
+    for body in ("", "one", "two words", STORY, OTHER, _edit(STORY, 5, 2)):
+        m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=lambda v: v)
+        m.update_batch(shingle_hashes(body).tolist())
+        assert signature(body) == np.asarray(m.hashvalues, dtype="<u4").tobytes()
