@@ -206,20 +206,21 @@ def site_source(
 ) -> tuple[str | None, str | None]:
     """``(source, source_from)``: the site a document comes from, and how it was known.
 
-    ``url`` (the document's domain), then ``folder`` (the input layout
-    ``raw/<source>/...``, the user's own statement), then ``sitename`` (HTML metadata,
-    e.g. ``og:site_name``), then ``title`` (the site part of ``Headline | Site``).
+    What the document itself says first: ``url`` (the document's domain), ``sitename``
+    (HTML metadata, e.g. ``og:site_name``), ``title`` (the site part of
+    ``Headline | Site``); then, when nothing else says, ``folder`` (the input layout
+    ``raw/<source>/...``).
     """
     if domain:
         return domain, "url"
-    if folder:
-        return folder, "folder"
     if sitename and sitename.strip():
         return sitename.strip(), "sitename"
     if title:
         site = split_title(title)[1]
         if site:
             return site, "title"
+    if folder:
+        return folder, "folder"
     return None, None
 
 

@@ -53,9 +53,8 @@ def build_article(
     title = meta.get("title") or meta.get("container_title") or sep.title
     url = canonical_url(doc.url) or canonical_url(meta.get("url"))
     domain = domain_of(url)
-    source, source_from = site_source(
-        domain, doc.source, meta.get("sitename") or sep.site_name, title
-    )
+    # the separator's site name is the title's suffix: site_source finds it there as "title"
+    source, source_from = site_source(domain, doc.source, meta.get("sitename"), title)
     date, date_from = published_at(
         meta.get("date"), meta.get("container_date"), (body, text), doc.fetched_at
     )

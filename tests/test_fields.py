@@ -77,7 +77,9 @@ def test_canonical_url_and_domain() -> None:
 
 def test_source_precedence() -> None:
     assert site_source("a.example", "folder", "Site", "H | T") == ("a.example", "url")
-    assert site_source(None, "folder", "Site", "H | T") == ("folder", "folder")
+    assert site_source(None, "folder", "Site", "H | T") == ("Site", "sitename")
+    assert site_source(None, "folder", None, "Headline here | T") == ("T", "title")
+    assert site_source(None, "folder", None, "Just a headline") == ("folder", "folder")
     assert site_source(None, None, "Site", "H | T") == ("Site", "sitename")
     assert site_source(None, None, None, "Headline here | Stadtblatt") == ("Stadtblatt", "title")
     assert site_source(None, None, None, "Just a headline") == (None, None)

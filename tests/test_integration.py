@@ -56,7 +56,11 @@ def test_seed_row_and_its_chrome(warehouse: Path, seed_expected: dict[str, objec
 
 
 def test_site_template_lines_are_chrome(warehouse: Path) -> None:
-    bodies = _sql(warehouse, "select body from articles where source = 'stadtblatt.example'")
+    # the title suffix "| Stadtblatt" names the source before the folder stadtblatt.example
+    bodies = _sql(
+        warehouse,
+        "select body from articles where source = 'Stadtblatt' and source_from = 'title'",
+    )
     assert len(bodies) == 3
     for (body,) in bodies:
         assert "Startseite" not in body and "cookies" not in body and "©" not in body
