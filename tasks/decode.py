@@ -74,6 +74,8 @@ _HTML_SNIFF_STR = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 # runs of 2+ blanks, or one blank that is not a plain space (a lone space is left alone)
 _SPACES = re.compile(r"[^\S\n]{2,}|[^\S \n]")
+_ODD_BLANK = re.compile(r"[^\S \n]")  # a blank that is not a plain space
+_SPACE_RUNS = re.compile(r"  +")
 _BLANKS = re.compile(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*")
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 # UTF-8 bytes of one character, seen through windows-1252: a lead byte C2-F4 shown as
@@ -237,7 +239,7 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
         fixed += 1
         return out
 
-    if not _MOJIBAKE_HINT.search(text) or not _MOJIBAKE.search(text):
+    if text.isascii() or not _MOJIBAKE_HINT.search(text) or not _MOJIBAKE.search(text):
         return text, False
     repaired = _MOJIBAKE.sub(fix, text)
     if fixed < 2:
@@ -247,9 +249,13 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
 
 def clean_text(text: str) -> str:
     """NFC, no soft hyphens or zero-width characters, spaces collapsed, blank lines kept."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    if not text.isascii():  # ASCII is NFC and has none of the invisible characters
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACES.sub(" ", text)
+    if _ODD_BLANK.search(text):
+        text = _SPACES.sub(" ", text)
+    elif "  " in text:  # plain spaces only: the same as _SPACES, on a cheaper pattern
+        text = _SPACE_RUNS.sub(" ", text)
     return _BLANKS.sub("\n\n", text).strip()
 
 

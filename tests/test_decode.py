@@ -106,3 +106,16 @@ def test_any_html_ish_bytes_never_raise_out_of_the_document_stage(parts: list[by
 
 
 _SETTINGS = load_settings()
+
+
+@given(st.text(alphabet=" \t\n\r\x0b\x85\u00a0\u2028\u200bé\u0301\u00adaZ", max_size=60))
+def test_clean_text_shortcuts_keep_the_output(text: str) -> None:
+    """The ASCII and plain-space shortcuts of ``clean_text`` change nothing: same output
+    as NFC + invisible characters + every blank run through the general pattern."""
+    import re
+    import unicodedata
+
+    want = re.sub("[\u00ad\u200b\u200c\u200d\u2060\ufeff]", "", unicodedata.normalize("NFC", text))
+    want = re.sub(r"[^\S\n]{2,}|[^\S \n]", " ", want.replace("\r\n", "\n").replace("\r", "\n"))
+    want = re.sub(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*", "\n\n", want).strip()
+    assert clean_text(text) == want
