@@ -146,6 +146,7 @@ def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
     """Seconds per stage of the text path over ``n`` corpus files (one process)."""
     from tasks.chrome import separate
     from tasks.templates import count_lines, template_set
+    from warehouse.load import signature_table
     from warehouse.store import to_table
 
     settings = load_settings()
@@ -185,7 +186,9 @@ def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
     c = tick("normalize", c)
     arts = [a for a, _ in built if a is not None]
     segs = [s for _, ss in built for s in ss]
-    tables = [
+    tables = [signature_table(arts, "x")]
+    c = tick("signatures", c)
+    tables += [
         to_table("articles", arts, run_id="x", ingested_at=datetime.now(UTC)),
         to_table("chrome_segments", segs, run_id="x"),
     ]
