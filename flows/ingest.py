@@ -171,6 +171,7 @@ def ingest(
         ]
         progress = RunProgress(len(plan.todo), len(batches), logger)
         summaries = collect(futures, labels, progress, deadline)
+        shutdown_pool()  # the workers' memory is not held through the commit
         t_batches = time.perf_counter()
         staged = [rel for s in summaries for rel in s.staged]
         if plan.refused:

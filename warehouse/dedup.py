@@ -42,7 +42,11 @@ def lsh_bands() -> tuple[int, int]:
     return int(bands), int(rows)
 
 
-def _find(parent: dict[str, str], x: str) -> str:
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def _find(parent: dict[int, int], x: int) -> int:
     while parent[x] != x:
         parent[x] = parent[parent[x]]
         x = parent[x]
@@ -50,8 +54,8 @@ def _find(parent: dict[str, str], x: str) -> str:
 
 
 def _similar_pairs(
-    members: list[str], sigs: dict[str, np.ndarray], threshold: float
-) -> Iterator[tuple[str, str]]:
+    members: list[int], sigs: dict[int, np.ndarray], threshold: float
+) -> Iterator[tuple[int, int]]:
     """Pairs of one LSH bucket whose estimated Jaccard is at least ``threshold``."""
     mat = np.stack([sigs[m] for m in members])
     for i in range(len(members) - 1):
@@ -73,33 +77,39 @@ def cluster(
     bands, rows = lsh_bands()
     width = rows * 8  # hex characters of one band: rows uint32 values, 4 bytes each
     con.execute(
-        f"create or replace temp table _bodies as select content_sha256 as sha, "
+        "create or replace temp table _bodies as select content_sha256 as sha, "
         f"any_value(minhash) as minhash from {docs} group by 1"
     )
-    # one key per (body, band); a 64-bit hash of the band's bytes: a collision can only
+    # one key per (body, band): a 64-bit hash of the band's bytes; a collision can only
     # add a candidate pair, which the similarity check below then judges
     con.execute(
         "create or replace temp table _keys as "
-        f"select sha, i as band, hash(substring(hex(minhash), i * {width} + 1, {width})) as k "
+        "select rowid as id, i::tinyint as band, "
+        f"hash(substring(hex(minhash), i * {width} + 1, {width})) as k "
         f"from _bodies, range({bands}) t(i) where minhash is not null"
     )
     hot = con.execute(
-        "select band, k, list(sha order by sha) from _keys group by band, k having count(*) > 1"
+        "select list(id order by id) from _keys group by band, k having count(*) > 1"
     ).fetchall()
-    candidates = sorted({sha for _, _, shas in hot for sha in shas})
-    sigs: dict[str, np.ndarray] = {}
-    if candidates:
+    ids = sorted({i for (members,) in hot for i in members})
+    sigs: dict[int, np.ndarray] = {}
+    shas: dict[int, str] = {}
+    if ids:
         got = con.execute(
-            "select sha, minhash from _bodies where sha in (select unnest($c))", {"c": candidates}
+            "select rowid, sha, minhash from _bodies where rowid in (select unnest($ids))",
+            {"ids": ids},
         ).fetchall()
-        sigs = {sha: np.frombuffer(bytes(mh), dtype="<u4") for sha, mh in got}
-    parent = {sha: sha for sha in candidates}
-    for _, _, shas in hot:
-        for a, b in _similar_pairs(shas, sigs, threshold):
+        sigs = {i: np.frombuffer(bytes(mh), dtype="<u4") for i, _, mh in got}
+        shas = {i: sha for i, sha, _ in got}
+    parent = {i: i for i in ids}
+    for (members,) in hot:
+        for a, b in _similar_pairs(members, sigs, threshold):
             ra, rb = _find(parent, a), _find(parent, b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
-    roots = [_find(parent, sha) for sha in candidates]  # a component is named by a member
+    candidates = [shas[i] for i in ids]
+    roots = [shas[_find(parent, i)] for i in ids]  # a component is named by a member
+    sigs_by_sha = {shas[i]: sig for i, sig in sigs.items()}
     comp = pa.table(
         {"sha": pa.array(candidates, pa.string()), "comp": pa.array(roots, pa.string())}
     )
@@ -125,7 +135,7 @@ def cluster(
             "sha": pa.array([a for a, _ in pairs], pa.string()),
             "orig_sha": pa.array([b for _, b in pairs], pa.string()),
             "sim": pa.array(
-                [float(np.count_nonzero(sigs[a] == sigs[b])) / len(sigs[a]) for a, b in pairs],
+                [_jaccard(sigs_by_sha[a], sigs_by_sha[b]) for a, b in pairs],
                 pa.float64(),
             ),
         }

@@ -133,6 +133,7 @@ def plan_run(
     is_current = pc.equal(history["status"], "current")
     older = history.filter(pc.invert(is_current))  # older versions: unchanged
     current = history.filter(is_current)
+    del history, is_current
     nxt = _Next(current, seen_at, run_id, logical_date)
     counts = dict.fromkeys(("new", "changed", "unchanged", "rehashed", "removed"), 0)
 
@@ -143,9 +144,8 @@ def plan_run(
         plan.supersede.add(current["path"][i].as_py())
         plan.supersede_dates.add(current["rows_date"][i].as_py())
 
-    found = pc.index_in(
-        pa.array([f.rel_path for f in files], pa.string()), value_set=current["path"]
-    )
+    paths = pa.array([f.rel_path for f in files], pa.string())
+    found = pc.index_in(paths, value_set=current["path"])
     same = pa.array([False] * len(files), pa.bool_())
     if current.num_rows:  # same path, size and mtime as the current version
         known = found.fill_null(0)
@@ -198,7 +198,7 @@ def plan_run(
         source = rej.source_path.split("/")[0] if "/" in rej.source_path else None
         nxt.version(rej.source_path, source, 0, 0, REFUSED_HASH)
 
-    seen = pa.array([f.rel_path for f in files] + [r.source_path for r in refused], pa.string())
+    seen = pa.concat_arrays([paths, pa.array([r.source_path for r in refused], pa.string())])
     unseen = pc.indices_nonzero(pc.invert(pc.is_in(current["path"], value_set=seen)))
     if replace:  # a file of the replaced partition that is gone from the input is removed
         in_day = pc.equal(current["rows_date"].take(unseen), pa.scalar(logical_date))
