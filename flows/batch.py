@@ -87,17 +87,21 @@ NO_SOURCE = "(no source folder)"
 
 
 def _per_source(files: list[SourceFile], res: BatchResult) -> dict[str, dict[str, int]]:
-    """Counts per source for the run's per-source artifact."""
+    """Counts per source for the run's per-source artifact: the input folder's source, so
+    that files, articles and rejects of one folder share a row (an article's own source,
+    e.g. its URL's domain, only for files outside a source folder)."""
+    folder = {f.rel_path: f.source for f in files}
     by_path = {f.rel_path: f.source or NO_SOURCE for f in files}
     out: dict[str, Counter[str]] = {}
     for f in files:
         out.setdefault(f.source or NO_SOURCE, Counter())["files"] += 1
     doc_source = {}
     for a in res.articles:
-        c = out.setdefault(a.source or by_path.get(a.source_path, NO_SOURCE), Counter())
+        site = folder.get(a.source_path) or a.source or NO_SOURCE
+        c = out.setdefault(site, Counter())
         c["articles"] += 1
         c["words"] += a.word_count
-        doc_source[a.doc_id] = a.source or by_path.get(a.source_path, NO_SOURCE)
+        doc_source[a.doc_id] = site
     for r in res.rejects:
         out.setdefault(by_path.get(r.source_path, NO_SOURCE), Counter())["rejects"] += 1
     for seg in res.segments:
