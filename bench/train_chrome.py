@@ -2,9 +2,10 @@
 
     PYTHONPATH=. python bench/train_chrome.py --devset ../shared/devset [--cv] [--out PATH]
 
-Labels: a dump unit is article when its whitespace-normalised text occurs in
-``trafilatura.extract(html, include_comments=False)`` of the same page (defaults
-otherwise); units overlapping a "with"/"without" snippet are set to 1/0 and weigh
+Labels: a dump unit is article when its whitespace-normalised text is a whole line, list
+item or table cell of ``trafilatura.extract(html, include_comments=False)`` on the same
+page (defaults otherwise; cached), covers half of one of its lines, or has 40+ characters
+and occurs in it (``--loose-labels``: any occurrence, the old rule); units overlapping a "with"/"without" snippet are set to 1/0 and weigh
 ``--snippet-weight`` + 1 in training. Title lines (unit 0) are left out. Features:
 ``tasks.features.extract``. Model: scikit-learn's MLPClassifier (one ReLU layer,
 ``random_state=0``), exported as plain arrays for numpy inference (``tasks.chrome``),
