@@ -2,10 +2,11 @@
 
     PYTHONPATH=. python bench/train_chrome.py --devset ../shared/devset [--cv] [--out PATH]
 
-Labels: a dump unit is article when its whitespace-normalised text is a whole line, list
-item or table cell of ``trafilatura.extract(html, include_comments=False)`` on the same
-page (defaults otherwise; cached), covers half of one of its lines, or has 40+ characters
-and occurs in it (``--loose-labels``: any occurrence, the old rule); units overlapping a "with"/"without" snippet are set to 1/0 and weigh
+Labels: a dump unit is article when its whitespace-normalised text occurs in
+``trafilatura.extract(html, include_comments=False)`` of the same page (defaults
+otherwise; cached); ``--line-labels``: a unit under 40 characters only when it is a whole
+line, list item or table cell of that output or covers half of a line; units overlapping a
+"with"/"without" snippet are set to 1/0 and weigh
 ``--snippet-weight`` + 1 in training. Title lines (unit 0) are left out. Features:
 ``tasks.features.extract``. Model: scikit-learn's MLPClassifier (one ReLU layer,
 ``random_state=0``), exported as plain arrays for numpy inference (``tasks.chrome``),
@@ -435,9 +436,10 @@ def main(argv: list[str] | None = None) -> int:
         "--tree-weight", type=float, default=0.6, help="trees' share of the averaged probability"
     )
     ap.add_argument(
-        "--loose-labels",
+        "--line-labels",
         action="store_true",
-        help="old labels: a unit found anywhere in trafilatura's output is article",
+        help="a short unit is article only as a whole line/list item/table cell of "
+        "trafilatura's output (default: found anywhere in it, as the shipped model)",
     )
     ap.add_argument("--cv", action="store_true", help="grouped-by-site CV instead of export")
     ap.add_argument(
@@ -446,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     t0 = time.time()
     res = load_resources(CONFIG_DIR)
-    data = build(args.devset, res, args.cache, args.loose_labels)
+    data = build(args.devset, res, args.cache, loose=not args.line_labels)
     print(
         f"units {len(data['y'])}  article share {data['y'].mean():.3f}  "
         f"sites {len(np.unique(data['group']))}  ({time.time() - t0:.0f}s)",
