@@ -4,7 +4,9 @@
 
 Labels: a dump unit is article when its whitespace-normalised text occurs in
 ``trafilatura.extract(html, include_comments=False)`` of the same page (defaults
-otherwise); units overlapping a "with"/"without" snippet are set to 1/0 and weigh
+otherwise; cached); ``--line-labels``: a unit under 40 characters only when it is a whole
+line, list item or table cell of that output or covers half of a line; units overlapping a
+"with"/"without" snippet are set to 1/0 and weigh
 ``--snippet-weight`` + 1 in training. Title lines (unit 0) are left out. Features:
 ``tasks.features.extract``. Model: scikit-learn's MLPClassifier (one ReLU layer,
 ``random_state=0``), exported as plain arrays for numpy inference (``tasks.chrome``),
@@ -55,20 +57,58 @@ def site(url: str) -> str:
     return net.removeprefix("www.")
 
 
-def unit_labels(args: tuple[Path, dict[str, object], list[str]]) -> tuple[list[int], list[int]]:
-    """(label, snippet-covered) per unit of one page."""
+_LONG = 40  # characters from which a unit found anywhere in the extract is article
+
+
+def page_extract(args: tuple[Path, str]) -> str:
+    """trafilatura's text of one page's HTML ("" when it cannot read it)."""
     import trafilatura
 
-    devset, lab, units = args
-    html = gzip.decompress((devset / "pages" / f"{lab['id']}.html.gz").read_bytes())
+    devset, page_id = args
+    html = gzip.decompress((devset / "pages" / f"{page_id}.html.gz").read_bytes())
     try:
-        ext = norm(trafilatura.extract(html, include_comments=False) or "")
+        return trafilatura.extract(html, include_comments=False) or ""
     except Exception:  # a page trafilatura cannot read: every unit chrome but snippets
-        ext = ""
+        return ""
+
+
+def extract_pieces(extract_text: str) -> tuple[str, set[str], list[str]]:
+    """trafilatura's output as (joined text, whole pieces, lines): a piece is a line, a
+    list item without its ``- `` bullet, or a table cell (``| a | b |`` rows)."""
+    lines = [norm(x) for x in extract_text.split("\n")]
+    lines = [x for x in lines if x]
+    pieces: set[str] = set()
+    for line in lines:
+        pieces.add(line)
+        if line.startswith("- "):
+            pieces.add(line[2:])
+        if line.startswith("|") or " | " in line:
+            pieces.update(c for c in (norm(c) for c in line.strip("|").split("|")) if c)
+    return " ".join(lines), pieces, lines
+
+
+def unit_labels(
+    lab: dict[str, object], units: list[str], extract_text: str, loose: bool = False
+) -> tuple[list[int], list[int]]:
+    """(label, snippet-covered) per unit of one page.
+
+    A unit is article when it is a whole piece of trafilatura's output (a line, a list
+    item, a table cell), covers at least half of one of its lines, or, when it has at
+    least ``_LONG`` characters, occurs anywhere in it. A short unit found only inside a
+    longer line ("Politik", "Anzeige", "10" inside a sentence) is a coincidence, not
+    article. ``loose``: the old rule (any occurrence counts)."""
+    joined_ext, pieces, lines = extract_pieces(extract_text)
     us = [norm(u) for u in units]
-    y = [1 if u and u in ext else 0 for u in us]
+    y = []
+    for u in us:
+        if not u or u not in joined_ext:
+            y.append(0)
+        elif loose or len(u) >= _LONG or u in pieces:
+            y.append(1)
+        else:
+            y.append(int(any(u in x and 2 * len(u) >= len(x) for x in lines)))
     snip = [0] * len(us)
-    joined, offs, pos = "", [], 0
+    offs, pos = [], 0
     for u in us:
         offs.append((pos, pos + len(u)))
         pos += len(u) + 1
@@ -85,22 +125,27 @@ def unit_labels(args: tuple[Path, dict[str, object], list[str]]) -> tuple[list[i
     return y, snip
 
 
-def build(devset: Path, res: Resources, cache: Path | None) -> dict[str, np.ndarray]:
+def build(
+    devset: Path, res: Resources, cache: Path | None, loose: bool = False
+) -> dict[str, np.ndarray]:
     labels = load_labels(devset)
     texts = [(devset / "pages" / f"{lab['id']}.txt").read_text(encoding="utf-8") for lab in labels]
     feats = [extract(t, res) for t in texts]
+    ids = [str(lab["id"]) for lab in labels]
+    extracts: dict[str, str] = {}
     if cache and cache.is_file():
-        ys = json.loads(cache.read_text())
-    else:
+        extracts = json.loads(cache.read_text())
+    if any(i not in extracts for i in ids):
         with Pool(2) as pool:
-            ys = pool.map(
-                unit_labels,
-                [(devset, lab, f.texts) for lab, f in zip(labels, feats, strict=True)],
-                chunksize=8,
-            )
+            got = pool.map(page_extract, [(devset, i) for i in ids], chunksize=8)
+        extracts = dict(zip(ids, got, strict=True))
         if cache:
             cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_text(json.dumps(ys))
+            cache.write_text(json.dumps(extracts))
+    ys = [
+        unit_labels(lab, f.texts, extracts[i], loose)
+        for lab, f, i in zip(labels, feats, ids, strict=True)
+    ]
     sites: dict[str, int] = {}
     xs, y, w, g, d = [], [], [], [], []
     for k, (lab, f, (yy, sn)) in enumerate(zip(labels, feats, ys, strict=True)):
@@ -289,25 +334,39 @@ def cross_validate(
 
 
 def separator_cv(
-    devset: Path, res: Resources, data: dict[str, np.ndarray], by_group: dict[int, ChromeModel]
+    devset: Path,
+    res: Resources,
+    data: dict[str, np.ndarray],
+    by_group: dict[int, ChromeModel],
+    dump: Path | None = None,
+    thresholds: tuple[float, ...] = (),
 ) -> None:
-    """The whole separator (rules + model), each page run with its site's held-out model."""
+    """The whole separator (rules + model), each page run with its site's held-out model,
+    at the model's threshold and then at each of ``thresholds``."""
     from tasks.chrome import Chrome, separate
     from tasks.segment import join_blocks
 
     scorer = load_scorer(devset)
     fallback = next(iter(by_group.values()))
-    sites: dict[str, int] = {}
-    counts = []
-    for lab in load_labels(devset):
-        s = sites.setdefault(site(str(lab["url"])), len(sites))
-        chrome = Chrome(res, by_group.get(s, fallback))
-        text = (devset / "pages" / f"{lab['id']}.txt").read_text(encoding="utf-8")
-        sep = separate(text, chrome=chrome)
-        c = scorer.count_page(lab, join_blocks(text, list(sep.body_blocks)))
-        c["lang"] = lab.get("lang") or "?"
-        counts.append(c)
-    _print_counts(scorer, counts, "separator, site-grouped CV")
+    own = fallback.threshold
+    for thr in (own, *(t for t in thresholds if t != own)):
+        sites: dict[str, int] = {}
+        counts = []
+        for lab in load_labels(devset):
+            s = sites.setdefault(site(str(lab["url"])), len(sites))
+            chrome = Chrome(res, by_group.get(s, fallback))
+            text = (devset / "pages" / f"{lab['id']}.txt").read_text(encoding="utf-8")
+            sep = separate(text, chrome=chrome, threshold=thr)
+            c = scorer.count_page(lab, join_blocks(text, list(sep.body_blocks)))
+            c["lang"] = lab.get("lang") or "?"
+            counts.append(c)
+            if dump is not None and thr == own:
+                c["id"], c["site"] = lab["id"], s
+                c["units"] = [[d.position, int(d.keep), d.reason, d.score] for d in sep.decisions]
+        _print_counts(scorer, counts, f"separator, site-grouped CV, threshold {thr:.2f}")
+        if dump is not None and thr == own:
+            dump.parent.mkdir(parents=True, exist_ok=True)
+            dump.write_text(json.dumps(counts), encoding="utf-8")
 
 
 def report(
@@ -358,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--devset", type=Path, default=ROOT.parent / "shared" / "devset")
     ap.add_argument("--out", type=Path, default=CONFIG_DIR / "chrome_model.json")
-    ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "chrome_labels.json")
+    ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "chrome_extracts.json")
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--snippet-weight", type=int, default=4)
     ap.add_argument("--threshold", type=float, default=0.45)
@@ -376,11 +435,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--tree-weight", type=float, default=0.6, help="trees' share of the averaged probability"
     )
+    ap.add_argument(
+        "--line-labels",
+        action="store_true",
+        help="a short unit is article only as a whole line/list item/table cell of "
+        "trafilatura's output (default: found anywhere in it, as the shipped model)",
+    )
     ap.add_argument("--cv", action="store_true", help="grouped-by-site CV instead of export")
+    ap.add_argument(
+        "--dump", type=Path, help="--cv: write every page's counts and unit decisions (JSON)"
+    )
     args = ap.parse_args(argv)
     t0 = time.time()
     res = load_resources(CONFIG_DIR)
-    data = build(args.devset, res, args.cache)
+    data = build(args.devset, res, args.cache, loose=not args.line_labels)
     print(
         f"units {len(data['y'])}  article share {data['y'].mean():.3f}  "
         f"sites {len(np.unique(data['group']))}  ({time.time() - t0:.0f}s)",
@@ -397,7 +465,16 @@ def main(argv: list[str] | None = None) -> int:
         oof, by_group = cross_validate(
             data, args.hidden, args.snippet_weight, args.folds, args.threshold, **trees
         )
-        separator_cv(args.devset, res, data, by_group)
+        separator_cv(
+            args.devset,
+            res,
+            data,
+            by_group,
+            args.dump,
+            (args.threshold - 0.1, args.threshold - 0.05, args.threshold + 0.05),
+        )
+        if args.dump is not None:
+            np.save(args.dump.with_suffix(".oof.npy"), oof)
         report(args.devset, res, data, oof, [0.35, 0.4, args.threshold, 0.5, 0.55])
         return 0
     model = fit(
