@@ -134,6 +134,7 @@ def extract_html(
         include_tables=options.get("include_tables", True),
         favor_precision=options.get("favor_precision", False),
         favor_recall=options.get("favor_recall", False),
+        fast=options.get("fast", False),
         deduplicate=False,
         date_extraction_params=date_params(doc),
     )

@@ -182,3 +182,24 @@ def test_extract_puts_back_a_visible_lead_once_and_first() -> None:
 
 def test_extract_never_adds_a_description_the_page_does_not_show() -> None:
     assert LEAD not in _extract(_with_lead(visible=False))
+
+
+def test_html_settings_reach_trafilatura(monkeypatch: pytest.MonkeyPatch) -> None:
+    import trafilatura
+
+    from tasks.html import extract_html
+    from tasks.records import Decoded
+
+    seen: dict[str, object] = {}
+    real = trafilatura.bare_extraction
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.update(kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", spy)
+    doc = Decoded("p.html", 0, PAGE, "html", "utf-8", "utf-8")
+    text, _, _ = extract_html(doc, {"fast": True, "include_tables": False})
+    assert seen["fast"] is True and seen["include_tables"] is False
+    assert PROSE in text
+    assert load_settings().html.get("fast") is False  # shipped default: fallbacks on
