@@ -24,7 +24,7 @@ from pathlib import Path
 from tasks.decode import decode
 from tasks.discover import discover
 from tasks.normalize import build_article
-from tasks.process import prepare, process_batch
+from tasks.process import prepare, process_batch, separate_prepared
 from tasks.read import read_file
 from tasks.records import Decoded, RawDoc
 from tasks.records import Reject as RejectT
@@ -144,7 +144,6 @@ def _sample(root: Path, n: int) -> list:
 
 def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
     """Seconds per stage of the text path over ``n`` corpus files (one process)."""
-    from tasks.chrome import separate
     from tasks.templates import count_lines, template_set
     from warehouse.load import signature_table
     from warehouse.store import to_table
@@ -173,14 +172,7 @@ def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
         s: template_set(count_lines(h), settings.template_min_docs) for s, h in by_src.items()
     }
     c = tick("templates", c)
-    seps = [
-        separate(
-            p.text,
-            template_hashes=templates.get(p.doc.source, frozenset()),
-            blocks=p.blocks,
-        )
-        for p in preps
-    ]
+    seps = [separate_prepared(p, settings, templates.get(p.doc.source, frozenset())) for p in preps]
     c = tick("separate", c)
     built = [build_article(p.doc, p.text, s) for p, s in zip(preps, seps, strict=True)]
     c = tick("normalize", c)

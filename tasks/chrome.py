@@ -209,14 +209,17 @@ def separate(
     *,
     chrome: Chrome | None = None,
     threshold: float | None = None,
+    line_hashes: list[int] | None = None,
 ) -> Separation:
     """Separate ``text`` into title, article blocks and chrome blocks.
 
     ``has_title``: the first line is the page title (text dumps). ``known_title``: a title
     from elsewhere (HTML metadata); lines repeating either title are dropped as ``title``.
     ``template_hashes``: ``tasks.templates.line_hash`` of lines that repeat across the
-    site's documents. ``chrome``: loaded resources (default: ``config/``, cached);
-    ``threshold`` overrides the model's. The chrome lexicons come from ``chrome``.
+    site's documents; ``line_hashes``: the blocks' own hashes when the caller has them
+    already (else computed here when there are template hashes). ``chrome``: loaded
+    resources (default: ``config/``, cached); ``threshold`` overrides the model's. The
+    chrome lexicons come from ``chrome``.
     """
     chrome = chrome or default_chrome()
     spans = None
@@ -234,7 +237,11 @@ def separate(
     title = blocks[title_pos].text if title_pos is not None else known_title
     probs = chrome.model.predict(feats.matrix) if len(blocks) else np.zeros(0)
     thr = chrome.model.threshold if threshold is None else threshold
-    decisions = decide(blocks, feats, probs, thr, title_pos, headline_keys(title), template_hashes)
+    templated: list[int] = []
+    if template_hashes:
+        hashes = line_hashes if line_hashes is not None else [line_hash(b.text) for b in blocks]
+        templated = [i for i, h in enumerate(hashes) if h in template_hashes]
+    decisions = decide(blocks, feats, probs, thr, title_pos, headline_keys(title), templated)
     lang = None if feats.language == "und" else feats.language
     return Separation(
         blocks=tuple(blocks),
@@ -274,11 +281,12 @@ def decide(
     threshold: float,
     title_pos: int | None,
     title_keys: frozenset[str],
-    template_hashes: frozenset[int],
+    templated: list[int],
     control_rule: bool = True,
 ) -> list[Decision]:
     """Hard rules, then the model's score with a reason code for every unit.
 
+    ``templated``: indices of the units whose line hash repeats across the site.
     ``control_rule``: a short unit (<= 3 words) made only of lexicon terms ("Teilen",
     "Accept all", "ホーム") is chrome whatever the model says.
     """
@@ -287,10 +295,9 @@ def decide(
     why = drop_codes(feats)
     code = why.copy()
     code[probs >= threshold] = 0
-    if template_hashes:
-        tpl = [i for i, b in enumerate(blocks) if line_hash(b.text) in template_hashes]
-        code[tpl] = 2
-        rule[tpl] = True
+    if templated:
+        code[templated] = 2
+        rule[templated] = True
     if control_rule:
         control = (
             (feats.lexicon != 0)

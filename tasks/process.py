@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tasks.chrome import separate
+from tasks.chrome import default_chrome, separate
 from tasks.decode import decode
-from tasks.html import HtmlRejected, extract_html, html_decide, page_structure
+from tasks.html import HtmlRejected, extract_html, html_decide, load_html_model, page_structure
 from tasks.normalize import build_article
 from tasks.read import ReadLimits, read_file
 from tasks.records import (
@@ -28,7 +28,7 @@ from tasks.records import (
 )
 from tasks.segment import segment
 from tasks.settings import Settings
-from tasks.templates import count_lines, document_hashes, template_set
+from tasks.templates import count_lines, line_hashes, template_set
 from tasks.timeout import DocumentTimeout, time_limit
 
 
@@ -46,7 +46,8 @@ class _Prepared:
     doc: Decoded
     text: str  # the text the separator sees (the dump, or trafilatura's output)
     blocks: list[Block]
-    hashes: set[int]
+    line_hashes: list[int]  # tasks.templates.line_hash of every block, in order
+    hashes: set[int]  # the document's distinct hashes that count for templates
     structure: Any = None  # HTML: tasks.html.page_structure of the blocks, for html_decide
 
 
@@ -62,7 +63,8 @@ def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
     if not blocks:
         return Reject(doc.rel_path, doc.record, "segment", "no_blocks")
     structure = page_structure(page, blocks) if page is not None else None
-    return _Prepared(doc, text, blocks, document_hashes(b.text for b in blocks), structure)
+    every, distinct = line_hashes([b.text for b in blocks])
+    return _Prepared(doc, text, blocks, every, distinct, structure)
 
 
 def process_batch(
@@ -72,6 +74,7 @@ def process_batch(
 ) -> BatchResult:
     """Run every stage over ``files``; templates are counted per source within the batch,
     plus ``history``: per source, line-hash document counts of earlier runs."""
+    load_models()
     out = BatchResult()
     prepared: list[_Prepared] = []
     limits = read_limits(settings)
@@ -128,11 +131,19 @@ def text_pass(
     return separate(
         p.text,
         template_hashes=template_hashes,
+        line_hashes=p.line_hashes,
         has_title=p.doc.format != "html",
         blocks=p.blocks,
         known_title=p.doc.meta.get("title"),
         threshold=settings.keep_threshold,
     )
+
+
+def load_models() -> None:
+    """Load the chrome and HTML models before any document: a bad model file fails the
+    batch (and so the run) with its own error, instead of rejecting every document."""
+    default_chrome()
+    load_html_model()
 
 
 def read_limits(settings: Settings) -> ReadLimits:

@@ -23,7 +23,14 @@ def line_hash(text: str) -> int:
 
 def document_hashes(lines: Iterable[str]) -> set[int]:
     """The distinct line hashes of one document (very short lines are ignored)."""
-    return {line_hash(t) for t in lines if len(t.strip()) >= _MIN_CHARS}
+    return line_hashes(list(lines))[1]
+
+
+def line_hashes(lines: list[str]) -> tuple[list[int], set[int]]:
+    """Every line's hash, in order (for the separator's template rule), and the distinct
+    hashes of the lines that count for templates (``document_hashes``)."""
+    every = [line_hash(t) for t in lines]
+    return every, {h for t, h in zip(lines, every, strict=True) if len(t.strip()) >= _MIN_CHARS}
 
 
 def count_lines(docs: Iterable[set[int]]) -> Counter[int]:

@@ -203,3 +203,22 @@ def test_html_settings_reach_trafilatura(monkeypatch: pytest.MonkeyPatch) -> Non
     assert seen["fast"] is True and seen["include_tables"] is False
     assert PROSE in text
     assert load_settings().html.get("fast") is False  # shipped default: fallbacks on
+
+
+def test_a_bad_model_file_fails_the_batch_instead_of_rejecting_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tasks.html
+    import tasks.process
+    from tasks.records import SourceFile
+
+    bad = tmp_path / "html_model.json"
+    bad.write_text(json.dumps({"features": ["x"], "coef": [1.0], "intercept": 0, "threshold": 0.5}))
+    monkeypatch.setattr(
+        tasks.process, "load_html_model", lambda: tasks.html.load_html_model(str(bad))
+    )
+    page = tmp_path / "p.html"
+    page.write_text(PAGE, encoding="utf-8")
+    f = SourceFile(str(page), "p.html", None, page.stat().st_size, page.stat().st_mtime_ns)
+    with pytest.raises(ValueError, match="features differ"):
+        tasks.process.process_batch([f], load_settings())

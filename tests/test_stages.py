@@ -11,7 +11,7 @@ from tasks.normalize import body_sha256, make_doc_id, parse_date
 from tasks.read import read_file
 from tasks.records import RawDoc, Reject
 from tasks.segment import join_blocks, segment
-from tasks.templates import count_lines, document_hashes, line_hash, template_set
+from tasks.templates import count_lines, document_hashes, line_hash, line_hashes, template_set
 
 
 def _raw(data: bytes) -> RawDoc:
@@ -117,6 +117,12 @@ def test_templates_need_min_docs() -> None:
     templates = template_set(count_lines(docs), min_docs=3)
     assert templates == {line_hash("Home")}
     assert line_hash("  Home ") == line_hash("home")
+
+
+def test_line_hashes_every_line_in_order_and_the_distinct_template_ones() -> None:
+    every, distinct = line_hashes(["Home", "x", " home ", "Story"])
+    assert every == [line_hash("home"), line_hash("x"), line_hash("home"), line_hash("story")]
+    assert distinct == {line_hash("home"), line_hash("story")}  # "x" is too short to count
 
 
 def test_split_title_site_suffix_and_prefix() -> None:
