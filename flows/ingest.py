@@ -170,8 +170,10 @@ def ingest(
             for i, b in enumerate(batches)
         ]
         progress = RunProgress(len(plan.todo), len(batches), logger)
-        summaries = collect(futures, labels, progress, deadline)
-        shutdown_pool()  # the workers' memory is not held through the commit
+        try:
+            summaries = collect(futures, labels, progress, deadline)
+        finally:
+            shutdown_pool()  # the workers' memory is not held through the commit
         t_batches = time.perf_counter()
         staged = [rel for s in summaries for rel in s.staged]
         if plan.refused:
@@ -198,7 +200,6 @@ def ingest(
         if state.is_failed() and not failed_checks:
             state.result()  # any other error: raise it
         catalog = catalog_task.with_options(**io_task_options(ops))(warehouse)
-    shutdown_pool()
     totals.update(run_id=run_id, logical_date=day.isoformat(), catalog=catalog)
     totals.update(warehouse=warehouse, files=plan.counts, checks=loaded.checks)
     if failed_checks:
