@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import signal
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import is_dataclass
 from datetime import date
@@ -49,27 +49,31 @@ def to_table(name: str, rows: Sequence[Any], **constants: Any) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=schema)
 
 
-def write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    """Write to a temporary name in the same folder, fsync, then rename into place."""
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """``write`` to a temporary name in the same folder, fsync, then rename into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp, compression="zstd")
+    write(tmp)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def write_parquet_atomic(table: pa.Table, path: Path) -> None:
+    """Write ``table`` to ``path`` atomically (temporary name, fsync, rename)."""
+    _write_atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def write_batches_atomic(batches: Iterable[pa.RecordBatch], schema: pa.Schema, path: Path) -> None:
     """``write_parquet_atomic`` for a stream of record batches, cast to ``schema`` one at a
     time (a table too large to hold is never built in memory)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-        for batch in batches:
-            writer.write_table(pa.Table.from_batches([batch]).cast(schema))
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+
+    def write(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for batch in batches:
+                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+
+    _write_atomic(path, write)
 
 
 def partition_dir(name: str, logical_date: date) -> str:
