@@ -68,8 +68,9 @@ def signature(body: str) -> bytes:
     return phv.min(axis=0).astype("<u4").tobytes()
 
 
-def jaccard(a: bytes, b: bytes) -> float:
-    """Estimated Jaccard similarity of two signatures (share of equal hash values)."""
-    x = np.frombuffer(a, dtype="<u4")
-    y = np.frombuffer(b, dtype="<u4")
+def jaccard(a: bytes | np.ndarray, b: bytes | np.ndarray) -> float:
+    """Estimated Jaccard similarity of two signatures (share of equal hash values), as
+    stored bytes or as their uint32 arrays."""
+    x = np.frombuffer(a, dtype="<u4") if isinstance(a, bytes) else a
+    y = np.frombuffer(b, dtype="<u4") if isinstance(b, bytes) else b
     return float(np.count_nonzero(x == y)) / len(x)

@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from tasks.dedup import NUM_PERM
+from tasks.dedup import NUM_PERM, jaccard
 
 NEAR_THRESHOLD = 0.7  # estimated Jaccard of 3-word shingles
 
@@ -40,10 +40,6 @@ def lsh_bands() -> tuple[int, int]:
 
     bands, rows = _optimal_param(NEAR_THRESHOLD, NUM_PERM, 0.5, 0.5)
     return int(bands), int(rows)
-
-
-def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.count_nonzero(a == b)) / len(a)
 
 
 def _find(parent: dict[int, int], x: int) -> int:
@@ -135,7 +131,7 @@ def cluster(
             "sha": pa.array([a for a, _ in pairs], pa.string()),
             "orig_sha": pa.array([b for _, b in pairs], pa.string()),
             "sim": pa.array(
-                [_jaccard(sigs_by_sha[a], sigs_by_sha[b]) for a, b in pairs],
+                [jaccard(sigs_by_sha[a], sigs_by_sha[b]) for a, b in pairs],
                 pa.float64(),
             ),
         }
