@@ -214,4 +214,8 @@ def plan_run(
         [("path", "ascending"), ("first_seen", "ascending"), ("status", "ascending")]
     )
     plan.counts = counts
+    # the comparison's transient columns are freed, but Arrow's allocator keeps their
+    # pages: give them back, or the flow process holds them through the whole run
+    # (~45 MB at 100,000 files)
+    pa.default_memory_pool().release_unused()
     return plan
