@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tasks.decode import decode
+from tasks.dedup import signatures
 from tasks.discover import discover
-from tasks.normalize import build_article
+from tasks.normalize import article_rows
 from tasks.process import prepare, process_batch, separate_prepared
 from tasks.read import read_file
 from tasks.records import Decoded, RawDoc
@@ -174,11 +175,15 @@ def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
     c = tick("templates", c)
     seps = [separate_prepared(p, settings, templates.get(p.doc.source, frozenset())) for p in preps]
     c = tick("separate", c)
-    built = [build_article(p.doc, p.text, s) for p, s in zip(preps, seps, strict=True)]
+    built = [article_rows(p.doc, p.text, s) for p, s in zip(preps, seps, strict=True)]
     c = tick("normalize", c)
-    arts = [a for a, _ in built if a is not None]
-    segs = [s for _, ss in built for s in ss]
-    tables = [signature_table(arts, "x")]
+    arts = [a for a, _, _ in built if a is not None]
+    segs = [s for _, ss, _ in built for s in ss]
+    keys = [k for a, _, k in built if a is not None]
+    # as the run does: the MinHashes of each batch of settings.batch_size files together
+    step = settings.batch_size
+    minhashes = [m for i in range(0, len(keys), step) for m in signatures(keys[i : i + step])]
+    tables = [signature_table(arts, "x", minhashes)]
     c = tick("signatures", c)
     tables += [
         to_table("articles", arts, run_id="x", ingested_at=datetime.now(UTC)),

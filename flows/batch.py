@@ -63,7 +63,7 @@ def run_batch(
         "articles": to_table("articles", res.articles, ingested_at=ingested_at, **consts),
         "chrome_segments": to_table("chrome_segments", res.segments, **consts),
         "rejects": to_table("rejects", res.rejects, ingested_at=ingested_at, **consts),
-        "signatures": signature_table(res.articles, run_id),
+        "signatures": signature_table(res.articles, run_id, res.minhashes),
         "line_stats": line_stats_table(res.line_counts, run_id),
     }
     staged = stage(Path(warehouse), run_id, logical_date, f"{index:05d}", tables)

@@ -11,6 +11,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import numpy as np
+
+from tasks.chars import ALNUM, char_classes
 from tasks.title import split_title
 
 MIN_DATE = datetime(1990, 1, 1, tzinfo=UTC)
@@ -228,15 +231,32 @@ def site_source(
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF))
+_JOINERS = (ord("-"), ord("'"), ord("’"))
 
 
 def word_count(text: str) -> int:
     """Words: runs of letters/digits (hyphen and apostrophe compounds count once);
-    each CJK character counts as a word, since those scripts do not space words."""
-    cjk = len(_CJK.findall(text))
-    if not cjk:
-        return len(_WORD.findall(text))
-    return len(_WORD.findall(_CJK.sub(" ", text))) + cjk
+    each CJK character counts as a word, since those scripts do not space words.
+
+    The same count as ``len(_WORD.findall(text))`` (with each CJK character made a
+    space, plus one per CJK character), from the characters' classes in numpy: the
+    starts of word-character runs, less the single joiners with a word character on both sides.
+    """
+    if not text:
+        return 0
+    cp, cls = char_classes(text)
+    word = ((cls & ALNUM) != 0) | (cp == ord("_"))  # re's \w: str.isalnum() or "_"
+    cjk = np.zeros(len(cp), dtype=bool)
+    for lo, hi in _CJK_RANGES:
+        cjk |= (cp >= lo) & (cp <= hi)
+    n_cjk = int(np.count_nonzero(cjk))
+    if n_cjk:
+        word &= ~cjk
+    starts = np.count_nonzero(word[1:] & ~word[:-1]) + int(word[0])
+    joiner = (cp[1:-1] == _JOINERS[0]) | (cp[1:-1] == _JOINERS[1]) | (cp[1:-1] == _JOINERS[2])
+    joins = np.count_nonzero(joiner & word[:-2] & word[2:])
+    return int(starts - joins) + n_cjk
 
 
 def paragraph_count(body: str) -> int:

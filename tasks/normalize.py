@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+from tasks.dedup import normalized_body
 from tasks.fields import (
     canonical_url,
     domain_of,
@@ -20,7 +21,7 @@ from tasks.fields import (
 from tasks.records import Article, ChromeSegment, Decoded, Separation
 from tasks.segment import join_blocks
 
-__all__ = ["body_sha256", "build_article", "make_doc_id", "parse_date"]
+__all__ = ["article_rows", "body_sha256", "build_article", "make_doc_id", "parse_date"]
 
 
 def make_doc_id(rel_path: str, record: int) -> str:
@@ -30,13 +31,27 @@ def make_doc_id(rel_path: str, record: int) -> str:
 
 def body_sha256(body: str) -> str:
     """Hash of the body with whitespace normalized and case folded (exact-duplicate key)."""
-    return hashlib.sha256(" ".join(body.casefold().split()).encode("utf-8")).hexdigest()
+    return _sha256(normalized_body(body))
+
+
+def _sha256(normalized: str) -> str:
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
 def build_article(
     doc: Decoded, text: str, sep: Separation
 ) -> tuple[Article | None, list[ChromeSegment]]:
     """The article row (None when no body survives) and the dropped segments."""
+    article, segments, _ = article_rows(doc, text, sep)
+    return article, segments
+
+
+def article_rows(
+    doc: Decoded, text: str, sep: Separation
+) -> tuple[Article | None, list[ChromeSegment], str]:
+    """``build_article``, plus the body's ``tasks.dedup.normalized_body`` (its
+    ``content_sha256`` key, which the batch's MinHash signatures are cut from; "" when
+    there is no article)."""
     doc_id = make_doc_id(doc.rel_path, doc.record)
     kept = sep.body_blocks
     body = join_blocks(text, kept)
@@ -46,11 +61,12 @@ def build_article(
         if not d.keep and d.reason != "title"
     ]
     if not body.strip():
-        return None, segments
+        return None, segments, ""
     dropped_chars = sum(len(s.text) for s in segments)
     total_chars = dropped_chars + sum(len(b.text) for b in kept)
     meta = doc.meta
     title = meta.get("title") or meta.get("container_title") or sep.title
+    normalized = normalized_body(body)
     url = canonical_url(doc.url) or canonical_url(meta.get("url"))
     domain = domain_of(url)
     # the separator's site name is the title's suffix: site_source finds it there as "title"
@@ -71,7 +87,7 @@ def build_article(
         char_count=len(body),
         paragraph_count=paragraph_count(body),
         chrome_ratio=round(dropped_chars / total_chars, 4) if total_chars else 0.0,
-        content_sha256=body_sha256(body),
+        content_sha256=_sha256(normalized),
         published_at=date,
         url=url,
         format=doc.format,
@@ -89,4 +105,4 @@ def build_article(
         categories=meta.get("categories"),
         tags=meta.get("tags"),
     )
-    return article, segments
+    return article, segments, normalized

@@ -13,8 +13,9 @@ from typing import Any
 
 from tasks.chrome import default_chrome, separate
 from tasks.decode import decode
+from tasks.dedup import signatures
 from tasks.html import HtmlRejected, extract_html, html_decide, load_html_model, page_structure
-from tasks.normalize import build_article
+from tasks.normalize import article_rows
 from tasks.read import ReadLimits, read_file
 from tasks.records import (
     Article,
@@ -39,6 +40,7 @@ class BatchResult:
     rejects: list[Reject] = field(default_factory=list)
     documents: int = 0  # documents found (articles + rejects)
     line_counts: dict[str, Counter[int]] = field(default_factory=dict)  # per source, this batch
+    minhashes: list[bytes] = field(default_factory=list)  # tasks.dedup signature per article
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +99,12 @@ def process_batch(
         for src, counts in out.line_counts.items()
     }
 
+    keys: list[str] = []  # each article's normalized body
     for p in prepared:
         try:
             site = templates.get(p.doc.source, frozenset()) if p.doc.source else frozenset()
             sep = separate_prepared(p, settings, site)
-            article, segments = build_article(p.doc, p.text, sep)
+            article, segments, key = article_rows(p.doc, p.text, sep)
         except Exception as exc:
             out.rejects.append(
                 Reject(p.doc.rel_path, p.doc.record, "separate", "error", repr(exc)[:500])
@@ -112,6 +115,8 @@ def process_batch(
             out.rejects.append(Reject(p.doc.rel_path, p.doc.record, "separate", "no_body"))
         else:
             out.articles.append(article)
+            keys.append(key)
+    out.minhashes = signatures(keys)  # the whole batch's MinHashes in one numpy pass
     return out
 
 

@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tasks import fields
 from tasks.fields import (
     canonical_url,
     domain_of,
@@ -107,3 +110,14 @@ def test_html_article_fields_end_to_end(tmp_path: Path) -> None:
     assert "Cookies" not in a.body and "Impressum" not in a.body
     assert a.paragraph_count == 3 and a.word_count == len(a.body.split())
     assert a.char_count == len(a.body) and 0.0 <= a.chrome_ratio <= 1.0
+
+
+_WORDY = st.text(alphabet=st.sampled_from(list("ab_Z9-'’ .,\n\tÄßİﬁ²½Պ新しい橋한😀𝔘")), max_size=40)
+
+
+@given(_WORDY)
+def test_word_count_is_the_regex_count(text: str) -> None:
+    """The numpy count equals the documented regex definition on any text."""
+    cjk = len(fields._CJK.findall(text))
+    expected = len(fields._WORD.findall(fields._CJK.sub(" ", text))) + cjk
+    assert word_count(text) == expected

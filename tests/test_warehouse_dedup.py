@@ -197,3 +197,32 @@ def test_signature_is_datasketch_minhash_of_the_shingles() -> None:
         m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=lambda v: v)
         m.update_batch(shingle_hashes(body).tolist())
         assert signature(body) == np.asarray(m.hashvalues, dtype="<u4").tobytes()
+
+
+def test_batch_signatures_equal_one_by_one() -> None:
+    """A batch's MinHashes (one numpy pass, blocks that cut through bodies) are each
+    body's own signature, whatever the neighbours and the block size."""
+    import tasks.dedup as dedup
+
+    bodies = ["", "one", "two words", "a b c", STORY, OTHER, _edit(STORY, 5, 2), OTHER * 9]
+    alone = [signature(b) for b in bodies]
+    keys = [dedup.normalized_body(b) for b in bodies]
+    assert dedup.signatures(keys) == alone
+    assert dedup.signatures(keys[::-1]) == alone[::-1]
+    rows = dedup._ROWS
+    try:
+        dedup._ROWS = 7  # every block boundary inside some body
+        assert dedup.signatures(keys) == alone
+    finally:
+        dedup._ROWS = rows
+    assert dedup.signatures([]) == []
+
+
+def test_permutations_are_datasketchs() -> None:
+    from datasketch import MinHash
+
+    from tasks.dedup import NUM_PERM, SEED, _permutations
+
+    a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    ours = _permutations()
+    assert ours[0].dtype == a.dtype and (ours[0] == a).all() and (ours[1] == b).all()

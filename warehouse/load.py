@@ -127,15 +127,16 @@ def _missing_signatures(
 ) -> bool:
     """Signatures of articles that have none (written before ``signatures`` existed), into
     ``target``, a batch at a time. True when there were any."""
-    from tasks.dedup import signature
+    from tasks.dedup import normalized_body, signatures
 
     sql = f"select a.doc_id, a.source_path, a.body from {articles} a anti join {sigs} s "
     writer: pq.ParquetWriter | None = None
     for batch in con.sql(sql + "using (doc_id)").to_arrow_reader(1000):
         ids, paths, bodies = (batch.column(i).to_pylist() for i in range(3))
+        minhashes = signatures([normalized_body(b or "") for b in bodies])
         rows = [
-            {"doc_id": d, "source_path": p, "minhash": signature(b or "")}
-            for d, p, b in zip(ids, paths, bodies, strict=True)
+            {"doc_id": d, "source_path": p, "minhash": m}
+            for d, p, m in zip(ids, paths, minhashes, strict=True)
         ]
         table = to_table("signatures", rows, run_id="")
         if writer is None:
@@ -301,13 +302,18 @@ def template_history(
     return out
 
 
-def signature_table(articles: Sequence[Article], run_id: str) -> pa.Table:
-    """The ``signatures`` rows of a batch's articles (MinHash of each body)."""
-    from tasks.dedup import signature
+def signature_table(
+    articles: Sequence[Article], run_id: str, minhashes: Sequence[bytes] | None = None
+) -> pa.Table:
+    """The ``signatures`` rows of a batch's articles (MinHash of each body; ``minhashes``:
+    already computed, one per article, as ``tasks.process.BatchResult.minhashes``)."""
+    from tasks.dedup import normalized_body, signatures
 
+    if minhashes is None:
+        minhashes = signatures([normalized_body(a.body) for a in articles])
     rows = [
-        {"doc_id": a.doc_id, "source_path": a.source_path, "minhash": signature(a.body)}
-        for a in articles
+        {"doc_id": a.doc_id, "source_path": a.source_path, "minhash": m}
+        for a, m in zip(articles, minhashes, strict=True)
     ]
     return to_table("signatures", rows, run_id=run_id)
 
