@@ -119,3 +119,35 @@ def test_clean_text_shortcuts_keep_the_output(text: str) -> None:
     want = re.sub(r"[^\S\n]{2,}|[^\S \n]", " ", want.replace("\r\n", "\n").replace("\r", "\n"))
     want = re.sub(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*", "\n\n", want).strip()
     assert clean_text(text) == want
+
+
+@given(
+    st.text(
+        alphabet="\u3000\x1c\ufeff\u2060 \n\n\t\ra\u00e9\u00c3\u00a9\u00e2\u20ac\u0161", max_size=60
+    )
+)
+def test_clean_text_shortcuts_on_rarer_blanks(text: str) -> None:
+    test_clean_text_shortcuts_keep_the_output.hypothesis.inner_test(text)  # type: ignore[attr-defined]
+
+
+@given(
+    st.text(
+        alphabet="a \u00c3\u00a9\u00c2\u00a0\u00e2\u20ac\u0153\u00f0\u0178\u02dc"
+        "\u00ad\u00ce\u00df\u201c",
+        max_size=40,
+    )
+)
+def test_mojibake_hint_positions_find_what_the_full_search_finds(text: str) -> None:
+    from tasks.decode import _MOJIBAKE, _has_mojibake
+
+    assert _has_mojibake(text) == bool(_MOJIBAKE.search(text))
+
+
+@given(st.binary(max_size=200))
+def test_control_byte_count_is_the_pattern_count(data: bytes) -> None:
+    import re
+
+    from tasks.decode import _CONTROL
+
+    pattern = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+    assert len(data) - len(data.translate(None, _CONTROL)) == len(pattern.findall(data))
