@@ -26,6 +26,8 @@ SCHEME = "affine32"  # datasketch >= 2: uint32 hash values
 
 _MUL1 = np.uint64(0x9E3779B97F4A7C15)
 _MUL2 = np.uint64(0xBF58476D1CE4E5B9)
+# whitespace other than " " and "\n" (str.isspace; none above U+3000)
+_ODD_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
 _ROWS = 4096  # shingles per block of the (shingles x permutations) product: ~2 MB
 
 
@@ -50,10 +52,27 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h
 
 
-def normalized_body(body: str) -> str:
+def normalized_body(body: str, clean: bool = False) -> str:
     """The body casefolded, its words joined by single spaces: what exact duplicates
-    share (``tasks.normalize.body_sha256`` hashes it) and what the shingles are cut from."""
-    return " ".join(body.casefold().split())
+    share (``tasks.normalize.body_sha256`` hashes it) and what the shingles are cut from.
+
+    ``" ".join(body.casefold().split())``; a body joined from stripped lines whose only
+    blanks are single spaces, newlines and blank lines (every text-path body) gets there
+    by two replacements instead of a list of its words. ``clean``: the body is known to
+    be such (stripped lines of ``tasks.decode.clean_text``'s output, joined by
+    ``tasks.segment.join_blocks``)."""
+    folded = body.casefold()
+    if clean or (
+        "  " not in folded
+        and " \n" not in folded
+        and "\n " not in folded
+        and "\n\n\n" not in folded
+        and not folded[:1].isspace()
+        and not folded[-1:].isspace()
+        and not any(c in folded for c in _ODD_BLANKS)
+    ):
+        return folded.replace("\n\n", " ").replace("\n", " ")
+    return " ".join(folded.split())
 
 
 def _combine(w: np.ndarray, n: int, k: int) -> np.ndarray:

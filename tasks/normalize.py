@@ -66,7 +66,7 @@ def article_rows(
     total_chars = dropped_chars + sum(len(b.text) for b in kept)
     meta = doc.meta
     title = meta.get("title") or meta.get("container_title") or sep.title
-    normalized = normalized_body(body)
+    normalized = normalized_body(body, clean=doc.format != "html")  # see prepare
     url = canonical_url(doc.url) or canonical_url(meta.get("url"))
     domain = domain_of(url)
     # the separator's site name is the title's suffix: site_source finds it there as "title"

@@ -29,7 +29,7 @@ from tasks.records import (
 )
 from tasks.segment import segment
 from tasks.settings import Settings
-from tasks.templates import count_lines, line_hashes, template_set
+from tasks.templates import block_hashes, count_lines, template_set
 from tasks.timeout import DocumentTimeout, time_limit
 
 
@@ -65,7 +65,8 @@ def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
     if not blocks:
         return Reject(doc.rel_path, doc.record, "segment", "no_blocks")
     structure = page_structure(page, blocks) if page is not None else None
-    every, distinct = line_hashes([b.text for b in blocks])
+    # a text document is decode's clean_text: its only blanks are single spaces, newlines
+    every, distinct = block_hashes(text, blocks, clean=doc.format != "html")
     return _Prepared(doc, text, blocks, every, distinct, structure)
 
 

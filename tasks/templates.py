@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+from tasks.records import Block
 
 _MIN_CHARS = 2
+# whitespace other than " " and "\n" (str.isspace; none above U+3000)
+_ODD_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
+_CACHE_SIZE = 1 << 15  # normalized line -> hash: site chrome repeats across a batch
+_cache: dict[str, int] = {}
 
 
 def line_hash(text: str) -> int:
     """Stable signed 64-bit hash of a whitespace-normalized, casefolded line."""
-    norm = " ".join(text.casefold().split())
-    digest = hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    return _hash(" ".join(text.casefold().split()))
 
 
 def document_hashes(lines: Iterable[str]) -> set[int]:
@@ -31,6 +35,32 @@ def line_hashes(lines: list[str]) -> tuple[list[int], set[int]]:
     hashes of the lines that count for templates (``document_hashes``)."""
     every = [line_hash(t) for t in lines]
     return every, {h for t, h in zip(lines, every, strict=True) if len(t.strip()) >= _MIN_CHARS}
+
+
+def block_hashes(
+    text: str, blocks: Sequence[Block], clean: bool = False
+) -> tuple[list[int], set[int]]:
+    """``line_hashes`` of the blocks of ``text`` (``tasks.segment.segment``), faster: when
+    the text's only blanks are single spaces and newlines (every decoded dump) and
+    casefolding keeps its length, each block's normalized line is a slice of the
+    casefolded text; a line seen before in this process is not hashed again."""
+    folded = text.casefold()
+    if len(folded) == len(text) and "  " not in text and not any(c in text for c in _ODD_BLANKS):
+        norms = [folded[b.start : b.end] for b in blocks]
+    else:
+        norms = [" ".join(b.text.casefold().split()) for b in blocks]
+    if len(_cache) > _CACHE_SIZE:
+        _cache.clear()
+    every = list(map(_cache.get, norms))
+    for i, h in enumerate(every):
+        if h is None:
+            every[i] = _cache[norms[i]] = _hash(norms[i])
+    return every, {h for b, h in zip(blocks, every, strict=True) if len(b.text) >= _MIN_CHARS}
+
+
+def _hash(norm: str) -> int:
+    digest = hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def count_lines(docs: Iterable[set[int]]) -> Counter[int]:

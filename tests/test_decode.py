@@ -151,3 +151,11 @@ def test_control_byte_count_is_the_pattern_count(data: bytes) -> None:
 
     pattern = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
     assert len(data) - len(data.translate(None, _CONTROL)) == len(pattern.findall(data))
+
+
+@given(st.text(alphabet=" \t\n\r\x0b\x1c\x85\u00a0\u2028\u3000\u200ba\u00e9", max_size=60))
+def test_clean_text_leaves_only_single_spaces_and_newlines(text: str) -> None:
+    """What the line hashes and the body key rely on for text documents (``clean``)."""
+    out = clean_text(text)
+    assert "  " not in out  # lines may still end in one space: blocks are stripped
+    assert all(c in " \n" for c in out if c.isspace())

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tasks.decode import clean_text, decode, sniff_format
 from tasks.discover import discover
 from tasks.normalize import body_sha256, make_doc_id, parse_date
@@ -137,3 +140,14 @@ def test_split_title_site_suffix_and_prefix() -> None:
         "FOCUS Online",
     )
     assert split_title("Just a headline") == ("Just a headline", None)
+
+
+@given(st.text(alphabet="aZß İΣς\u00a0\t\n\n  x-", max_size=80))
+def test_block_hashes_are_the_line_hashes(text: str) -> None:
+    """The sliced, cached hashes of a text's blocks equal ``line_hash`` of each line."""
+    from tasks.segment import segment
+    from tasks.templates import block_hashes
+
+    blocks = segment(text)
+    assert block_hashes(text, blocks) == line_hashes([b.text for b in blocks])
+    assert block_hashes(text, blocks) == line_hashes([b.text for b in blocks])  # cached

@@ -10,6 +10,8 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tasks.dedup import SCHEME, jaccard, signature
 from tasks.normalize import body_sha256, make_doc_id
@@ -226,3 +228,10 @@ def test_permutations_are_datasketchs() -> None:
     a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
     ours = _permutations()
     assert ours[0].dtype == a.dtype and (ours[0] == a).all() and (ours[1] == b).all()
+
+
+@given(st.text(alphabet="aZß İΣ\u00a0\t\n\n\n    x", max_size=60))
+def test_normalized_body_is_the_joined_words(body: str) -> None:
+    from tasks.dedup import normalized_body
+
+    assert normalized_body(body) == " ".join(body.casefold().split())
