@@ -133,6 +133,15 @@ def worker_pool(workers: int) -> Executor | None:
         return _POOL
 
 
+def warm_pool(workers: int) -> None:
+    """Start the pool's ``workers`` processes now (the forkserver imports the stages first,
+    seconds of CPU), so that a run can overlap that with its own start-up."""
+    pool = worker_pool(workers)
+    if pool is not None:
+        for _ in range(workers):
+            pool.submit(int)  # spawns one worker each; nothing to wait for
+
+
 def shutdown_pool() -> None:
     global _POOL, _POOL_SIZE
     with _POOL_LOCK:

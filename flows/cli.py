@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,16 +68,63 @@ def cmd_run(args: argparse.Namespace) -> int:
     logical = _date(args.logical_date, "--logical-date") if args.logical_date else None
     if args.config and not Path(args.config).is_file():
         raise CliError(f"config file not found: {args.config}")
+    server = _early_server(args)
     if not args.replace:  # decide a no-op before paying for Prefect's start-up
         from flows.preflight import nothing_to_do
 
         message = nothing_to_do(input_dir, Path(args.warehouse))
         if message:
+            if server is not None:
+                server.stop()
             print(message)
             return 0
-    totals = _ingest(args, input_dir, logical)
+    if server is not None and getattr(args, "runner", "threads") == "threads":
+        _warm_pool(args)  # the workers start while Prefect's server does
+    with _use_server(server):
+        totals = _ingest(args, input_dir, logical)
     _print_run(totals)
     return 0
+
+
+def _warm_pool(args: argparse.Namespace) -> None:
+    from flows.batch import warm_pool
+    from tasks.settings import load_settings
+
+    config = Path(args.config) if args.config else None
+    warm_pool(load_settings(config, batch_size=args.batch_size, workers=args.workers).workers)
+
+
+def _early_server(args: argparse.Namespace) -> Any:
+    """Prefect's temporary server, started now (``flows.server``) unless a server is named
+    in the environment or the run goes to a remote Dask cluster."""
+    import os
+
+    if os.environ.get("PREFECT_API_URL") or getattr(args, "dask_address", None):
+        return None
+    from flows.server import TemporaryServer
+
+    return TemporaryServer()
+
+
+@contextmanager
+def _use_server(server: Any) -> Iterator[None]:
+    """Within this block Prefect uses ``server`` (waiting for it to answer), unless its
+    settings (a profile, a config file) name another server."""
+    if server is None:
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    import flows.ingest  # noqa: F401  (Prefect's and the stages' imports, while it starts)
+    from flows.server import startup_timeout
+
+    if PREFECT_API_URL.value():
+        server.stop()
+        yield
+        return
+    server.wait(startup_timeout())
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
 
 
 def _print_run(totals: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
-"""Run progress as batches finish: a Prefect progress artifact, one log line per batch,
-and a terminal progress bar (files, articles/s, ETA) when ``newsetl run`` is on a TTY.
+"""Run progress as batches finish: a Prefect progress artifact, a log line (at most every
+REPORT_EVERY seconds) and a terminal progress bar (files, articles/s, ETA) when ``newsetl run``
+is on a TTY.
 
 Batch-level only: nothing here ever reports a single document.
 """
@@ -16,6 +17,7 @@ from typing import Any
 from flows.batch import BatchSummary
 
 PROGRESS_KEY = "ingest-progress"
+REPORT_EVERY = 0.5  # seconds between progress log lines / artifact updates
 
 _terminal_bar = False  # set by the CLI (``terminal_bar``) when stdout/stderr is a terminal
 
@@ -50,6 +52,7 @@ class RunProgress:
         self.files = self.articles = self.batches = 0
         self.t0 = time.perf_counter()
         self._artifact_id: Any = None
+        self._reported = float("-inf")  # when the log line and artifact were last updated
         self._bar: Any = None
         self._bar_task: Any = None
         self._start_artifact()
@@ -107,7 +110,11 @@ class RunProgress:
         pct = 100.0 * self.files / self.total_files if self.total_files else 100.0
         if self._bar is not None:
             self._bar.update(self._bar_task, completed=self.files, rate=f"{rate:,.1f}")
-        else:
+        now = time.perf_counter()
+        if now - self._reported < REPORT_EVERY and self.batches < self.total_batches:
+            return  # batches of one task finish together: one line and one API call
+        self._reported = now
+        if self._bar is None:
             self.logger.info(
                 "progress: %s, %.1f articles/s, ETA %s", self._describe(), rate, _eta(left)
             )
@@ -153,8 +160,10 @@ def collect(
                     f"run exceeded flow_timeout_seconds with {len(pending)} batch(es) "
                     f"unfinished: {', '.join(pending[:3])}{more}"
                 ) from None
-            done[i] = futures[i].result()
-            progress.batch_done(done[i])
+            result = futures[i].result()  # one batch's summary, or a task's list of them
+            done[i] = result if isinstance(result, list) else [result]
+            for summary in done[i]:
+                progress.batch_done(summary)
     finally:
         progress.close()
-    return [done[i] for i in range(len(futures))]
+    return [summary for i in range(len(futures)) for summary in done[i]]

@@ -91,14 +91,14 @@ def test_only_transient_io_errors_are_retried() -> None:
 
 def _run_one_batch(tmp_path: Path) -> tuple[list[Any], str]:
     """Run the batch task's function (no engine) inline over the examples; its error."""
-    from flows.ingest import process_batch_task
+    from flows.ingest import process_batches_task
     from tasks.discover import discover
     from tasks.settings import load_settings
 
     files, _ = discover(EXAMPLES)
-    args = ("label", files, load_settings(workers=0), str(tmp_path), "run-1")
+    args = ("label", [files], load_settings(workers=0), str(tmp_path), "run-1")
     with pytest.raises(BatchFailed) as info:
-        process_batch_task.fn(7, *args, date(2026, 1, 1), datetime(2026, 1, 1, tzinfo=UTC))
+        process_batches_task.fn(7, *args, date(2026, 1, 1), datetime(2026, 1, 1, tzinfo=UTC))
     return files, str(info.value)
 
 
