@@ -41,20 +41,23 @@ def block_hashes(
     text: str, blocks: Sequence[Block], clean: bool = False
 ) -> tuple[list[int], set[int]]:
     """``line_hashes`` of the blocks of ``text`` (``tasks.segment.segment``), faster: when
-    the text's only blanks are single spaces and newlines (every decoded dump) and
-    casefolding keeps its length, each block's normalized line is a slice of the
-    casefolded text; a line seen before in this process is not hashed again."""
-    folded = text.casefold()
-    if len(folded) == len(text) and "  " not in text and not any(c in text for c in _ODD_BLANKS):
-        norms = [folded[b.start : b.end] for b in blocks]
-    else:
+    the text's only blanks are single spaces and newlines (every decoded dump), a line
+    needs no split and join, and when casefolding keeps the text's length it is a slice
+    of the casefolded text; a line seen before in this process is not hashed again.
+    ``clean``: the text is known to hold no other blanks (``tasks.decode.clean_text``)."""
+    if not clean and ("  " in text or any(c in text for c in _ODD_BLANKS)):
         norms = [" ".join(b.text.casefold().split()) for b in blocks]
+    elif len(folded := text.casefold()) == len(text):
+        norms = [folded[b.start : b.end] for b in blocks]
+    else:  # a character folds to two (ß -> ss): the offsets no longer hold
+        norms = [b.text.casefold() for b in blocks]
     if len(_cache) > _CACHE_SIZE:
         _cache.clear()
-    every = list(map(_cache.get, norms))
-    for i, h in enumerate(every):
-        if h is None:
-            every[i] = _cache[norms[i]] = _hash(norms[i])
+    found = list(map(_cache.get, norms))
+    every = [
+        h if h is not None else _cache.setdefault(n, _hash(n))
+        for n, h in zip(norms, found, strict=True)
+    ]
     return every, {h for b, h in zip(blocks, every, strict=True) if len(b.text) >= _MIN_CHARS}
 
 

@@ -151,3 +151,13 @@ def test_block_hashes_are_the_line_hashes(text: str) -> None:
     blocks = segment(text)
     assert block_hashes(text, blocks) == line_hashes([b.text for b in blocks])
     assert block_hashes(text, blocks) == line_hashes([b.text for b in blocks])  # cached
+
+
+@given(st.text(alphabet="aZß İΣς\u00a0\t\n\n  x-", max_size=80))
+def test_block_hashes_of_clean_text(raw: str) -> None:
+    """``clean=True`` (a decoded text document) gives the same hashes."""
+    from tasks.templates import block_hashes
+
+    text = clean_text(raw)
+    blocks = segment(text)
+    assert block_hashes(text, blocks, clean=True) == line_hashes([b.text for b in blocks])
