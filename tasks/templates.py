@@ -16,8 +16,6 @@ from tasks.records import Block
 _MIN_CHARS = 2
 # whitespace other than " " and "\n" (str.isspace; none above U+3000)
 _ODD_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
-_CACHE_SIZE = 1 << 15  # normalized line -> hash: site chrome repeats across a batch
-_cache: dict[str, int] = {}
 
 
 def line_hash(text: str) -> int:
@@ -43,7 +41,7 @@ def block_hashes(
     """``line_hashes`` of the blocks of ``text`` (``tasks.segment.segment``), faster: when
     the text's only blanks are single spaces and newlines (every decoded dump), a line
     needs no split and join, and when casefolding keeps the text's length it is a slice
-    of the casefolded text; a line seen before in this process is not hashed again.
+    of the casefolded text.
     ``clean``: the text is known to hold no other blanks (``tasks.decode.clean_text``)."""
     if not clean and ("  " in text or any(c in text for c in _ODD_BLANKS)):
         norms = [" ".join(b.text.casefold().split()) for b in blocks]
@@ -51,13 +49,7 @@ def block_hashes(
         norms = [folded[b.start : b.end] for b in blocks]
     else:  # a character folds to two (ß -> ss): the offsets no longer hold
         norms = [b.text.casefold() for b in blocks]
-    if len(_cache) > _CACHE_SIZE:
-        _cache.clear()
-    found = list(map(_cache.get, norms))
-    every = [
-        h if h is not None else _cache.setdefault(n, _hash(n))
-        for n, h in zip(norms, found, strict=True)
-    ]
+    every = list(map(_hash, norms))
     return every, {h for b, h in zip(blocks, every, strict=True) if len(b.text) >= _MIN_CHARS}
 
 
