@@ -210,3 +210,19 @@ def test_failed_checks_fail_the_run_and_the_next_run_retries(
         ]
     finally:
         con.close()
+
+
+def test_not_empty_sql_is_the_trim_definition() -> None:
+    """The regex form of ``not_empty`` flags exactly what trimming spaces, tabs and
+    newlines empties (and NULL)."""
+    import duckdb
+
+    from warehouse.checks import _column_check
+
+    values = ["", " ", "\t\n\r ", " x ", "\n\nword", "\u00a0", None, "a" * 1000 + " "]
+    con = duckdb.connect()
+    con.execute("create table raw_t (doc_id varchar, body varchar)")
+    con.executemany("insert into raw_t values (?, ?)", [(str(i), v) for i, v in enumerate(values)])
+    got = con.execute(_column_check("not_empty", "t", "body", "error").sql).fetchone()
+    expected = [v for v in values if (v or "").strip(" \t\n\r") == ""]
+    assert got == (len(expected), "0")

@@ -235,3 +235,12 @@ def test_normalized_body_is_the_joined_words(body: str) -> None:
     from tasks.dedup import normalized_body
 
     assert normalized_body(body) == " ".join(body.casefold().split())
+
+
+def test_lsh_bands_are_datasketchs() -> None:
+    from datasketch.lsh import _optimal_param
+
+    from tasks.dedup import NUM_PERM
+    from warehouse.dedup import NEAR_THRESHOLD, lsh_bands
+
+    assert lsh_bands() == tuple(int(x) for x in _optimal_param(NEAR_THRESHOLD, NUM_PERM, 0.5, 0.5))
