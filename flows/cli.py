@@ -101,6 +101,11 @@ def _early_server(args: argparse.Namespace) -> Any:
 
     if os.environ.get("PREFECT_API_URL") or getattr(args, "dask_address", None):
         return None
+    if "prefect.settings" in sys.modules:  # imported already (a caller, a test): ask it
+        from prefect.settings import PREFECT_API_URL
+
+        if PREFECT_API_URL.value():
+            return None
     from flows.server import TemporaryServer
 
     return TemporaryServer()

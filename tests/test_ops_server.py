@@ -27,3 +27,11 @@ def test_a_server_that_dies_is_one_clear_error() -> None:
     server.stop()
     server.stop()  # stopping twice is harmless
     assert server.proc is None
+
+
+def test_no_early_server_when_prefect_already_names_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
+        assert _early_server(argparse.Namespace()) is None
