@@ -23,17 +23,17 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tasks.features import FEATURE_NAMES, DocFeatures, Resources, extract
+from tasks.features import FEATURE_NAMES, DocFeatures, Resources, extract_batch
 from tasks.language import default_stoplists
 from tasks.lexicons import CONCERNS, compile_lexicons
 from tasks.records import Block, Decision, Separation
@@ -219,41 +219,144 @@ def separate(
     site's documents; ``line_hashes``: the blocks' own hashes when the caller has them
     already (else computed here when there are template hashes). ``chrome``: loaded
     resources (default: ``config/``, cached); ``threshold`` overrides the model's. The
-    chrome lexicons come from ``chrome``.
+    chrome lexicons come from ``chrome``. ``separate_many`` does the same for a batch.
     """
+    return separate_many(
+        [text],
+        [template_hashes],
+        [has_title],
+        None if blocks is None else [blocks],
+        [known_title],
+        chrome=chrome,
+        threshold=threshold,
+        line_hashes=None if line_hashes is None else [line_hashes],
+    )[0]
+
+
+BATCH_DOCS = 32  # documents per pass of separate_many (bench/chrome_speed.py --batch)
+
+
+def separate_many(
+    texts: Sequence[str],
+    template_hashes: Sequence[frozenset[int]] | None = None,
+    has_title: bool | Sequence[bool] = True,
+    blocks: Sequence[list[Block] | None] | None = None,
+    known_titles: Sequence[str | None] | None = None,
+    *,
+    chrome: Chrome | None = None,
+    threshold: float | None = None,
+    line_hashes: Sequence[list[int] | None] | None = None,
+    batch_size: int = BATCH_DOCS,
+) -> list[Separation]:
+    """``[separate(texts[i], template_hashes[i], has_title[i], blocks[i], known_titles[i],
+    line_hashes=line_hashes[i]) ...]``, the same decisions, computed ``batch_size``
+    documents at a time: features, model and decisions run once per batch over all its
+    units (``tasks.features.extract_batch``), then the results are split per document.
+    Every per-document argument is a sequence with one entry per text (or None: the
+    default for all)."""
     chrome = chrome or default_chrome()
-    spans = None
-    if blocks is not None:
-        spans = (
-            np.fromiter(map(_START, blocks), np.int64, len(blocks)),
-            np.fromiter(map(_END, blocks), np.int64, len(blocks)),
-        )
-    feats = extract(
-        text, chrome.resources, has_title=has_title, known_title=known_title, spans=spans
-    )
-    if blocks is None:
-        blocks = make_blocks(feats.texts, feats.starts.tolist(), feats.ends.tolist())
-    title_pos = 0 if has_title and len(blocks) > 1 and len(blocks[0].text) <= 300 else None
-    title = blocks[title_pos].text if title_pos is not None else known_title
-    probs = chrome.model.predict(feats.matrix) if len(blocks) else np.zeros(0)
+    nd = len(texts)
+    titled = [has_title] * nd if isinstance(has_title, bool) else list(has_title)
+    known: list[str | None] = list(known_titles) if known_titles is not None else [None] * nd
+    sites = list(template_hashes) if template_hashes is not None else [frozenset()] * nd
+    given: list[list[Block] | None] = list(blocks) if blocks is not None else [None] * nd
+    hashes: list[list[int] | None] = list(line_hashes) if line_hashes is not None else [None] * nd
     thr = chrome.model.threshold if threshold is None else threshold
+    out: list[Separation] = []
+    step = max(1, batch_size)
+    for lo in range(0, nd, step):
+        hi = min(lo + step, nd)
+        out.extend(
+            _separate_batch(
+                texts[lo:hi],
+                sites[lo:hi],
+                titled[lo:hi],
+                given[lo:hi],
+                known[lo:hi],
+                hashes[lo:hi],
+                chrome,
+                thr,
+            )
+        )
+    return out
+
+
+def _separate_batch(
+    texts: Sequence[str],
+    sites: list[frozenset[int]],
+    titled: list[bool],
+    given: list[list[Block] | None],
+    known: list[str | None],
+    hashes: list[list[int] | None],
+    chrome: Chrome,
+    thr: float,
+) -> list[Separation]:
+    nd = len(texts)
+    spans = [
+        None
+        if bl is None
+        else (
+            np.fromiter(map(_START, bl), np.int64, len(bl)),
+            np.fromiter(map(_END, bl), np.int64, len(bl)),
+        )
+        for bl in given
+    ]
+    fb = extract_batch(texts, chrome.resources, titled, known, spans)
+    feats, bounds = fb.all, fb.bounds.tolist()
+    if any(bl is None for bl in given):
+        made = make_blocks(
+            feats.texts,
+            feats.starts.tolist(),
+            feats.ends.tolist(),
+            chain.from_iterable(map(range, np.diff(fb.bounds).tolist())),
+        )
+    blocks: list[list[Block]] = [
+        made[bounds[d] : bounds[d + 1]] if bl is None else bl for d, bl in enumerate(given)
+    ]
+    title_pos: list[int | None] = [
+        0 if titled[d] and len(bl) > 1 and len(bl[0].text) <= 300 else None
+        for d, bl in enumerate(blocks)
+    ]
+    titles = [
+        bl[p].text if p is not None else k
+        for bl, p, k in zip(blocks, title_pos, known, strict=True)
+    ]
+    probs = chrome.model.predict(feats.matrix) if len(feats.texts) else np.zeros(0)
     templated: list[int] = []
-    if template_hashes:
-        hashes = line_hashes if line_hashes is not None else [line_hash(b.text) for b in blocks]
-        templated = [i for i, h in enumerate(hashes) if h in template_hashes]
-    decisions = decide(blocks, feats, probs, thr, title_pos, headline_keys(title), templated)
-    lang = None if feats.language == "und" else feats.language
-    return Separation(
-        blocks=tuple(blocks),
-        decisions=tuple(decisions),
-        title=title,
-        title_position=title_pos,
-        language=lang,
-        language_confidence=float(feats.matrix[0, FEATURE_NAMES.index("doc_lang_conf")])
-        if len(blocks)
-        else 0.0,
-        site_name=split_title(title)[1] if title else None,
+    for d in range(nd):
+        if sites[d]:
+            bl, site, base = blocks[d], sites[d], bounds[d]
+            hs = hashes[d]
+            if hs is None:
+                hs = [line_hash(b.text) for b in bl]
+            templated += [base + i for i, h in enumerate(hs) if h in site]
+    decisions = _decide(
+        [b.text for bl in blocks for b in bl] if any(b is not None for b in given) else feats.texts,
+        feats,
+        probs,
+        thr,
+        [base + p for base, p in zip(bounds, title_pos, strict=False) if p is not None],
+        list(map(headline_keys, titles)),
+        templated,
+        fb.bounds,
     )
+    out = []
+    for d in range(nd):
+        lo, hi = bounds[d], bounds[d + 1]
+        title = titles[d]
+        lang = fb.languages[d]
+        out.append(
+            Separation(
+                blocks=tuple(blocks[d]),
+                decisions=tuple(decisions[lo:hi]),
+                title=title,
+                title_position=title_pos[d],
+                language=None if lang == "und" else lang,
+                language_confidence=fb.confidences[d] if blocks[d] else 0.0,
+                site_name=split_title(title)[1] if title else None,
+            )
+        )
+    return out
 
 
 _REASONS: tuple[str, ...] = (
@@ -290,7 +393,33 @@ def decide(
     ``control_rule``: a short unit (<= 3 words) made only of lexicon terms ("Teilen",
     "Accept all", "ホーム") is chrome whatever the model says.
     """
-    n = len(blocks)
+    return _decide(
+        [b.text for b in blocks],
+        feats,
+        probs,
+        threshold,
+        [] if title_pos is None else [title_pos],
+        [title_keys],
+        templated,
+        np.array([0, len(blocks)], dtype=np.int64),
+        control_rule,
+    )
+
+
+def _decide(
+    texts: list[str],
+    feats: DocFeatures,
+    probs: np.ndarray,
+    threshold: float,
+    title_units: list[int],
+    title_keys: list[frozenset[str]],
+    templated: list[int],
+    bounds: np.ndarray,
+    control_rule: bool = True,
+) -> list[Decision]:
+    """``decide`` over the units of a batch of documents (``bounds``: each document's
+    first unit; ``title_keys`` per document; unit indices over the whole batch)."""
+    n = len(texts)
     rule = np.zeros(n, dtype=bool)
     why = drop_codes(feats)
     code = why.copy()
@@ -309,31 +438,43 @@ def decide(
         rule |= drop
     code[feats.close] = 3
     rule |= feats.close
-    if title_keys:
-        sizes = {len(k) for k in title_keys}
-        lo, hi = min(sizes) - 8, max(sizes) + 8
+    counts = np.diff(bounds)
+    if any(title_keys):
+        lo = np.ones(len(title_keys), dtype=np.int64)
+        hi = np.zeros(len(title_keys), dtype=np.int64)
+        for d, keys in enumerate(title_keys):
+            if keys:
+                sizes = [len(k) for k in keys]
+                lo[d], hi[d] = min(sizes) - 8, max(sizes) + 8
         lengths = feats.ends - feats.starts
-        for i in np.flatnonzero((lengths >= lo) & (lengths <= hi)).tolist():
-            if is_headline(blocks[i].text, title_keys):
-                code[i] = 1
-                rule[i] = True
-    if title_pos is not None:
-        code[title_pos] = 1
-        rule[title_pos] = True
+        fits = (lengths >= np.repeat(lo, counts)) & (lengths <= np.repeat(hi, counts))
+        cand = np.flatnonzero(fits)
+        if len(cand):
+            docs = (np.searchsorted(bounds, cand, side="right") - 1).tolist()
+            for i, d in zip(cand.tolist(), docs, strict=True):
+                if is_headline(texts[i], title_keys[d]):
+                    code[i] = 1
+                    rule[i] = True
+    if title_units:
+        code[title_units] = 1
+        rule[title_units] = True
     scores = np.where(rule, np.minimum(probs, _RULE_SCORE), probs).round(4).tolist()
     reasons = list(map(_REASONS.__getitem__, code.tolist()))
-    return _make_decisions((code == 0).tolist(), reasons, scores)
+    positions = chain.from_iterable(map(range, counts.tolist()))
+    return _make_decisions((code == 0).tolist(), reasons, scores, positions)
 
 
 _DECISION_SET = tuple(getattr(Decision, f).__set__ for f in ("position", "keep", "reason", "score"))
 
 
-def _make_decisions(keep: list[bool], reasons: list[str], scores: list[float]) -> list[Decision]:
-    """``[Decision(i, keep[i], reasons[i], scores[i]) ...]``, slot by slot as
+def _make_decisions(
+    keep: list[bool], reasons: list[str], scores: list[float], positions: Iterable[int]
+) -> list[Decision]:
+    """``[Decision(positions[i], keep[i], reasons[i], scores[i]) ...]``, slot by slot as
     ``tasks.segment.make_blocks`` does (twice as fast as the frozen ``__init__``)."""
     n = len(keep)
     out = list(map(object.__new__, repeat(Decision, n)))
-    columns: tuple[Iterable[Any], ...] = (range(n), keep, reasons, scores)
+    columns: tuple[Iterable[Any], ...] = (positions, keep, reasons, scores)
     for setter, column in zip(_DECISION_SET, columns, strict=True):
         deque(map(setter, out, column), 0)
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 
@@ -39,7 +39,7 @@ from tasks.chars import (
     P_SEP,
     char_classes,
 )
-from tasks.language import Stoplists, detect_from_masks
+from tasks.language import Stoplists, detect_many
 from tasks.lexicons import CONCERNS, WORD, ChromeLexicons, normalise_control
 from tasks.segment import line_spans, unit_texts
 
@@ -350,18 +350,11 @@ def _find_all(text: str, pats: tuple[str, ...], step: int) -> list[int]:
     return pos
 
 
-def _units_of(pos: list[int], starts: np.ndarray) -> np.ndarray:
-    """The unit (index into ``starts``) each text offset falls in; offsets before the
-    first unit are left out."""
-    u = np.searchsorted(starts, np.array(pos, dtype=np.int64), side="right") - 1
-    return u[u >= 0]
-
-
-def _links(text: str, starts: np.ndarray, n: int) -> np.ndarray:
-    out = np.zeros(n)
-    pos = _find_all(text, ("http://", "https://", "www."), 4)
+def _links(joined: str, lay: _Layout) -> np.ndarray:
+    out = np.zeros(lay.n)
+    pos = _find_all(joined, ("http://", "https://", "www."), 4)
     if pos:
-        np.add.at(out, _units_of(pos, starts), 1.0)
+        np.add.at(out, lay.units_of(pos), 1.0)
     return out
 
 
@@ -376,6 +369,58 @@ _COUNT_BITS = np.array(
     dtype=np.int64,
 )
 _WINDOWS = np.array([3, 6, 12], dtype=np.int64)[:, None]
+_Spans = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a batch's documents and units sit in the batch's joined text (the documents
+    joined by newlines, so no line runs from one document into the next)."""
+
+    offsets: np.ndarray  # (docs,) each document's first character in the joined text
+    bounds: np.ndarray  # (docs + 1,) each document's first unit; units are in order
+    doc: np.ndarray  # (units,) the document of every unit
+    gstarts: np.ndarray  # (units,) offsets in the joined text
+    n: int
+
+    def units_of(self, pos: list[int]) -> np.ndarray:
+        """The unit each offset of the joined text falls in; offsets before the first unit
+        of their document are left out."""
+        p = np.array(pos, dtype=np.int64)
+        u = np.searchsorted(self.gstarts, p, side="right") - 1
+        if len(self.offsets) == 1:
+            return u[u >= 0]
+        d = np.searchsorted(self.offsets, p, side="right") - 1
+        return u[u >= self.bounds[d]]
+
+
+@dataclass(frozen=True)
+class FeatureBatch:
+    """The features of a batch of documents in one piece: ``all`` holds every unit of
+    every document in order (``starts``/``ends`` relative to each document; its
+    ``language`` is meaningless), ``bounds`` the first unit of each document."""
+
+    all: DocFeatures
+    languages: list[str]
+    confidences: list[float]
+    bounds: np.ndarray  # (docs + 1,)
+
+    def doc(self, i: int) -> DocFeatures:
+        lo, hi = int(self.bounds[i]), int(self.bounds[i + 1])
+        a = self.all
+        return DocFeatures(
+            self.languages[i],
+            a.starts[lo:hi],
+            a.ends[lo:hi],
+            a.texts[lo:hi],
+            a.matrix[lo:hi],
+            a.heuristic[lo:hi],
+            a.lexicon[lo:hi],
+            a.close[lo:hi],
+            a.offscript[lo:hi],
+            a.foreign[lo:hi],
+            a.stop[lo:hi],
+        )
 
 
 def extract(
@@ -383,51 +428,205 @@ def extract(
     res: Resources,
     has_title: bool = True,
     known_title: str | None = None,
-    spans: tuple[np.ndarray, np.ndarray] | None = None,
+    spans: _Spans | None = None,
 ) -> DocFeatures:
     """Features of every unit of ``text`` (units = ``segment``'s blocks, or ``spans``).
 
     ``has_title``: unit 0 is the page title (text dumps); otherwise ``known_title`` (if
     any) is the title whose repeat in the text marks the headline.
     """
-    cp, cls = char_classes(text)
-    nl = np.cumsum(cp == 10)
-    if spans is None:
-        starts, ends = line_spans(cls, nl)
+    return extract_batch([text], res, [has_title], [known_title], [spans]).doc(0)
+
+
+def extract_many(
+    texts: Sequence[str],
+    res: Resources,
+    has_title: bool | Sequence[bool] = True,
+    known_titles: Sequence[str | None] | None = None,
+    spans: Sequence[_Spans | None] | None = None,
+) -> list[DocFeatures]:
+    """``[extract(texts[i], res, has_title[i], known_titles[i], spans[i]) ...]`` with the
+    same values, bit for bit, computed for the whole batch at once."""
+    fb = extract_batch(texts, res, has_title, known_titles, spans)
+    return [fb.doc(i) for i in range(len(texts))]
+
+
+def extract_batch(
+    texts: Sequence[str],
+    res: Resources,
+    has_title: bool | Sequence[bool] = True,
+    known_titles: Sequence[str | None] | None = None,
+    spans: Sequence[_Spans | None] | None = None,
+) -> FeatureBatch:
+    """``extract_many`` as one ``FeatureBatch`` (what ``tasks.chrome.separate_many`` uses).
+
+    The documents are joined into one text and every step runs once over the batch, with
+    each document's edges kept (windows, neighbours, sums and positions stay inside it).
+    Units given as ``spans`` that are not in order inside their text are computed alone,
+    as are all documents in the (never seen) case of a token count mismatch."""
+    nd = len(texts)
+    titled = [has_title] * nd if isinstance(has_title, bool) else list(has_title)
+    known: list[str | None] = list(known_titles) if known_titles is not None else [None] * nd
+    sp: list[_Spans | None] = list(spans) if spans is not None else [None] * nd
+    if nd > 1 and any(s is not None for s in sp):
+        odd = _odd_spans(texts, sp)
+        if odd:  # runs of ordinary documents, and each odd one alone
+            parts, lo = [], 0
+            for i in [*odd, nd]:
+                if i > lo:
+                    part = extract_batch(texts[lo:i], res, titled[lo:i], known[lo:i], sp[lo:i])
+                    parts.append(part)
+                if i < nd:
+                    parts.append(extract_batch([texts[i]], res, [titled[i]], [known[i]], [sp[i]]))
+                lo = i + 1
+            return _concat(parts)
+    fb = _extract_run(list(texts), res, titled, known, sp)
+    if fb is None:
+        alone = zip(texts, titled, known, sp, strict=True)
+        return _concat([extract_batch([t], res, [h], [k], [s]) for t, h, k, s in alone])
+    return fb
+
+
+def _odd_spans(texts: Sequence[str], spans: list[_Spans | None]) -> list[int]:
+    """Documents whose given units are not ordinary: a start out of order or outside the
+    text, an empty unit or one that ends past the text."""
+    given = [i for i, s in enumerate(spans) if s is not None and len(s[0])]
+    if not given:
+        return []
+    st = np.concatenate([spans[i][0] for i in given]).astype(np.int64)  # type: ignore[index]
+    en = np.concatenate([spans[i][1] for i in given]).astype(np.int64)  # type: ignore[index]
+    counts = np.array([len(spans[i][0]) for i in given])  # type: ignore[index]
+    who = np.repeat(np.arange(len(given)), counts)
+    size = np.array([len(texts[i]) for i in given], dtype=np.int64)[who]
+    bad = (st < 0) | (en <= st) | (en > size) | (st >= size)
+    step = np.ones(len(st), dtype=bool)
+    step[1:] = st[1:] > st[:-1]
+    first = np.cumsum(counts) - counts
+    step[first] = True
+    bad |= ~step
+    return sorted({given[int(k)] for k in np.unique(who[bad])})
+
+
+def _concat(parts: list[FeatureBatch]) -> FeatureBatch:
+    if len(parts) == 1:
+        return parts[0]
+    fields: tuple[str, ...] = ("starts", "ends", "matrix", "heuristic", "lexicon", "close")
+    fields += ("offscript", "foreign", "stop")
+    arrays = {f: np.concatenate([getattr(p.all, f) for p in parts]) for f in fields}
+    texts = [t for p in parts for t in p.all.texts]
+    sizes = np.concatenate([np.diff(p.bounds) for p in parts])
+    bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    return FeatureBatch(
+        DocFeatures("mul", texts=texts, **arrays),
+        [lang for p in parts for lang in p.languages],
+        [c for p in parts for c in p.confidences],
+        bounds,
+    )
+
+
+def _empty(nd: int, starts: np.ndarray, ends: np.ndarray) -> FeatureBatch:
+    z = np.zeros(0)
+    feats = DocFeatures(
+        "und",
+        starts,
+        ends,
+        [],
+        np.zeros((0, N_FEATURES)),
+        z,
+        np.zeros(0, np.int64),
+        np.zeros(0, bool),
+        z,
+        z,
+        z,
+    )
+    return FeatureBatch(feats, ["und"] * nd, [0.0] * nd, np.zeros(nd + 1, dtype=np.int64))
+
+
+def _extract_run(
+    texts: list[str],
+    res: Resources,
+    titled: list[bool],
+    known_titles: list[str | None],
+    spans: list[_Spans | None],
+) -> FeatureBatch | None:
+    """The features of ordinary documents, all at once (None: token count mismatch in a
+    batch of several documents; the caller then computes them one by one)."""
+    nd = len(texts)
+    if nd == 1:
+        joined = texts[0]
+        offsets = np.zeros(1, dtype=np.int64)
     else:
-        starts, ends = spans
-    sl, el = starts.tolist(), ends.tolist()
-    texts = unit_texts(text, sl, el)
-    n = len(starts)
+        # a document given no units adds nothing (its text is left out)
+        texts = [
+            "" if s is not None and not len(s[0]) else t for t, s in zip(texts, spans, strict=True)
+        ]
+        joined = "\n".join(texts)
+        lens = np.fromiter(map(len, texts), np.int64, nd) + 1
+        offsets = np.cumsum(lens) - lens
+    cp, cls = char_classes(joined)
+    nl = np.cumsum(cp == 10)
+    # the units: given spans (shifted into the joined text) or the non-blank lines
+    if all(s is not None for s in spans):
+        counts = np.fromiter((len(s[0]) for s in spans), np.int64, nd)  # type: ignore[index]
+        if nd == 1:
+            gstarts, gends = spans[0]  # type: ignore[misc]
+            starts, ends = gstarts, gends
+        else:
+            starts = np.concatenate([s[0] for s in spans]).astype(np.int64)  # type: ignore[index]
+            ends = np.concatenate([s[1] for s in spans]).astype(np.int64)  # type: ignore[index]
+            shift = np.repeat(offsets, counts)
+            gstarts, gends = starts + shift, ends + shift
+    else:
+        ls, le = line_spans(cls, nl)
+        if any(s is not None for s in spans):  # some given, some not
+            cut = np.searchsorted(ls, np.append(offsets, len(joined) + 1))
+            pieces_s, pieces_e = [], []
+            for i, s in enumerate(spans):
+                if s is None:
+                    pieces_s.append(ls[cut[i] : cut[i + 1]])
+                    pieces_e.append(le[cut[i] : cut[i + 1]])
+                else:
+                    pieces_s.append(s[0].astype(np.int64) + offsets[i])
+                    pieces_e.append(s[1].astype(np.int64) + offsets[i])
+            counts = np.fromiter(map(len, pieces_s), np.int64, nd)
+            gstarts, gends = np.concatenate(pieces_s), np.concatenate(pieces_e)
+        else:
+            gstarts, gends = ls, le
+            counts = np.diff(np.searchsorted(ls, np.append(offsets, len(joined) + 1)))
+        shift = np.repeat(offsets, counts)
+        starts, ends = gstarts - shift, gends - shift
+    n = len(gstarts)
     if n == 0:
-        z = np.zeros(0)
-        return DocFeatures(
-            "und",
-            starts,
-            ends,
-            texts,
-            np.zeros((0, N_FEATURES)),
-            z,
-            np.zeros(0, np.int64),
-            np.zeros(0, bool),
-            z,
-            z,
-            z,
-        )
-    # per-unit character-class histogram; characters between units count to the one before
+        return _empty(nd, starts, ends)
+    bounds = np.zeros(nd + 1, dtype=np.int64)
+    np.cumsum(counts, out=bounds[1:])
+    ud = np.repeat(np.arange(nd), counts)
+    first_unit = bounds[:-1][ud]  # each unit's document's first unit
+    lay = _Layout(offsets, bounds, ud, gstarts, n)
+    sl, el = gstarts.tolist(), gends.tolist()
+    texts_u = unit_texts(joined, sl, el)
+    fidx = (np.arange(n) - first_unit).astype(np.float64)  # position inside the document
+    docs_n = counts.astype(np.float64)
+
+    # per-unit character-class histogram; characters between units count to the one before,
+    # those before a document's first unit to that unit
     alnum = (cls & ALNUM) != 0
     ws = np.empty_like(alnum)
     ws[0] = alnum[0]
     np.greater(alnum[1:], alnum[:-1], out=ws[1:])
+    eff = gstarts.copy()
+    has_units = counts > 0
+    eff[bounds[:-1][has_units]] = np.minimum(offsets[has_units], eff[bounds[:-1][has_units]])
     span = np.empty(n, dtype=np.int64)  # characters of each unit and the gap after it
-    span[:-1] = starts[1:] - starts[:-1]
-    span[-1] = len(cls) - starts[-1]
-    span[0] += starts[0]
+    span[:-1] = eff[1:] - eff[:-1]
+    span[-1] = len(cls) - eff[-1]
+    span[0] += eff[0]
     if int(span.min()) > 0:
         key = np.repeat(np.arange(0, n * 2 * N_CLASSES, 2 * N_CLASSES), span)
-    else:  # spans out of order (not segment's blocks): unit = last start at or before
+    else:  # spans out of order (one document alone): unit = last start at or before
         marker = np.zeros(len(cls), dtype=np.int64)
-        marker[starts] = 1
+        marker[gstarts] = 1
         key = np.maximum(np.cumsum(marker) - 1, 0) * (2 * N_CLASSES)
     key += (cls & CLASS_MASK) | (ws.view(np.uint8) << 5)  # N_CLASSES = 1 << 5
     hist = np.bincount(key, minlength=n * 2 * N_CLASSES).reshape(n, 2 * N_CLASSES)
@@ -439,35 +638,79 @@ def extract(
     ltoks = cleaned.lower().split()
     ntok = cnt[C_WORDS].astype(np.int64)
     if int(ntok.sum()) != len(ltoks):  # defensive: should not happen
-        per_unit = [WORD.findall(t.lower()) for t in texts]
+        if nd > 1:
+            return None
+        per_unit = [WORD.findall(t.lower()) for t in texts_u]
         ltoks = [t for p in per_unit for t in p]
         ntok = np.array([len(p) for p in per_unit], dtype=np.int64)
     tok_hi = np.cumsum(ntok)
     tok_lo = tok_hi - ntok
+    tok_b = np.zeros(nd + 1, dtype=np.int64)  # each document's first token
+    tok_b[1:] = tok_hi[bounds[1:] - 1]
+    tok_b[1:][counts == 0] = 0
+    np.maximum.accumulate(tok_b, out=tok_b)
 
-    cjk_total = float(cnt[C_CJK].sum())
-    let_total = float(cnt[C_LET].sum())
-    if let_total and cjk_total / let_total > 0.3:
-        kana = float(cnt[C_KANA].sum())
-        hangul = float(cnt[C_HANGUL].sum())
-        lang = "ja" if kana > 0.05 * cjk_total else ("ko" if hangul > 0.3 * cjk_total else "zh")
-        conf = cjk_total / let_total
+    # the language of each document (CJK scripts, else stopword hits on a token sample)
+    if nd > 1:  # per-document sums of the counts (whole numbers: exact in any order)
+        ccs = np.zeros((len(cnt), n + 1))
+        np.cumsum(cnt, axis=1, out=ccs[:, 1:])
+        doc_sum = ccs[:, bounds[1:]] - ccs[:, bounds[:-1]]
     else:
-        sample = ltoks[:: max(1, len(ltoks) // 150)]
+        doc_sum = cnt.sum(axis=1)[:, None]
+    langs: list[str] = [""] * nd
+    confs: list[float] = [0.0] * nd
+    sample: list[str] = []
+    sample_b = [0]
+    plain: list[int] = []
+    for d in range(nd):
+        cjk_total, let_total = float(doc_sum[C_CJK, d]), float(doc_sum[C_LET, d])
+        if let_total and cjk_total / let_total > 0.3:
+            kana, hangul = float(doc_sum[C_KANA, d]), float(doc_sum[C_HANGUL, d])
+            langs[d] = (
+                "ja" if kana > 0.05 * cjk_total else ("ko" if hangul > 0.3 * cjk_total else "zh")
+            )
+            confs[d] = cjk_total / let_total
+        else:
+            a, b = int(tok_b[d]), int(tok_b[d + 1])
+            sample.extend(ltoks[a:b][:: max(1, (b - a) // 150)])
+            sample_b.append(len(sample))
+            plain.append(d)
+    if plain:
         smask = np.fromiter(
             map(res.stop.masks.get, sample, repeat(0)), dtype=np.int64, count=len(sample)
         )
-        lang, conf = detect_from_masks(res.stop, smask)
-    cjk_doc = lang in ("zh", "ja", "ko")
-    table, bigrams = res.lookup(lang)
-    codes = np.fromiter(map(table.get, ltoks, repeat(0)), dtype=np.int64, count=len(ltoks))
+        for d, (lang, conf) in zip(plain, detect_many(res.stop, smask, sample_b), strict=True):
+            langs[d], confs[d] = lang, conf
+    names = sorted(set(langs))
+    lang_id = np.array([names.index(x) for x in langs], dtype=np.int64)
+    ul = lang_id[ud]
+    cjk_docs = np.array([x in ("zh", "ja", "ko") for x in langs])
+    cjk_u = cjk_docs[ud]
+
+    # token codes: one dict lookup per token in its document's language table
+    if len(names) == 1:
+        table, _ = res.lookup(names[0])
+        codes = np.fromiter(map(table.get, ltoks, repeat(0)), dtype=np.int64, count=len(ltoks))
+    else:
+        codes = np.zeros(len(ltoks), dtype=np.int64)
+        for d in range(nd):
+            a, b = int(tok_b[d]), int(tok_b[d + 1])
+            if b > a:
+                table, _ = res.lookup(langs[d])
+                codes[a:b] = np.fromiter(map(table.get, ltoks[a:b], repeat(0)), np.int64, b - a)
     if len(codes) > 1:
         pair = ((codes[:-1] & BIGRAM_FIRST) != 0) & ((codes[1:] & BIGRAM_SECOND) != 0)
-        for j in np.flatnonzero(pair).tolist():
-            bits = bigrams.get((ltoks[j], ltoks[j + 1]), 0)
-            if bits:
-                codes[j] |= bits
-                codes[j + 1] |= bits  # may cross a unit edge: rare and harmless
+        if nd > 1:
+            edges = tok_b[1:-1]
+            pair[edges[(edges > 0) & (edges < len(codes))] - 1] = False
+        js = np.flatnonzero(pair)
+        if len(js):
+            jd = (np.searchsorted(tok_b, js, side="right") - 1).tolist()
+            for j, d in zip(js.tolist(), jd, strict=True):
+                bits = res.lookup(langs[d])[1].get((ltoks[j], ltoks[j + 1]), 0)
+                if bits:
+                    codes[j] |= bits
+                    codes[j + 1] |= bits  # may cross a unit edge: rare and harmless
     flags = (codes[:, None] & _COUNT_BITS) != 0
     sums = np.zeros((len(codes) + 1, len(_COUNT_BITS)), np.int64)
     np.cumsum(flags, axis=0, out=sums[1:])
@@ -477,36 +720,39 @@ def extract(
     has = ntok > 0
     if len(codes):
         lexmask[has] = np.bitwise_or.reduceat(codes & LEX_MASK, tok_lo[has])
-    lt = res.lex.table(lang)
-    if lt.substrings and cjk_total:
+    tables = [res.lex.table(x) for x in names]
+    if any(t.substrings for t in tables) and float(cnt[C_CJK].max()) > 0:
         # short CJK terms are common words inside prose: in long units only the
         # consent and legal terms count
-        for i in np.flatnonzero(cnt[C_CJK] > 0).tolist():
-            t = texts[i]
-            allowed = LEX_MASK if cnt[C_CJK, i] <= 30 else _LONG_CJK_CONCERNS
-            for sub, bits in lt.substrings:
-                if bits & allowed and sub in t:
-                    lexmask[i] |= bits & allowed
-                    lexcov[i] += 1
+        for ids, k in _by_lang(np.flatnonzero(cnt[C_CJK] > 0), ul, len(names)):
+            for i in ids:
+                t = texts_u[i]
+                allowed = LEX_MASK if cnt[C_CJK, i] <= 30 else _LONG_CJK_CONCERNS
+                for sub, bits in tables[k].substrings:
+                    if bits & allowed and sub in t:
+                        lexmask[i] |= bits & allowed
+                        lexcov[i] += 1
     words = cnt[C_WORDS] + cnt[C_CJK] / 2.0
     close = np.zeros(n, dtype=bool)
-    close_set = lt.close
     small = (nchars <= 20) & (words <= 3)
-    cand = np.flatnonzero(small).tolist()
-    close[[i for i in cand if texts[i].lower() in close_set]] = True
+    for ids, k in _by_lang(np.flatnonzero(small), ul, len(names)):
+        close_set = tables[k].close
+        close[[i for i in ids if texts_u[i].lower() in close_set]] = True
     # controls wrapped in punctuation ("[x]", "Close »"): normalise those few
-    first_cls = cls[starts] & CLASS_MASK
-    last_cls = cls[ends - 1] & CLASS_MASK
+    first_cls = cls[gstarts] & CLASS_MASK
+    last_cls = cls[gends - 1] & CLASS_MASK
     edge = _PUNCT_CLASSES[first_cls] | _PUNCT_CLASSES[last_cls]
-    for i in np.flatnonzero(edge & small & ~close).tolist():
-        close[i] = normalise_control(texts[i]) in close_set
+    for ids, k in _by_lang(np.flatnonzero(edge & small & ~close), ul, len(names)):
+        close_set = tables[k].close
+        for i in ids:
+            close[i] = normalise_control(texts_u[i]) in close_set
 
-    link = _links(text, starts, n) + cnt[C_AT]
-    dup = Counter(texts)
-    dupc = np.fromiter(map(dup.__getitem__, texts), np.float64, n) - 1.0
+    link = _links(joined, lay) + cnt[C_AT]
+    dupc = _duplicates(texts_u, ud, nd)
     para_start = np.ones(n)
-    para_start[1:] = (nl[starts[1:]] - nl[ends[:-1]]) >= 2
-    last_cp = cp[ends - 1]
+    para_start[1:] = (nl[gstarts[1:]] - nl[gends[:-1]]) >= 2
+    para_start[bounds[:-1][has_units]] = 1.0
+    last_cp = cp[gends - 1]
     endp = (_ENDP_CLASSES[last_cls] | (last_cp == 41)).astype(np.float64)
     endcolon = (last_cp == 58).astype(np.float64)
 
@@ -516,36 +762,41 @@ def extract(
     let = np.maximum(cnt[C_LET], 1.0)
     csafe = np.maximum(nchars, 1.0)
     sd = m[2]
-    if cjk_doc:
-        np.divide(cnt[C_CJKF], np.maximum(cnt[C_CJK], 1.0), out=sd)
-    else:
-        np.divide(stopc, tsafe, out=sd)
+    np.divide(stopc, tsafe, out=sd)
+    if cjk_docs.any():
+        np.copyto(sd, cnt[C_CJKF] / np.maximum(cnt[C_CJK], 1.0), where=cjk_u)
     fd = m[4]
     np.divide(foreign, tsafe, out=fd)
     offscript = m[32]
-    if cjk_doc:
-        np.divide(cnt[C_LET] - cnt[C_CJK], let, out=offscript)
-    elif float(cnt[C_NONLAT].sum()) > float(cnt[C_LAT].sum()):
-        np.divide(cnt[C_LAT], let, out=offscript)
-    else:
-        np.divide(cnt[C_NONLAT] + cnt[C_CJK], let, out=offscript)
+    nonlat_docs = (doc_sum[C_NONLAT] > doc_sum[C_LAT]) & ~cjk_docs
+    np.divide(cnt[C_NONLAT] + cnt[C_CJK], let, out=offscript)
+    if nonlat_docs.any():
+        np.copyto(offscript, cnt[C_LAT] / let, where=nonlat_docs[ud])
+    if cjk_docs.any():
+        np.copyto(offscript, (cnt[C_LET] - cnt[C_CJK]) / let, where=cjk_u)
     lexdens = m[30]
     np.divide(lexcov, tsafe, out=lexdens)
-    title = texts[0] if has_title else known_title
-    hl = headline_index(texts, title, 1 if has_title else 0, nchars)
+    hl = np.full(nd, -1, dtype=np.int64)
+    for d in range(nd):
+        lo, hi = int(bounds[d]), int(bounds[d + 1])
+        if hi > lo:
+            title = texts_u[lo] if titled[d] else known_titles[d]
+            hl[d] = headline_index(texts_u[lo:hi], title, 1 if titled[d] else 0, nchars[lo:hi])
 
-    known = bool(lang in res.stop.langs)
-    prose = (sd >= (0.25 if cjk_doc else 0.22)) | ((not known) & (not cjk_doc) & (cnt[C_SENT] > 0))
+    known_docs = np.array([x in res.stop.langs for x in langs])
+    prose_min = np.where(cjk_docs, 0.25, 0.22)[ud]
+    loose = (~known_docs & ~cjk_docs)[ud]
+    prose = (sd >= prose_min) | (loose & (cnt[C_SENT] > 0))
     h = m[33]
     h[:] = (words >= 10) & prose & (lexdens < 0.25) & (link == 0)
-    if has_title:
-        h[0] = 0.0
+    titled_first = bounds[:-1][np.array(titled, dtype=bool) & has_units]
+    h[titled_first] = 0.0
     hchars = h * nchars
     cue_codes = codes >> _CUE_SHIFT
     cu = np.zeros(n, dtype=np.int64)  # the unit of every ©
-    cpos = _find_all(text, ("©",), 1)
+    cpos = _find_all(joined, ("©",), 1)
     cues = _cues(
-        texts,
+        texts_u,
         ltoks,
         cue_codes,
         per[3:],
@@ -554,17 +805,19 @@ def extract(
         words,
         cnt[C_DIG],
         endcolon,
-        _units_of(cpos, starts) if cpos else cu[:0],
+        lay.units_of(cpos) if cpos else cu[:0],
         cnt[C_PUNCT],
         cnt[C_COMMA] + cnt[C_QUOTE] + cnt[C_AT],
     )
     m[77:82] = cues
     cue_any = cues > 0
 
-    # windows of +-3/6/12 units (clipped at the ends) over prose, prose chars, comment cues
+    # windows of +-3/6/12 units (clipped at the document's ends) over prose, prose chars,
+    # comment cues
     idx = np.arange(n)
-    lo = np.maximum(idx - _WINDOWS, 0)
-    hi = np.minimum(idx + _WINDOWS + 1, n)
+    last_unit = bounds[1:][ud]
+    lo = np.maximum(idx - _WINDOWS, first_unit)
+    hi = np.minimum(idx + _WINDOWS + 1, last_unit)
     width = hi - lo
     cs = np.zeros((3, n + 1))
     np.cumsum(h, out=cs[0, 1:])
@@ -597,35 +850,36 @@ def extract(
     in_multi[-1] = 1.0
     np.multiply(para_start, in_multi, out=in_multi)
     np.subtract(1.0, in_multi, out=in_multi)
-    fidx = idx.astype(np.float64)
-    np.divide(fidx, max(n - 1, 1), out=m[24])
-    if hl >= 0:
-        np.divide(np.clip(fidx - hl, -40, 40), 40.0, out=m[25])
-        m[26] = fidx > hl
-        m[27] = 0.0
-        m[27, hl] = 1.0
-    else:
-        m[25:28] = 0.0
-    m[28] = float(hl >= 0)
+    np.divide(fidx, np.maximum(docs_n - 1, 1)[ud], out=m[24])
+    hl_u = hl[ud]
+    found = hl_u >= 0
+    np.divide(np.clip(fidx - hl_u, -40, 40), 40.0, out=m[25])
+    m[25][~found] = 0.0
+    m[26] = (fidx > hl_u) & found
+    m[27] = (fidx == hl_u) & found
+    m[28] = found
     lexany = m[29]
     lexany[:] = lexcov > 0
     m[31] = close
-    tot = max(float(hchars.sum()), 1.0)
-    cum = cs[1, 1:]
-    np.divide(cum - hchars, tot, out=m[38])
-    np.subtract(1.0, cum / tot, out=m[39])
-    hpos = np.where(h > 0, fidx, -1000.0)
+    # prose before and after, inside the document: its own running sums
+    csum = cs[1, 1:] - cs[1, first_unit]
+    tot = np.maximum(cs[1, bounds[1:]] - cs[1, bounds[:-1]], 1.0)[ud]
+    np.divide(csum - hchars, tot, out=m[38])
+    np.subtract(1.0, csum / tot, out=m[39])
+    gidx = idx.astype(np.float64)
     prev_h = np.empty(n)
-    prev_h[0] = -1000.0
-    np.maximum.accumulate(hpos[:-1], out=prev_h[1:])
-    hpos2 = np.where(h > 0, fidx, 1e6)
+    prev_h[0] = -1e9
+    np.maximum.accumulate(np.where(h > 0, gidx, -1e9)[:-1], out=prev_h[1:])
     next_h = np.empty(n)
-    next_h[-1] = 1e6
-    next_h[:-1] = np.minimum.accumulate(hpos2[::-1])[::-1][1:]
+    next_h[-1] = 1e18
+    next_h[:-1] = np.minimum.accumulate(np.where(h > 0, gidx, 1e18)[::-1])[::-1][1:]
+    base_f = first_unit.astype(np.float64)
+    prev_h = np.where(prev_h >= base_f, prev_h - base_f, -1000.0)
+    next_h = np.where(next_h < last_unit, next_h - base_f, 1e6)
     np.log1p(np.minimum(fidx - prev_h, 50), out=m[40])
     np.log1p(np.minimum(next_h - fidx, 50), out=m[41])
-    m[42] = conf
-    m[43] = np.log1p(n)
+    m[42] = np.array(confs)[ud]
+    m[43] = np.log1p(docs_n)[ud]
     # the neighbours' prose, log_words, stop_density, ends_sentence, lexicon_any, short
     base = m[[33, 1, 2, 10, 29, 20]]
     m[44:68] = 0.0
@@ -643,10 +897,43 @@ def extract(
         m[85, :-1] = link[1:] > 0
         m[86, 1:] = cue_any[1, :-1]  # previous unit is a teaser cue
         m[87, 1:] = cue_any[2, :-1]  # previous unit is a credit
+    if nd > 1:  # no neighbours across documents
+        local = idx - first_unit
+        left = last_unit - 1 - idx  # units after this one in its document
+        m[44:50, local < 1] = 0.0
+        m[50:56, local < 2] = 0.0
+        m[56:62, left < 1] = 0.0
+        m[62:68, left < 2] = 0.0
+        m[83:86, left < 1] = 0.0
+        m[86:88, local < 1] = 0.0
     teaser = np.maximum(np.maximum(m[83], m[84] > 0.6), m[85])
     teaser *= (1.0 - endp) * ((words >= 3) & (words <= 25))
     m[88] = teaser
-    return DocFeatures(lang, starts, ends, texts, m.T, h, lexmask, close, offscript, fd, sd)
+    feats = DocFeatures("mul", starts, ends, texts_u, m.T, h, lexmask, close, offscript, fd, sd)
+    return FeatureBatch(feats, langs, confs, bounds)
+
+
+def _by_lang(ids: np.ndarray, ul: np.ndarray, k: int) -> list[tuple[list[int], int]]:
+    """Unit indices grouped by their document's language (index into the batch's names)."""
+    if k == 1:
+        return [(ids.tolist(), 0)] if len(ids) else []
+    of = ul[ids]
+    return [(ids[of == j].tolist(), j) for j in range(k) if (of == j).any()]
+
+
+def _duplicates(texts: list[str], ud: np.ndarray, nd: int) -> np.ndarray:
+    """Per unit, how many other units of its document have the same text."""
+    n = len(texts)
+    dup = Counter(texts)
+    dupc = np.fromiter(map(dup.__getitem__, texts), np.float64, n) - 1.0
+    if nd > 1:  # texts found more than once in the batch: count inside their document
+        some = np.flatnonzero(dupc > 0)
+        if len(some):
+            docs = ud[some].tolist()
+            keys = list(zip(docs, [texts[i] for i in some.tolist()], strict=True))
+            inside = Counter(keys)
+            dupc[some] = np.fromiter(map(inside.__getitem__, keys), np.float64, len(keys)) - 1.0
+    return dupc
 
 
 FEATURE_NAMES: tuple[str, ...] = (

@@ -55,12 +55,19 @@ _new = object.__new__
 _BLOCK_SET = tuple(getattr(Block, f).__set__ for f in ("position", "text", "start", "end"))
 
 
-def make_blocks(texts: list[str], starts: list[int], ends: list[int]) -> list[Block]:
+def make_blocks(
+    texts: list[str],
+    starts: list[int],
+    ends: list[int],
+    positions: Iterable[int] | None = None,
+) -> list[Block]:
     """``[Block(i, texts[i], starts[i], ends[i]) ...]``, built twice as fast as through the
     frozen dataclass' ``__init__`` (which only sets the same four slots, one Python call
-    each): the slots are filled column by column through their descriptors."""
+    each): the slots are filled column by column through their descriptors.
+    ``positions``: the blocks' positions when not ``0, 1, 2 ...`` (several documents)."""
     out = list(map(_new, repeat(Block, len(texts))))
-    columns: tuple[Iterable[Any], ...] = (range(len(texts)), texts, starts, ends)
+    pos = range(len(texts)) if positions is None else positions
+    columns: tuple[Iterable[Any], ...] = (pos, texts, starts, ends)
     for setter, column in zip(_BLOCK_SET, columns, strict=True):
         deque(map(setter, out, column), 0)
     return out
