@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 
 import numpy as np
 
@@ -40,8 +39,9 @@ from tasks.chars import (
     char_classes,
 )
 from tasks.language import Stoplists, detect_many
-from tasks.lexicons import CONCERNS, WORD, ChromeLexicons, normalise_control
+from tasks.lexicons import CONCERNS, ChromeLexicons, normalise_control
 from tasks.segment import line_spans, unit_texts
+from tasks.tokens import HashTable, hash_runs, hash_strings, lower_values
 
 LEX_MASK = (1 << len(CONCERNS)) - 1
 _LONG_CJK_CONCERNS = (1 << CONCERNS.index("consent")) | (1 << CONCERNS.index("legal"))
@@ -120,6 +120,7 @@ class Resources:
     _lookups: dict[str, tuple[dict[str, int], dict[tuple[str, str], int]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _hashed: dict[str, HashTable] = field(default_factory=dict, compare=False, repr=False)
 
     def tokens(self, lang: str) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
         hit = self._tables.get(lang)
@@ -145,6 +146,20 @@ class Resources:
         for (a, _), _m in lt.bigrams.items():
             table[a] = table.get(a, 0) | BIGRAM_FIRST
         return table, lt.bigrams
+
+    def hashed(self, lang: str) -> HashTable:
+        """``lookup(lang)``'s token table as a ``tasks.tokens.HashTable``."""
+        hit = self._hashed.get(lang)
+        if hit is None:
+            hit = self._hashed[lang] = HashTable.build(self.lookup(lang)[0])
+        return hit
+
+    def hashed_stop(self) -> HashTable:
+        """The stoplists' token -> language bitmask table as a ``HashTable``."""
+        hit = self._hashed.get("")
+        if hit is None:
+            hit = self._hashed[""] = HashTable.build(self.stop.masks)
+        return hit
 
     def lookup(self, lang: str) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
         """``tokens(lang)`` with the cue bits (shifted by ``_CUE_SHIFT``) and a
@@ -280,7 +295,7 @@ CUES = ("comment", "teaser", "credit", "date", "score")
 
 def _cues(
     texts: list[str],
-    ltoks: list[str],
+    words_of: Callable[[int, int], list[str]],
     cue_codes: np.ndarray,
     per: np.ndarray,
     tok_lo: np.ndarray,
@@ -320,7 +335,7 @@ def _cues(
     for i in np.flatnonzero(first & _C_TEASER).tolist():
         lo = int(tok_lo[i])
         for k in range(1, min(6, int(tok_hi[i]) - lo) + 1):
-            if " ".join(ltoks[lo : lo + k]) in _TEASERS:
+            if " ".join(words_of(lo, lo + k)) in _TEASERS:
                 out[1, i] = 1
                 break
     # the date and score patterns need a '.', '/', '-', '–' or ':' (classes SENT, SEP, PUNCT)
@@ -462,8 +477,7 @@ def extract_batch(
 
     The documents are joined into one text and every step runs once over the batch, with
     each document's edges kept (windows, neighbours, sums and positions stay inside it).
-    Units given as ``spans`` that are not in order inside their text are computed alone,
-    as are all documents in the (never seen) case of a token count mismatch."""
+    Units given as ``spans`` that are not in order inside their text are computed alone."""
     nd = len(texts)
     titled = [has_title] * nd if isinstance(has_title, bool) else list(has_title)
     known: list[str | None] = list(known_titles) if known_titles is not None else [None] * nd
@@ -480,11 +494,7 @@ def extract_batch(
                     parts.append(extract_batch([texts[i]], res, [titled[i]], [known[i]], [sp[i]]))
                 lo = i + 1
             return _concat(parts)
-    fb = _extract_run(list(texts), res, titled, known, sp)
-    if fb is None:
-        alone = zip(texts, titled, known, sp, strict=True)
-        return _concat([extract_batch([t], res, [h], [k], [s]) for t, h, k, s in alone])
-    return fb
+    return _extract_run(list(texts), res, titled, known, sp)
 
 
 def _odd_spans(texts: Sequence[str], spans: list[_Spans | None]) -> list[int]:
@@ -549,9 +559,8 @@ def _extract_run(
     titled: list[bool],
     known_titles: list[str | None],
     spans: list[_Spans | None],
-) -> FeatureBatch | None:
-    """The features of ordinary documents, all at once (None: token count mismatch in a
-    batch of several documents; the caller then computes them one by one)."""
+) -> FeatureBatch:
+    """The features of ordinary documents (or of any one document alone), all at once."""
     nd = len(texts)
     if nd == 1:
         joined = texts[0]
@@ -633,18 +642,31 @@ def _extract_run(
     cnt = _MT @ hist.T  # (count columns, units)
     nchars = (ends - starts).astype(np.float64)
 
-    # tokens = alnum runs (as WORD.findall): blank out the rest, lowercase, split
-    cleaned = np.where(alnum, cp, 32).astype(np.uint32).tobytes().decode("utf-32-le")
-    ltoks = cleaned.lower().split()
+    # tokens = alnum runs, lowercased (as WORD.findall(text.lower())), as hashes
+    tok_s = np.flatnonzero(ws)
+    we = np.empty_like(alnum)
+    we[-1] = alnum[-1]
+    np.greater(alnum[:-1], alnum[1:], out=we[:-1])
+    tok_e = np.flatnonzero(we) + 1
+    tok_len = tok_e - tok_s
+    th = hash_runs(lower_values()[np.minimum(cp, 0xFFFF)], tok_s, tok_e)
+    odd = (cp == 0x130) | (cp == 0x3A3) | (cp > 0xFFFF)  # lowercased by Python instead
+    if odd.any():
+        in_tok = np.flatnonzero(odd & alnum)
+        if len(in_tok):
+            which = np.unique(np.searchsorted(tok_s, in_tok, side="right") - 1)
+            low = _lowered(joined, tok_s[which], tok_e[which])
+            th[which] = hash_strings(low)
+            tok_len[which] = np.fromiter(map(len, low), np.int64, len(low))
+
+    def words_of(lo: int, hi: int) -> list[str]:
+        """The lowercased tokens ``lo .. hi-1``."""
+        return _lowered(joined, tok_s[lo:hi], tok_e[lo:hi])
+
     ntok = cnt[C_WORDS].astype(np.int64)
-    if int(ntok.sum()) != len(ltoks):  # defensive: should not happen
-        if nd > 1:
-            return None
-        per_unit = [WORD.findall(t.lower()) for t in texts_u]
-        ltoks = [t for p in per_unit for t in p]
-        ntok = np.array([len(p) for p in per_unit], dtype=np.int64)
     tok_hi = np.cumsum(ntok)
     tok_lo = tok_hi - ntok
+    ntoks = len(tok_s)
     tok_b = np.zeros(nd + 1, dtype=np.int64)  # each document's first token
     tok_b[1:] = tok_hi[bounds[1:] - 1]
     tok_b[1:][counts == 0] = 0
@@ -659,7 +681,7 @@ def _extract_run(
         doc_sum = cnt.sum(axis=1)[:, None]
     langs: list[str] = [""] * nd
     confs: list[float] = [0.0] * nd
-    sample: list[str] = []
+    sample: list[np.ndarray] = []
     sample_b = [0]
     plain: list[int] = []
     for d in range(nd):
@@ -672,13 +694,12 @@ def _extract_run(
             confs[d] = cjk_total / let_total
         else:
             a, b = int(tok_b[d]), int(tok_b[d + 1])
-            sample.extend(ltoks[a:b][:: max(1, (b - a) // 150)])
-            sample_b.append(len(sample))
+            sample.append(np.arange(a, b, max(1, (b - a) // 150)))
+            sample_b.append(sample_b[-1] + len(sample[-1]))
             plain.append(d)
     if plain:
-        smask = np.fromiter(
-            map(res.stop.masks.get, sample, repeat(0)), dtype=np.int64, count=len(sample)
-        )
+        pick = np.concatenate(sample)
+        smask = res.hashed_stop().get(th[pick], tok_len[pick])
         for d, (lang, conf) in zip(plain, detect_many(res.stop, smask, sample_b), strict=True):
             langs[d], confs[d] = lang, conf
     names = sorted(set(langs))
@@ -689,36 +710,35 @@ def _extract_run(
 
     # token codes: one dict lookup per token in its document's language table
     if len(names) == 1:
-        table, _ = res.lookup(names[0])
-        codes = np.fromiter(map(table.get, ltoks, repeat(0)), dtype=np.int64, count=len(ltoks))
+        codes = res.hashed(names[0]).get(th, tok_len)
     else:
-        codes = np.zeros(len(ltoks), dtype=np.int64)
+        codes = np.zeros(ntoks, dtype=np.int64)
         for d in range(nd):
             a, b = int(tok_b[d]), int(tok_b[d + 1])
             if b > a:
-                table, _ = res.lookup(langs[d])
-                codes[a:b] = np.fromiter(map(table.get, ltoks[a:b], repeat(0)), np.int64, b - a)
-    if len(codes) > 1:
+                codes[a:b] = res.hashed(langs[d]).get(th[a:b], tok_len[a:b])
+    if ntoks > 1:
         pair = ((codes[:-1] & BIGRAM_FIRST) != 0) & ((codes[1:] & BIGRAM_SECOND) != 0)
         if nd > 1:
             edges = tok_b[1:-1]
-            pair[edges[(edges > 0) & (edges < len(codes))] - 1] = False
+            pair[edges[(edges > 0) & (edges < ntoks)] - 1] = False
         js = np.flatnonzero(pair)
         if len(js):
             jd = (np.searchsorted(tok_b, js, side="right") - 1).tolist()
             for j, d in zip(js.tolist(), jd, strict=True):
-                bits = res.lookup(langs[d])[1].get((ltoks[j], ltoks[j + 1]), 0)
+                first, second = words_of(j, j + 2)
+                bits = res.lookup(langs[d])[1].get((first, second), 0)
                 if bits:
                     codes[j] |= bits
                     codes[j + 1] |= bits  # may cross a unit edge: rare and harmless
     flags = (codes[:, None] & _COUNT_BITS) != 0
-    sums = np.zeros((len(codes) + 1, len(_COUNT_BITS)), np.int64)
+    sums = np.zeros((ntoks + 1, len(_COUNT_BITS)), np.int64)
     np.cumsum(flags, axis=0, out=sums[1:])
     per = (sums[tok_hi] - sums[tok_lo]).T.astype(np.float64)
     stopc, foreign, lexcov = per[0], per[1], per[2].copy()
     lexmask = np.zeros(n, dtype=np.int64)
     has = ntok > 0
-    if len(codes):
+    if ntoks:
         lexmask[has] = np.bitwise_or.reduceat(codes & LEX_MASK, tok_lo[has])
     tables = [res.lex.table(x) for x in names]
     if any(t.substrings for t in tables) and float(cnt[C_CJK].max()) > 0:
@@ -797,7 +817,7 @@ def _extract_run(
     cpos = _find_all(joined, ("©",), 1)
     cues = _cues(
         texts_u,
-        ltoks,
+        words_of,
         cue_codes,
         per[3:],
         tok_lo,
@@ -911,6 +931,10 @@ def _extract_run(
     m[88] = teaser
     feats = DocFeatures("mul", starts, ends, texts_u, m.T, h, lexmask, close, offscript, fd, sd)
     return FeatureBatch(feats, langs, confs, bounds)
+
+
+def _lowered(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    return [text[a:b].lower() for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
 def _by_lang(ids: np.ndarray, ul: np.ndarray, k: int) -> list[tuple[list[int], int]]:

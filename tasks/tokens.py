@@ -1,0 +1,164 @@
+"""Word tokens as numbers: each alnum run of a text is hashed and looked up in numpy.
+
+The chrome features need, for every token (an alnum run, lowercased: what
+``WORD.findall(text.lower())`` gives), a few bits from a per-language table (stopword,
+lexicon, cue). Looking up each token's string in a dict costs ~100 ns a token; here the
+tokens are hashed straight from the text's code points and found in open-addressing
+tables with a handful of numpy calls per batch of documents.
+
+The hash of a token ``c_0 .. c_{k-1}`` is ``sum R[lower(c_j)] * P**j`` (mod 2**64), with
+``R`` a fixed table of random 64-bit values per code point and ``P`` odd: from one
+cumulative sum over the text, any token's hash is ``(A[end] - A[start]) * P**-start``.
+A table entry matches a token when hash and length are equal (tokens longer than the
+table's longest key match nothing); two different strings of one length share a hash
+with probability ~2**-64. Tokens the per-character lowercase cannot give (``İ``, which
+lowercases to two characters; ``Σ``, whose lowercase depends on its place in the word;
+characters beyond the BMP) are lowercased by Python and hashed from the string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+_P = 0x9E3779B97F4A7C15  # odd
+_SPECIAL = (0x130, 0x3A3)  # lowercase not one context-free character
+_ASTRAL = np.uint64(0x9FB21C651E98DF25)
+
+
+@lru_cache(maxsize=1)
+def _random() -> np.ndarray:
+    """The fixed random value of every BMP code point."""
+    return np.random.default_rng(20261128).integers(0, 2**64, 0x10000, dtype=np.uint64)
+
+
+@lru_cache(maxsize=1)
+def lower_values() -> np.ndarray:
+    """``R[ord(chr(c).lower())]`` for every BMP code point ``c`` (special ones: 0)."""
+    r = _random()
+    low = np.array(
+        [ord(chr(c).lower()) if len(chr(c).lower()) == 1 else c for c in range(0x10000)],
+        dtype=np.int64,
+    )
+    out = r[low]
+    out[list(_SPECIAL)] = 0
+    return out
+
+
+class _Powers:
+    """``P**i`` and ``P**-i`` (mod 2**64) for ``i < n``, grown on demand."""
+
+    def __init__(self) -> None:
+        self.up = np.ones(1, dtype=np.uint64)
+        self.down = np.ones(1, dtype=np.uint64)
+
+    def get(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.up) < n:
+            size = max(n, 2 * len(self.up))
+            up = np.empty(size, dtype=np.uint64)
+            down = np.empty(size, dtype=np.uint64)
+            up[0] = down[0] = 1
+            # doubling: [p^0 .. p^(k-1)] * p^k -> [p^k .. p^(2k-1)]
+            k, pk, ik = 1, _P, pow(_P, -1, 2**64)
+            while k < size:
+                m = min(k, size - k)
+                np.multiply(up[:m], np.uint64(pk), out=up[k : k + m])
+                np.multiply(down[:m], np.uint64(ik), out=down[k : k + m])
+                pk, ik = pk * pk % 2**64, ik * ik % 2**64
+                k += m
+            self.up, self.down = up, down
+        return self.up, self.down
+
+
+_POWERS = _Powers()
+
+
+def hash_runs(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Hashes of ``values[starts[i]:ends[i]]`` (per-character random values, uint64)."""
+    up, down = _POWERS.get(len(values) + 1)
+    acc = np.zeros(len(values) + 1, dtype=np.uint64)
+    np.cumsum(values * up[: len(values)], out=acc[1:])
+    with np.errstate(over="ignore"):
+        return (acc[ends] - acc[starts]) * down[starts]
+
+
+def hash_strings(words: list[str]) -> np.ndarray:
+    """The hash of each string as it is (no lowercasing): what ``hash_runs`` gives for a
+    token whose lowercase is that string."""
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    cp = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    vals = _random()[cp & 0xFFFF] + (cp >> 16).astype(np.uint64) * _ASTRAL
+    lens = np.fromiter(map(len, words), np.int64, len(words))
+    ends = np.cumsum(lens)
+    return hash_runs(vals, ends - lens, ends)
+
+
+@dataclass(frozen=True)
+class HashTable:
+    """``dict[str, int]`` as an open-addressing table over token hashes (linear probing)."""
+
+    keys: np.ndarray  # (slots,) uint64 hash, 0 = empty
+    lengths: np.ndarray  # (slots,) int64 key length
+    values: np.ndarray  # (slots,) int64
+    shift: np.uint64
+    probes: int  # longest probe run of any key
+    longest: int  # longest key
+
+    @staticmethod
+    def build(mapping: dict[str, int]) -> HashTable:
+        words = list(mapping)
+        h = hash_strings(words)
+        h[h == 0] = 1
+        lens = np.fromiter(map(len, words), np.int64, len(words))
+        if len(np.unique(np.stack([h.view(np.int64), lens]), axis=1)[0]) != len(words):
+            raise ValueError("two table words share a hash: change the seed in tasks/tokens.py")
+        bits = max(4, (2 * len(words)).bit_length() + 1)  # load 1/4 .. 1/2
+        size = 1 << bits
+        mask = size - 1
+        keys = np.zeros(size, dtype=np.uint64)
+        lengths = np.zeros(size, dtype=np.int64)
+        values = np.zeros(size, dtype=np.int64)
+        vals = np.fromiter(mapping.values(), np.int64, len(words))
+        shift = np.uint64(64 - bits)
+        home = (h >> shift).astype(np.int64)
+        # linear probing, all keys at once: round k tries slot home + k; a slot goes to
+        # the first key that wants it, the others try the next slot in the next round
+        todo = np.arange(len(words))
+        k = 0
+        while len(todo):
+            s = (home[todo] + k) & mask
+            free = keys[s] == 0
+            slots, first = np.unique(s[free], return_index=True)
+            won = todo[free][first]
+            keys[slots], lengths[slots], values[slots] = h[won], lens[won], vals[won]
+            placed = np.zeros(len(words), dtype=bool)
+            placed[won] = True
+            todo = todo[~placed[todo]]
+            k += 1
+        longest = int(lens.max()) if len(lens) else 0
+        return HashTable(keys, lengths, values, shift, max(k - 1, 0), longest)
+
+    def get(self, h: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The value of every token (hash, length), 0 when absent."""
+        h = np.where(h == 0, np.uint64(1), h)
+        out = np.zeros(len(h), dtype=np.int64)
+        mask = len(self.keys) - 1
+        slot = (h >> self.shift).astype(np.int64)
+        todo = np.flatnonzero(lengths <= self.longest)
+        for k in range(self.probes + 1):
+            if not len(todo):
+                break
+            s = (slot[todo] + k) & mask
+            kh = self.keys[s]
+            hit = (kh == h[todo]) & (self.lengths[s] == lengths[todo])
+            out[todo[hit]] = self.values[s[hit]]
+            todo = todo[~hit & (kh != 0)]
+        return out
+
+    def get_strings(self, words: Iterable[str]) -> np.ndarray:
+        w = list(words)
+        return self.get(hash_strings(w), np.fromiter(map(len, w), np.int64, len(w)))
