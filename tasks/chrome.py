@@ -39,7 +39,7 @@ from tasks.lexicons import CONCERNS, compile_lexicons
 from tasks.records import Block, Decision, Separation
 from tasks.segment import make_blocks
 from tasks.templates import line_hash
-from tasks.title import headline_keys, is_headline, split_title
+from tasks.title import could_be_headline, headline_keys, is_headline, split_title
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 _REASON_ORDER = (
@@ -450,8 +450,10 @@ def _decide(
         fits = (lengths >= np.repeat(lo, counts)) & (lengths <= np.repeat(hi, counts))
         cand = np.flatnonzero(fits)
         if len(cand):
-            docs = (np.searchsorted(bounds, cand, side="right") - 1).tolist()
-            for i, d in zip(cand.tolist(), docs, strict=True):
+            docs = np.searchsorted(bounds, cand, side="right") - 1
+            some = could_be_headline([texts[i] for i in cand.tolist()], docs, title_keys)
+            cand, docs = cand[some], docs[some]
+            for i, d in zip(cand.tolist(), docs.tolist(), strict=True):
                 if is_headline(texts[i], title_keys[d]):
                     code[i] = 1
                     rule[i] = True

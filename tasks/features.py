@@ -41,7 +41,7 @@ from tasks.chars import (
 from tasks.language import Stoplists, detect_many
 from tasks.lexicons import CONCERNS, ChromeLexicons, normalise_control
 from tasks.segment import line_spans, unit_texts
-from tasks.tokens import HashTable, hash_runs, hash_strings, lower_values
+from tasks.tokens import HashTable, hash_runs, hash_strings, lower_values, pair_keys, token_keys
 
 LEX_MASK = (1 << len(CONCERNS)) - 1
 _LONG_CJK_CONCERNS = (1 << CONCERNS.index("consent")) | (1 << CONCERNS.index("legal"))
@@ -120,7 +120,9 @@ class Resources:
     _lookups: dict[str, tuple[dict[str, int], dict[tuple[str, str], int]]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    _hashed: dict[str, HashTable] = field(default_factory=dict, compare=False, repr=False)
+    _hashed: dict[str, tuple[HashTable, HashTable]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def tokens(self, lang: str) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
         hit = self._tables.get(lang)
@@ -147,19 +149,22 @@ class Resources:
             table[a] = table.get(a, 0) | BIGRAM_FIRST
         return table, lt.bigrams
 
-    def hashed(self, lang: str) -> HashTable:
-        """``lookup(lang)``'s token table as a ``tasks.tokens.HashTable``."""
+    def hashed(self, lang: str) -> tuple[HashTable, HashTable]:
+        """``lookup(lang)``'s token and bigram tables as ``tasks.tokens.HashTable``s."""
         hit = self._hashed.get(lang)
         if hit is None:
-            hit = self._hashed[lang] = HashTable.build(self.lookup(lang)[0])
+            merged, bigrams = self.lookup(lang)
+            hit = HashTable.of_words(merged), HashTable.of_pairs(bigrams)
+            self._hashed[lang] = hit
         return hit
 
     def hashed_stop(self) -> HashTable:
         """The stoplists' token -> language bitmask table as a ``HashTable``."""
         hit = self._hashed.get("")
         if hit is None:
-            hit = self._hashed[""] = HashTable.build(self.stop.masks)
-        return hit
+            table = HashTable.of_words(self.stop.masks)
+            self._hashed[""] = hit = (table, table)
+        return hit[0]
 
     def lookup(self, lang: str) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
         """``tokens(lang)`` with the cue bits (shifted by ``_CUE_SHIFT``) and a
@@ -334,8 +339,9 @@ def _cues(
     first[has] = cue_codes[tok_lo[has]]
     for i in np.flatnonzero(first & _C_TEASER).tolist():
         lo = int(tok_lo[i])
-        for k in range(1, min(6, int(tok_hi[i]) - lo) + 1):
-            if " ".join(words_of(lo, lo + k)) in _TEASERS:
+        head = words_of(lo, lo + min(6, int(tok_hi[i]) - lo))
+        for k in range(1, len(head) + 1):
+            if " ".join(head[:k]) in _TEASERS:
                 out[1, i] = 1
                 break
     # the date and score patterns need a '.', '/', '-', '–' or ':' (classes SENT, SEP, PUNCT)
@@ -659,6 +665,8 @@ def _extract_run(
             th[which] = hash_strings(low)
             tok_len[which] = np.fromiter(map(len, low), np.int64, len(low))
 
+    keys = token_keys(th, tok_len)
+
     def words_of(lo: int, hi: int) -> list[str]:
         """The lowercased tokens ``lo .. hi-1``."""
         return _lowered(joined, tok_s[lo:hi], tok_e[lo:hi])
@@ -699,7 +707,7 @@ def _extract_run(
             plain.append(d)
     if plain:
         pick = np.concatenate(sample)
-        smask = res.hashed_stop().get(th[pick], tok_len[pick])
+        smask = res.hashed_stop().get(keys[pick])
         for d, (lang, conf) in zip(plain, detect_many(res.stop, smask, sample_b), strict=True):
             langs[d], confs[d] = lang, conf
     names = sorted(set(langs))
@@ -710,36 +718,44 @@ def _extract_run(
 
     # token codes: one dict lookup per token in its document's language table
     if len(names) == 1:
-        codes = res.hashed(names[0]).get(th, tok_len)
-    else:
+        codes = res.hashed(names[0])[0].get(keys)
+        tok_lang = np.zeros(0, dtype=np.int64)
+    else:  # one lookup per language over its documents' tokens
         codes = np.zeros(ntoks, dtype=np.int64)
-        for d in range(nd):
-            a, b = int(tok_b[d]), int(tok_b[d + 1])
-            if b > a:
-                codes[a:b] = res.hashed(langs[d]).get(th[a:b], tok_len[a:b])
-    if ntoks > 1:
+        tok_lang = np.repeat(lang_id, np.diff(tok_b))
+        for k, name in enumerate(names):
+            at = np.flatnonzero(tok_lang == k)
+            if len(at):
+                codes[at] = res.hashed(name)[0].get(keys[at])
+    if ntoks > 1:  # bigrams: a pair whose first word starts one and second ends one
         pair = ((codes[:-1] & BIGRAM_FIRST) != 0) & ((codes[1:] & BIGRAM_SECOND) != 0)
         if nd > 1:
             edges = tok_b[1:-1]
             pair[edges[(edges > 0) & (edges < ntoks)] - 1] = False
         js = np.flatnonzero(pair)
         if len(js):
-            jd = (np.searchsorted(tok_b, js, side="right") - 1).tolist()
-            for j, d in zip(js.tolist(), jd, strict=True):
-                first, second = words_of(j, j + 2)
-                bits = res.lookup(langs[d])[1].get((first, second), 0)
-                if bits:
-                    codes[j] |= bits
-                    codes[j + 1] |= bits  # may cross a unit edge: rare and harmless
-    flags = (codes[:, None] & _COUNT_BITS) != 0
-    sums = np.zeros((ntoks + 1, len(_COUNT_BITS)), np.int64)
-    np.cumsum(flags, axis=0, out=sums[1:])
-    per = (sums[tok_hi] - sums[tok_lo]).T.astype(np.float64)
-    stopc, foreign, lexcov = per[0], per[1], per[2].copy()
+            pk = pair_keys(keys[js], keys[js + 1])
+            if len(names) == 1:
+                bits = res.hashed(names[0])[1].get(pk)
+            else:
+                bits = np.zeros(len(js), dtype=np.int64)
+                pl = tok_lang[js]
+                for k, name in enumerate(names):
+                    at = np.flatnonzero(pl == k)
+                    if len(at):
+                        bits[at] = res.hashed(name)[1].get(pk[at])
+            np.bitwise_or.at(codes, js, bits)
+            np.bitwise_or.at(codes, js + 1, bits)  # may cross a unit edge: rare and harmless
+    # per unit: tokens with each counted bit, and the union of the concern bits
+    per = np.zeros((len(_COUNT_BITS), n))
     lexmask = np.zeros(n, dtype=np.int64)
     has = ntok > 0
     if ntoks:
-        lexmask[has] = np.bitwise_or.reduceat(codes & LEX_MASK, tok_lo[has])
+        flags = (codes & _COUNT_BITS[:, None]) != 0
+        at = tok_lo[has]
+        per[:, has] = np.add.reduceat(flags, at, axis=1, dtype=np.int64)
+        lexmask[has] = np.bitwise_or.reduceat(codes & LEX_MASK, at)
+    stopc, foreign, lexcov = per[0], per[1], per[2].copy()
     tables = [res.lex.table(x) for x in names]
     if any(t.substrings for t in tables) and float(cnt[C_CJK].max()) > 0:
         # short CJK terms are common words inside prose: in long units only the
@@ -748,9 +764,9 @@ def _extract_run(
             for i in ids:
                 t = texts_u[i]
                 allowed = LEX_MASK if cnt[C_CJK, i] <= 30 else _LONG_CJK_CONCERNS
-                for sub, bits in tables[k].substrings:
-                    if bits & allowed and sub in t:
-                        lexmask[i] |= bits & allowed
+                for sub, sub_bits in tables[k].substrings:
+                    if sub_bits & allowed and sub in t:
+                        lexmask[i] |= sub_bits & allowed
                         lexcov[i] += 1
     words = cnt[C_WORDS] + cnt[C_CJK] / 2.0
     close = np.zeros(n, dtype=bool)
@@ -945,18 +961,27 @@ def _by_lang(ids: np.ndarray, ul: np.ndarray, k: int) -> list[tuple[list[int], i
     return [(ids[of == j].tolist(), j) for j in range(k) if (of == j).any()]
 
 
+_DOC_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
 def _duplicates(texts: list[str], ud: np.ndarray, nd: int) -> np.ndarray:
-    """Per unit, how many other units of its document have the same text."""
+    """Per unit, how many other units of its document have the same text: units whose
+    (document, text hash) repeats are counted exactly, the others have none."""
     n = len(texts)
-    dup = Counter(texts)
-    dupc = np.fromiter(map(dup.__getitem__, texts), np.float64, n) - 1.0
-    if nd > 1:  # texts found more than once in the batch: count inside their document
-        some = np.flatnonzero(dupc > 0)
-        if len(some):
+    key = np.fromiter(map(hash, texts), np.int64, n).view(np.uint64)
+    if nd > 1:
+        key = key + ud.astype(np.uint64) * _DOC_MIX
+    _, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
+    some = np.flatnonzero(counts[inv] > 1)
+    dupc = np.zeros(n)
+    if len(some):
+        if nd > 1:
             docs = ud[some].tolist()
-            keys = list(zip(docs, [texts[i] for i in some.tolist()], strict=True))
-            inside = Counter(keys)
-            dupc[some] = np.fromiter(map(inside.__getitem__, keys), np.float64, len(keys)) - 1.0
+            keys: list[object] = list(zip(docs, [texts[i] for i in some.tolist()], strict=True))
+        else:
+            keys = [texts[i] for i in some.tolist()]
+        inside = Counter(keys)
+        dupc[some] = np.fromiter(map(inside.__getitem__, keys), np.float64, len(keys)) - 1.0
     return dupc
 
 

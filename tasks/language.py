@@ -65,23 +65,22 @@ def detect_many(stop: Stoplists, masks: np.ndarray, bounds: list[int]) -> list[t
     """``detect_from_masks`` for several documents at once: document ``i``'s token masks
     are ``masks[bounds[i]:bounds[i + 1]]``. Same results, bit for bit."""
     nd = len(bounds) - 1
-    n = len(stop.langs)
-    bits = (masks[:, None] >> _SHIFTS[None, :n]) & 1
-    cs = np.zeros((len(masks) + 1, n), dtype=np.int64)
-    np.cumsum(bits, axis=0, out=cs[1:])
+    out: list[tuple[str, float]] = [("und", 0.0)] * nd
     b = np.asarray(bounds, dtype=np.int64)
-    per = cs[b[1:]] - cs[b[:-1]]  # (docs, languages) hit counts
-    hit_cs = np.zeros(len(masks) + 1, dtype=np.int64)
-    np.cumsum(masks != 0, out=hit_cs[1:])
-    hits = (hit_cs[b[1:]] - hit_cs[b[:-1]]).tolist()
-    best = np.argmax(per * stop.weights, axis=1).tolist() if nd else []
-    out: list[tuple[str, float]] = []
-    for d in range(nd):
-        if not hits[d]:
-            out.append(("und", 0.0))
-        else:
-            k = best[d]
-            out.append((stop.langs[k], float(per[d, k]) / float(hits[d])))
+    some = np.flatnonzero(b[1:] > b[:-1])
+    if not len(some):
+        return out
+    # bit i of a mask = language i: one byte per bit, summed per document
+    bits = np.unpackbits(
+        masks.astype(np.int64).view(np.uint8).reshape(-1, 8), axis=1, bitorder="little"
+    )
+    per = np.add.reduceat(bits, b[some], axis=0, dtype=np.int64)[:, : len(stop.langs)]
+    hits = np.add.reduceat(masks != 0, b[some], dtype=np.int64).tolist()
+    best = np.argmax(per * stop.weights, axis=1).tolist()
+    for j, d in enumerate(some.tolist()):
+        if hits[j]:
+            k = best[j]
+            out[d] = (stop.langs[k], float(per[j, k]) / float(hits[j]))
     return out
 
 

@@ -9,16 +9,15 @@ tables with a handful of numpy calls per batch of documents.
 The hash of a token ``c_0 .. c_{k-1}`` is ``sum R[lower(c_j)] * P**j`` (mod 2**64), with
 ``R`` a fixed table of random 64-bit values per code point and ``P`` odd: from one
 cumulative sum over the text, any token's hash is ``(A[end] - A[start]) * P**-start``.
-A table entry matches a token when hash and length are equal (tokens longer than the
-table's longest key match nothing); two different strings of one length share a hash
-with probability ~2**-64. Tokens the per-character lowercase cannot give (``İ``, which
-lowercases to two characters; ``Σ``, whose lowercase depends on its place in the word;
+A table entry matches a token when hash and length are equal; two different strings
+of one length share a hash with probability ~2**-64 (``R`` is random, so no structured
+pair of words collides for every ``P``). Tokens the per-character lowercase cannot give
+(``İ``, which lowercases to two characters; ``Σ``, whose lowercase depends on its place in the word;
 characters beyond the BMP) are lowercased by Python and hashed from the string.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -97,68 +96,93 @@ def hash_strings(words: list[str]) -> np.ndarray:
     return hash_runs(vals, ends - lens, ends)
 
 
+_LEN_MIX = np.uint64(0xD6E8FEB86659FD93)
+_PAIR_MIX = np.uint64(0xA0761D6478BD642F)
+
+
+def token_keys(h: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Tokens' table keys: their hashes with their lengths mixed in (one compare for both)."""
+    out: np.ndarray = h + lengths.astype(np.uint64) * _LEN_MIX
+    return out
+
+
+def pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Keys of token pairs (bigrams) from the two tokens' keys."""
+    out: np.ndarray = first * _PAIR_MIX + second
+    return out
+
+
+def string_keys(words: list[str]) -> np.ndarray:
+    """``token_keys`` of strings as they are (a token whose lowercase is the string)."""
+    return token_keys(hash_strings(words), np.fromiter(map(len, words), np.int64, len(words)))
+
+
 @dataclass(frozen=True)
 class HashTable:
-    """``dict[str, int]`` as an open-addressing table over token hashes (linear probing)."""
+    """``dict[key, int]`` over uint64 keys (``token_keys``, ``pair_keys``) as an
+    open-addressing table (linear probing); a slot with key 0 is empty."""
 
-    keys: np.ndarray  # (slots,) uint64 hash, 0 = empty
-    lengths: np.ndarray  # (slots,) int64 key length
+    keys: np.ndarray  # (slots,) uint64
     values: np.ndarray  # (slots,) int64
     shift: np.uint64
     probes: int  # longest probe run of any key
-    longest: int  # longest key
 
     @staticmethod
-    def build(mapping: dict[str, int]) -> HashTable:
-        words = list(mapping)
-        h = hash_strings(words)
-        h[h == 0] = 1
-        lens = np.fromiter(map(len, words), np.int64, len(words))
-        if len(np.unique(np.stack([h.view(np.int64), lens]), axis=1)[0]) != len(words):
+    def of_words(mapping: dict[str, int]) -> HashTable:
+        """The table of ``mapping``'s words (looked up by ``token_keys``)."""
+        vals = np.fromiter(mapping.values(), np.int64, len(mapping))
+        return HashTable.build(string_keys(list(mapping)), vals)
+
+    @staticmethod
+    def of_pairs(mapping: dict[tuple[str, str], int]) -> HashTable:
+        """The table of ``mapping``'s word pairs (looked up by ``pair_keys``)."""
+        pairs = list(mapping)
+        first = string_keys([a for a, _ in pairs])
+        second = string_keys([b for _, b in pairs])
+        vals = np.fromiter(mapping.values(), np.int64, len(mapping))
+        return HashTable.build(pair_keys(first, second), vals)
+
+    @staticmethod
+    def build(h: np.ndarray, vals: np.ndarray) -> HashTable:
+        if len(np.unique(h)) != len(h) or (h == 0).any():
             raise ValueError("two table words share a hash: change the seed in tasks/tokens.py")
-        bits = max(4, (2 * len(words)).bit_length() + 1)  # load 1/4 .. 1/2
+        bits = max(4, (2 * len(h)).bit_length() + 1)  # load 1/8 .. 1/4
         size = 1 << bits
         mask = size - 1
         keys = np.zeros(size, dtype=np.uint64)
-        lengths = np.zeros(size, dtype=np.int64)
         values = np.zeros(size, dtype=np.int64)
-        vals = np.fromiter(mapping.values(), np.int64, len(words))
         shift = np.uint64(64 - bits)
         home = (h >> shift).astype(np.int64)
         # linear probing, all keys at once: round k tries slot home + k; a slot goes to
         # the first key that wants it, the others try the next slot in the next round
-        todo = np.arange(len(words))
+        todo = np.arange(len(h))
         k = 0
         while len(todo):
             s = (home[todo] + k) & mask
             free = keys[s] == 0
             slots, first = np.unique(s[free], return_index=True)
             won = todo[free][first]
-            keys[slots], lengths[slots], values[slots] = h[won], lens[won], vals[won]
-            placed = np.zeros(len(words), dtype=bool)
+            keys[slots], values[slots] = h[won], vals[won]
+            placed = np.zeros(len(h), dtype=bool)
             placed[won] = True
             todo = todo[~placed[todo]]
             k += 1
-        longest = int(lens.max()) if len(lens) else 0
-        return HashTable(keys, lengths, values, shift, max(k - 1, 0), longest)
+        return HashTable(keys, values, shift, max(k - 1, 0))
 
-    def get(self, h: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """The value of every token (hash, length), 0 when absent."""
-        h = np.where(h == 0, np.uint64(1), h)
-        out = np.zeros(len(h), dtype=np.int64)
+    def get(self, key: np.ndarray) -> np.ndarray:
+        """The value of every key, 0 when absent."""
+        slot = (key >> self.shift).astype(np.intp)
+        found = self.keys[slot]
+        hit = found == key
+        out = np.where(hit, self.values[slot], 0)
+        todo = np.flatnonzero(~hit & (found != 0))  # another key there: probe on
         mask = len(self.keys) - 1
-        slot = (h >> self.shift).astype(np.int64)
-        todo = np.flatnonzero(lengths <= self.longest)
-        for k in range(self.probes + 1):
+        for k in range(1, self.probes + 1):
             if not len(todo):
                 break
             s = (slot[todo] + k) & mask
-            kh = self.keys[s]
-            hit = (kh == h[todo]) & (self.lengths[s] == lengths[todo])
+            found = self.keys[s]
+            hit = found == key[todo]
             out[todo[hit]] = self.values[s[hit]]
-            todo = todo[~hit & (kh != 0)]
+            todo = todo[~hit & (found != 0)]
         return out
-
-    def get_strings(self, words: Iterable[str]) -> np.ndarray:
-        w = list(words)
-        return self.get(hash_strings(w), np.fromiter(map(len, w), np.int64, len(w)))
