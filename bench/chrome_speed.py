@@ -1,15 +1,19 @@
 """Speed of the chrome separator alone: documents per second on one core.
 
     PYTHONPATH=. python bench/chrome_speed.py [--devset ../shared/devset] [--passes 3]
+        [--batch 8] [--only batch|doc]
 
 Texts are read into memory first; resources are loaded and one warm-up pass runs before
-timing. Each pass calls ``tasks.chrome.separate`` (features + model + decisions) on every
-dump. Reports the best pass by wall clock and by process CPU time (CPU time is the fairer
+timing. Each pass runs the separator (features + model + decisions) on every dump.
+Reports the best pass by wall clock and by process CPU time (CPU time is the fairer
 figure on a shared machine). Pin one core with ``taskset -c 0`` for a strict reading.
 
-Lines: ``separate (all)`` (the text alone: segmentation inside), ``features + model`` (no
-decisions, no records), ``as a run calls it`` (``segment`` then ``separate`` on its blocks,
-as ``tasks.process`` does; no site templates).
+Per document (``tasks.chrome.separate``, one call per dump): ``separate (all)`` (the text
+alone: segmentation inside), ``features + model`` (no decisions, no records), ``as a run
+calls it`` (``segment`` first, then ``separate`` on its blocks; no site templates).
+Per batch (``tasks.chrome.separate_many`` over all dumps, ``--batch`` documents per
+pass of features, model and decisions): ``batch: separate_many`` (segmentation inside)
+and ``batch: as a run calls it`` (blocks given, as ``tasks.process`` does).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 # one core: no BLAS/OpenMP worker threads (tiny matrices; threads only add overhead)
@@ -28,7 +34,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tasks.chrome import default_chrome, separate  # noqa: E402
+from tasks.chrome import BATCH_DOCS, default_chrome, separate, separate_many  # noqa: E402
 from tasks.features import extract  # noqa: E402
 from tasks.segment import segment  # noqa: E402
 
@@ -37,11 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--devset", type=Path, default=ROOT.parent / "shared" / "devset")
     ap.add_argument("--passes", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=BATCH_DOCS, help="documents per batch")
+    ap.add_argument("--only", choices=("batch", "doc"), help="only the batch or per-doc lines")
     args = ap.parse_args(argv)
     texts = [p.read_text(encoding="utf-8") for p in sorted((args.devset / "pages").glob("*.txt"))]
     chrome = default_chrome()
-    for t in texts:  # warm-up: per-language tables are built on first use
-        separate(t, chrome=chrome)
+    separate_many(texts, chrome=chrome)  # warm-up: per-language tables are built on first use
     n = len(texts)
     kb = statistics.median(len(t.encode()) for t in texts) / 1024
     print(f"{n} docs (median {kb:.1f} KB)")
@@ -55,16 +62,34 @@ def main(argv: list[str] | None = None) -> int:
     def as_run(t: str) -> object:
         return separate(t, blocks=segment(t), chrome=chrome)
 
-    for name, fn in (
+    def batch_whole(ts: list[str]) -> object:
+        return separate_many(ts, chrome=chrome, batch_size=args.batch)
+
+    def batch_run(ts: list[str]) -> object:
+        return separate_many(
+            ts, blocks=[segment(t) for t in ts], chrome=chrome, batch_size=args.batch
+        )
+
+    per_doc: list[tuple[str, Callable[[str], object]]] = [
         ("separate (all)", whole),
         ("features + model", features_model),
         ("as a run calls it", as_run),
-    ):
+    ]
+    batched: list[tuple[str, Callable[[list[str]], object]]] = [
+        ("batch: separate_many", batch_whole),
+        ("batch: as a run calls it", batch_run),
+    ]
+    runs: list[tuple[str, Callable[[], object]]] = []
+    if args.only != "batch":
+        runs += [(name, partial(_each, fn, texts)) for name, fn in per_doc]
+    if args.only != "doc":
+        # in slices of 256 documents, as tasks.process calls it (results freed per slice)
+        runs += [(f"{name} ({args.batch})", partial(_slices, fn, texts)) for name, fn in batched]
+    for name, run in runs:
         walls, cpus = [], []
         for _ in range(args.passes):
             w0, c0 = time.perf_counter(), time.process_time()
-            for t in texts:
-                fn(t)
+            run()
             walls.append(time.perf_counter() - w0)
             cpus.append(time.process_time() - c0)
         print(
@@ -72,6 +97,16 @@ def main(argv: list[str] | None = None) -> int:
             f"CPU; median pass {n / statistics.median(walls):.0f} docs/s wall"
         )
     return 0
+
+
+def _each(fn: Callable[[str], object], texts: list[str]) -> None:
+    for t in texts:
+        fn(t)
+
+
+def _slices(fn: Callable[[list[str]], object], texts: list[str]) -> None:
+    for lo in range(0, len(texts), 256):
+        fn(texts[lo : lo + 256])
 
 
 if __name__ == "__main__":

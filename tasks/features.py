@@ -41,7 +41,7 @@ from tasks.chars import (
 from tasks.language import Stoplists, detect_many
 from tasks.lexicons import CONCERNS, ChromeLexicons, normalise_control
 from tasks.segment import line_spans, unit_texts
-from tasks.tokens import HashTable, hash_runs, hash_strings, lower_values, pair_keys, token_keys
+from tasks.tokens import HashTable, lowered, pair_keys, run_keys
 
 LEX_MASK = (1 << len(CONCERNS)) - 1
 _LONG_CJK_CONCERNS = (1 << CONCERNS.index("consent")) | (1 << CONCERNS.index("legal"))
@@ -648,28 +648,12 @@ def _extract_run(
     cnt = _MT @ hist.T  # (count columns, units)
     nchars = (ends - starts).astype(np.float64)
 
-    # tokens = alnum runs, lowercased (as WORD.findall(text.lower())), as hashes
-    tok_s = np.flatnonzero(ws)
-    we = np.empty_like(alnum)
-    we[-1] = alnum[-1]
-    np.greater(alnum[:-1], alnum[1:], out=we[:-1])
-    tok_e = np.flatnonzero(we) + 1
-    tok_len = tok_e - tok_s
-    th = hash_runs(lower_values()[np.minimum(cp, 0xFFFF)], tok_s, tok_e)
-    odd = (cp == 0x130) | (cp == 0x3A3) | (cp > 0xFFFF)  # lowercased by Python instead
-    if odd.any():
-        in_tok = np.flatnonzero(odd & alnum)
-        if len(in_tok):
-            which = np.unique(np.searchsorted(tok_s, in_tok, side="right") - 1)
-            low = _lowered(joined, tok_s[which], tok_e[which])
-            th[which] = hash_strings(low)
-            tok_len[which] = np.fromiter(map(len, low), np.int64, len(low))
-
-    keys = token_keys(th, tok_len)
+    # tokens = alnum runs, then lowercased, as hashes (tasks.tokens)
+    tok_s, tok_e, keys = run_keys(joined, cp, alnum, ws)
 
     def words_of(lo: int, hi: int) -> list[str]:
         """The lowercased tokens ``lo .. hi-1``."""
-        return _lowered(joined, tok_s[lo:hi], tok_e[lo:hi])
+        return lowered(joined, tok_s[lo:hi], tok_e[lo:hi])
 
     ntok = cnt[C_WORDS].astype(np.int64)
     tok_hi = np.cumsum(ntok)
@@ -947,10 +931,6 @@ def _extract_run(
     m[88] = teaser
     feats = DocFeatures("mul", starts, ends, texts_u, m.T, h, lexmask, close, offscript, fd, sd)
     return FeatureBatch(feats, langs, confs, bounds)
-
-
-def _lowered(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
-    return [text[a:b].lower() for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
 def _by_lang(ids: np.ndarray, ul: np.ndarray, k: int) -> list[tuple[list[int], int]]:

@@ -7,11 +7,11 @@ a bad document: each one becomes an article or a reject with the stage and reaso
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tasks.chrome import default_chrome, separate
+from tasks.chrome import default_chrome, separate, separate_many
 from tasks.decode import decode
 from tasks.dedup import signatures
 from tasks.html import HtmlRejected, extract_html, html_decide, load_html_model, page_structure
@@ -101,10 +101,14 @@ def process_batch(
     }
 
     keys: list[str] = []  # each article's normalized body
-    for p in prepared:
+    sites = [
+        templates.get(p.doc.source, frozenset()) if p.doc.source else frozenset() for p in prepared
+    ]
+    for p, text_sep in zip(prepared, text_passes(prepared, settings, sites), strict=True):
         try:
-            site = templates.get(p.doc.source, frozenset()) if p.doc.source else frozenset()
-            sep = separate_prepared(p, settings, site)
+            if isinstance(text_sep, Exception):
+                raise text_sep
+            sep = text_sep if p.structure is None else html_decide(text_sep, p.structure)
             article, segments, key = article_rows(p.doc, p.text, sep)
         except Exception as exc:
             out.rejects.append(
@@ -128,6 +132,36 @@ def separate_prepared(
     path, ``tasks.html.html_decide`` has the last word)."""
     sep = text_pass(p, settings, template_hashes)
     return sep if p.structure is None else html_decide(sep, p.structure)
+
+
+def text_passes(
+    prepared: list[_Prepared], settings: Settings, sites: list[frozenset[int]], chunk: int = 256
+) -> Iterator[Separation | Exception]:
+    """``text_pass`` of every document, ``chunk`` documents at a time through
+    ``tasks.chrome.separate_many`` (features and model once per batch); a chunk that
+    fails is redone one document at a time, so only the document at fault fails."""
+    for lo in range(0, len(prepared), chunk):
+        part, part_sites = prepared[lo : lo + chunk], sites[lo : lo + chunk]
+        try:
+            seps: list[Separation | Exception] = list(
+                separate_many(
+                    [p.text for p in part],
+                    part_sites,
+                    [p.doc.format != "html" for p in part],
+                    [p.blocks for p in part],
+                    [p.doc.meta.get("title") for p in part],
+                    threshold=settings.keep_threshold,
+                    line_hashes=[p.line_hashes for p in part],
+                )
+            )
+        except Exception:
+            seps = []
+            for p, site in zip(part, part_sites, strict=True):
+                try:
+                    seps.append(text_pass(p, settings, site))
+                except Exception as exc:
+                    seps.append(exc)
+        yield from seps
 
 
 def text_pass(

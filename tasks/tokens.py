@@ -1,7 +1,7 @@
 """Word tokens as numbers: each alnum run of a text is hashed and looked up in numpy.
 
-The chrome features need, for every token (an alnum run, lowercased: what
-``WORD.findall(text.lower())`` gives), a few bits from a per-language table (stopword,
+The chrome features need, for every token (an alnum run, then lowercased: ``İ`` gives
+``i̇``, whose combining dot stays in the word), a few bits from a per-language table (stopword,
 lexicon, cue). Looking up each token's string in a dict costs ~100 ns a token; here the
 tokens are hashed straight from the text's code points and found in open-addressing
 tables with a handful of numpy calls per batch of documents.
@@ -43,8 +43,38 @@ def lower_values() -> np.ndarray:
         dtype=np.int64,
     )
     out = r[low]
-    out[list(_SPECIAL)] = 0
+    out[[*_SPECIAL, 0xFFFF]] = 0  # 0xFFFF: where astral characters are looked up
     return out
+
+
+def lowered(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    """``text[starts[i]:ends[i]].lower()`` for every i."""
+    return [text[a:b].lower() for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def run_keys(
+    text: str, cp: np.ndarray, alnum: np.ndarray, starts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tokens of ``text`` (alnum runs, then lowercased): their starts, ends and
+    ``token_keys``. ``cp``: the text's code points; ``alnum``:
+    ``str.isalnum`` of each character; ``starts``: where a run starts (bool)."""
+    tok_s = np.flatnonzero(starts)
+    ends = np.empty_like(alnum)
+    ends[-1:] = alnum[-1:]
+    np.greater(alnum[:-1], alnum[1:], out=ends[:-1])
+    tok_e = np.flatnonzero(ends) + 1
+    tok_len = tok_e - tok_s
+    vals = lower_values()[np.minimum(cp, 0xFFFF)]
+    h = hash_runs(vals, tok_s, tok_e)
+    # characters whose lowercase is not one character of their own (and, by chance,
+    # any whose random value is 0): their tokens are lowercased by Python
+    odd = np.flatnonzero((vals == 0) & alnum)
+    if len(odd):
+        which = np.unique(np.searchsorted(tok_s, odd, side="right") - 1)
+        low = lowered(text, tok_s[which], tok_e[which])
+        h[which] = hash_strings(low)
+        tok_len[which] = np.fromiter(map(len, low), np.int64, len(low))
+    return tok_s, tok_e, token_keys(h, tok_len)
 
 
 class _Powers:

@@ -1,0 +1,152 @@
+"""The batch separator gives what the per-document one gives, and hashed tokens what the
+token strings give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tasks.chars import ALNUM, char_classes
+from tasks.chrome import default_chrome, separate, separate_many
+from tasks.features import extract, extract_many
+from tasks.records import Block, Separation
+from tasks.segment import segment
+from tasks.templates import line_hash
+from tasks.tokens import HashTable, run_keys
+
+CASES = Path(__file__).parent / "chrome_cases"
+_TEXTS = sorted(p.read_text(encoding="utf-8") for p in CASES.glob("*.txt"))
+_TRICKY = (
+    "İSTANBUL'DA ÇEREZ politikası\n\nKABUL ET\n\nΟ ΚΟΣΜΟΣ ΣΟΦΟΣ σοφός ΟΔΟΣ.\n"
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀 x 𐐀𐐁 word\n" + "a" * 300 + "\nStraße STRASSE ǅemal ﬁn"
+)
+
+
+def _same(a: Separation, b: Separation) -> None:
+    assert a.decisions == b.decisions
+    assert (a.title, a.title_position, a.language, a.site_name) == (
+        b.title,
+        b.title_position,
+        b.language,
+        b.site_name,
+    )
+    assert a.language_confidence == b.language_confidence
+    assert a.blocks == b.blocks
+
+
+def _same_features(texts: list[str], **kw: object) -> None:
+    res = default_chrome().resources
+    many = extract_many(texts, res, **kw)  # type: ignore[arg-type]
+    for i, t in enumerate(texts):
+        one_kw = {
+            "has_title": kw["has_title"][i] if "has_title" in kw else True,  # type: ignore[index]
+            "known_title": kw["known_titles"][i] if "known_titles" in kw else None,  # type: ignore[index]
+            "spans": kw["spans"][i] if "spans" in kw else None,  # type: ignore[index]
+        }
+        one = extract(t, res, **one_kw)  # type: ignore[arg-type]
+        assert many[i].language == one.language
+        assert many[i].texts == one.texts
+        assert many[i].matrix.tobytes() == np.ascontiguousarray(one.matrix).tobytes() or (
+            np.array_equal(many[i].matrix, one.matrix)
+        )
+        for name in ("starts", "ends", "heuristic", "lexicon", "close", "offscript", "stop"):
+            assert np.array_equal(getattr(many[i], name), getattr(one, name)), name
+
+
+def test_batch_equals_one_by_one_on_the_cases() -> None:
+    texts = [*_TEXTS, "", " \n\t\n", "X", _TRICKY, *_TEXTS[:2]]
+    for size in (1, 3, 64):
+        got = separate_many(texts, batch_size=size)
+        for t, sep in zip(texts, got, strict=True):
+            _same(sep, separate(t))
+    _same_features(texts)
+
+
+def test_batch_with_blocks_titles_and_templates() -> None:
+    texts = [*_TEXTS, _TRICKY]
+    blocks = [segment(t) for t in texts]
+    blocks[1] = None  # type: ignore[call-overload]  # this one segmented inside
+    hashes = [None if b is None else [line_hash(x.text) for x in b] for b in blocks]
+    site = frozenset(line_hash(b.text) for b in segment(_TEXTS[0])[:4])
+    titled = [i % 2 == 0 for i in range(len(texts))]
+    known = [None, "A known title | Site", None, "経済ニュース - 日本", "Kapat"]
+    sites = [site, frozenset(), site, site, frozenset()]
+    got = separate_many(
+        texts,
+        sites,
+        titled,
+        blocks,
+        known,
+        line_hashes=hashes,
+        threshold=0.4,
+        batch_size=4,
+    )
+    for i, t in enumerate(texts):
+        one = separate(
+            t,
+            sites[i],
+            titled[i],
+            blocks[i],
+            known[i],
+            threshold=0.4,
+            line_hashes=hashes[i],
+        )
+        _same(got[i], one)
+    spans = [
+        None if b is None else (np.array([x.start for x in b]), np.array([x.end for x in b]))
+        for b in blocks
+    ]
+    _same_features(texts, has_title=titled, known_titles=known, spans=spans)
+
+
+def test_units_out_of_order_are_computed_alone() -> None:
+    text = "Erste Zeile hier\nZweite Zeile mit mehr Text, die weitergeht.\nDritte"
+    blocks = segment(text)
+    odd = [Block(0, blocks[1].text, blocks[1].start, blocks[1].end), blocks[0], blocks[2]]
+    texts = [_TEXTS[0], text, _TEXTS[1]]
+    got = separate_many(texts, blocks=[None, odd, None], batch_size=8)  # type: ignore[list-item]
+    _same(got[1], separate(text, blocks=odd))
+    _same(got[0], separate(_TEXTS[0]))
+    _same(got[2], separate(_TEXTS[1]))
+
+
+def _token_codes(text: str, table: dict[str, int]) -> tuple[list[int], list[int]]:
+    cp, cls = char_classes(text)
+    alnum = (cls & ALNUM) != 0
+    starts = np.empty_like(alnum)
+    starts[:1] = alnum[:1]
+    np.greater(alnum[1:], alnum[:-1], out=starts[1:])
+    _, _, keys = run_keys(text, cp, alnum, starts)
+    hashed = HashTable.of_words(table).get(keys).tolist()
+    plain = [table.get(w, 0) for w in _words(text)]
+    return hashed, plain
+
+
+def _words(text: str) -> list[str]:
+    """The tokens as the features define them: alnum runs, then lowercased (``İ`` gives
+    ``i̇``, with a combining dot that is not alnum but stays in its word)."""
+    return "".join(c if c.isalnum() else " " for c in text).lower().split()
+
+
+def test_hashed_tokens_find_what_the_strings_find() -> None:
+    res = default_chrome().resources
+    for lang in ("tr", "el", "de", "en"):
+        table = dict(res.lookup(lang)[0])
+        # the text's own words as entries too: every token must be found, with its value
+        for i, w in enumerate(_words(_TRICKY)):
+            table.setdefault(w, 1 << 40 | i)
+        hashed, plain = _token_codes(_TRICKY, table)
+        assert hashed == plain
+        assert len(plain) >= 20 and all(plain)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=200), st.lists(st.text(min_size=1, max_size=6), max_size=20))
+def test_hashed_tokens_any_text(text: str, words: list[str]) -> None:
+    table = {w.lower(): i + 1 for i, w in enumerate(words)}
+    table.update({w: 99 for w in _words(text)[:5]})
+    hashed, plain = _token_codes(text, table)
+    assert hashed == plain
