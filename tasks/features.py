@@ -41,7 +41,7 @@ from tasks.chars import (
 from tasks.language import Stoplists, detect_many
 from tasks.lexicons import CONCERNS, ChromeLexicons, normalise_control
 from tasks.segment import line_spans, unit_texts
-from tasks.tokens import HashTable, lowered, pair_keys, run_keys
+from tasks.tokens import Hasher, HashTable, lowered, pair_keys, run_keys, token_keys
 
 LEX_MASK = (1 << len(CONCERNS)) - 1
 _LONG_CJK_CONCERNS = (1 << CONCERNS.index("consent")) | (1 << CONCERNS.index("legal"))
@@ -158,6 +158,15 @@ class Resources:
             self._hashed[lang] = hit
         return hit
 
+    def hashed_close(self, lang: str) -> HashTable:
+        """The close controls of ``lang``'s lexicon table as a ``HashTable`` (value 1)."""
+        key = "close:" + lang
+        hit = self._hashed.get(key)
+        if hit is None:
+            table = HashTable.of_words(dict.fromkeys(self.lex.table(lang).close, 1))
+            self._hashed[key] = hit = (table, table)
+        return hit[0]
+
     def hashed_stop(self) -> HashTable:
         """The stoplists' token -> language bitmask table as a ``HashTable``."""
         hit = self._hashed.get("")
@@ -206,12 +215,7 @@ def headline_index(
     """
     if not title:
         return -1
-    parts = {
-        p.strip()
-        for p in title.replace(" – ", " | ").replace(" - ", " | ").split(" | ")
-        if len(p.strip()) >= 12
-    }
-    parts.add(title)
+    parts = _title_parts(title)
     cand: Iterable[int] = range(first, len(texts))
     if lengths is not None:
         tl = len(title)
@@ -649,7 +653,8 @@ def _extract_run(
     nchars = (ends - starts).astype(np.float64)
 
     # tokens = alnum runs, then lowercased, as hashes (tasks.tokens)
-    tok_s, tok_e, keys = run_keys(joined, cp, alnum, ws)
+    hasher = Hasher(joined, cp)
+    tok_s, tok_e, keys = run_keys(hasher, alnum, ws)
 
     def words_of(lo: int, hi: int) -> list[str]:
         """The lowercased tokens ``lo .. hi-1``."""
@@ -755,9 +760,17 @@ def _extract_run(
     words = cnt[C_WORDS] + cnt[C_CJK] / 2.0
     close = np.zeros(n, dtype=bool)
     small = (nchars <= 20) & (words <= 3)
-    for ids, k in _by_lang(np.flatnonzero(small), ul, len(names)):
-        close_set = tables[k].close
-        close[[i for i in ids if texts_u[i].lower() in close_set]] = True
+    # a whole unit, lowercased, in the close lexicon: by hash (units with an odd
+    # character by their string)
+    some = np.flatnonzero(small)
+    unit_odd = np.zeros(len(some), dtype=bool)
+    if hasher.odd.any():
+        odd_cs = np.zeros(len(cp) + 1, dtype=np.int64)
+        np.cumsum(hasher.odd, out=odd_cs[1:])
+        unit_odd = odd_cs[gends[some]] > odd_cs[gstarts[some]]
+    ukeys = hasher.keys(gstarts[some], gends[some], np.flatnonzero(unit_odd))
+    for ids, k in _by_lang(np.arange(len(some)), ul[some], len(names)):
+        close[some[ids]] = res.hashed_close(names[k]).get(ukeys[ids]) != 0
     # controls wrapped in punctuation ("[x]", "Close »"): normalise those few
     first_cls = cls[gstarts] & CLASS_MASK
     last_cls = cls[gends - 1] & CLASS_MASK
@@ -768,7 +781,7 @@ def _extract_run(
             close[i] = normalise_control(texts_u[i]) in close_set
 
     link = _links(joined, lay) + cnt[C_AT]
-    dupc = _duplicates(texts_u, ud, nd)
+    dupc = _duplicates(texts_u, token_keys(hasher.raw(gstarts, gends), gends - gstarts), ud, nd)
     para_start = np.ones(n)
     para_start[1:] = (nl[gstarts[1:]] - nl[gends[:-1]]) >= 2
     para_start[bounds[:-1][has_units]] = 1.0
@@ -796,12 +809,11 @@ def _extract_run(
         np.copyto(offscript, (cnt[C_LET] - cnt[C_CJK]) / let, where=cjk_u)
     lexdens = m[30]
     np.divide(lexcov, tsafe, out=lexdens)
-    hl = np.full(nd, -1, dtype=np.int64)
-    for d in range(nd):
-        lo, hi = int(bounds[d]), int(bounds[d + 1])
-        if hi > lo:
-            title = texts_u[lo] if titled[d] else known_titles[d]
-            hl[d] = headline_index(texts_u[lo:hi], title, 1 if titled[d] else 0, nchars[lo:hi])
+    titles = [
+        (texts_u[int(bounds[d])] if titled[d] else known_titles[d]) if counts[d] else None
+        for d in range(nd)
+    ]
+    hl = _headlines(texts_u, titles, [1 if t else 0 for t in titled], nchars, bounds, ud)
 
     known_docs = np.array([x in res.stop.langs for x in langs])
     prose_min = np.where(cjk_docs, 0.25, 0.22)[ud]
@@ -933,6 +945,60 @@ def _extract_run(
     return FeatureBatch(feats, langs, confs, bounds)
 
 
+def _headlines(
+    texts: list[str],
+    titles: list[str | None],
+    first: list[int],
+    lengths: np.ndarray,
+    bounds: np.ndarray,
+    ud: np.ndarray,
+) -> np.ndarray:
+    """``headline_index`` of every document of a batch (local unit index, or -1): the
+    candidates by length for all documents at once, then each document's in order."""
+    nd = len(titles)
+    parts = [_title_parts(t) if t else set() for t in titles]
+    sizes = [sorted({len(p) for p in ps}) for ps in parts]
+    tl = np.array([len(t) if t else -1 for t in titles], dtype=np.float64)
+    size = np.full((nd, max(map(len, sizes), default=0) or 1), -1.0)
+    for d, ss in enumerate(sizes):
+        size[d, : len(ss)] = ss
+    tl_u = tl[ud]
+    fits = (lengths >= 20) & (lengths <= tl_u)
+    fits |= (lengths[:, None] == size[ud]).any(axis=1)
+    fits |= (tl_u >= 20) & (lengths >= tl_u) & (lengths < 2 * tl_u)
+    fits &= (np.arange(len(lengths)) - bounds[:-1][ud]) >= np.array(first)[ud]
+    fits &= tl_u >= 0
+    cand = np.flatnonzero(fits)
+    cut = np.searchsorted(cand, bounds).tolist()
+    cl = cand.tolist()
+    out = np.full(nd, -1, dtype=np.int64)
+    for d in range(nd):
+        title = titles[d]
+        if not title or cut[d] == cut[d + 1]:
+            continue
+        ps = parts[d]
+        for i in cl[cut[d] : cut[d + 1]]:
+            t = texts[i]
+            if (
+                t in ps
+                or (len(t) >= 20 and t in title)
+                or (len(title) >= 20 and title in t and len(t) < 2 * len(title))
+            ):
+                out[d] = i - int(bounds[d])
+                break
+    return out
+
+
+def _title_parts(title: str) -> set[str]:
+    parts = {
+        p.strip()
+        for p in title.replace(" – ", " | ").replace(" - ", " | ").split(" | ")
+        if len(p.strip()) >= 12
+    }
+    parts.add(title)
+    return parts
+
+
 def _by_lang(ids: np.ndarray, ul: np.ndarray, k: int) -> list[tuple[list[int], int]]:
     """Unit indices grouped by their document's language (index into the batch's names)."""
     if k == 1:
@@ -944,11 +1010,11 @@ def _by_lang(ids: np.ndarray, ul: np.ndarray, k: int) -> list[tuple[list[int], i
 _DOC_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _duplicates(texts: list[str], ud: np.ndarray, nd: int) -> np.ndarray:
+def _duplicates(texts: list[str], key: np.ndarray, ud: np.ndarray, nd: int) -> np.ndarray:
     """Per unit, how many other units of its document have the same text: units whose
-    (document, text hash) repeats are counted exactly, the others have none."""
+    (document, ``key``) repeats are counted exactly, the others have none. ``key``: the
+    same for equal texts (a hash)."""
     n = len(texts)
-    key = np.fromiter(map(hash, texts), np.int64, n).view(np.uint64)
     if nd > 1:
         key = key + ud.astype(np.uint64) * _DOC_MIX
     _, inv, counts = np.unique(key, return_inverse=True, return_counts=True)

@@ -52,29 +52,53 @@ def lowered(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
     return [text[a:b].lower() for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
+class Hasher:
+    """Hashes of any runs of one text, its characters lowercased one by one: one
+    cumulative sum, then a subtraction and a product per run."""
+
+    def __init__(self, text: str, cp: np.ndarray) -> None:
+        self.text = text
+        self.values = lower_values()[np.minimum(cp, 0xFFFF)]
+        up, self.down = _POWERS.get(len(cp) + 1)
+        self.acc = np.zeros(len(cp) + 1, dtype=np.uint64)
+        np.cumsum(self.values * up[: len(cp)], out=self.acc[1:])
+        # characters whose lowercase is not one character of their own (and, by chance,
+        # any whose random value is 0): runs holding one are lowercased by Python
+        self.odd = self.values == 0
+
+    def raw(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """The runs' hashes (exact for runs without odd characters)."""
+        out: np.ndarray = (self.acc[ends] - self.acc[starts]) * self.down[starts]
+        return out
+
+    def keys(self, starts: np.ndarray, ends: np.ndarray, odd: np.ndarray) -> np.ndarray:
+        """``token_keys`` of the runs' lowercase; ``odd``: indices of the runs holding an
+        odd character (lowercased by Python)."""
+        h = self.raw(starts, ends)
+        lengths = ends - starts
+        if len(odd):
+            low = lowered(self.text, starts[odd], ends[odd])
+            h[odd] = hash_strings(low)
+            lengths = lengths.copy()
+            lengths[odd] = np.fromiter(map(len, low), np.int64, len(low))
+        return token_keys(h, lengths)
+
+
 def run_keys(
-    text: str, cp: np.ndarray, alnum: np.ndarray, starts: np.ndarray
+    hasher: Hasher, alnum: np.ndarray, starts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The tokens of ``text`` (alnum runs, then lowercased): their starts, ends and
-    ``token_keys``. ``cp``: the text's code points; ``alnum``:
-    ``str.isalnum`` of each character; ``starts``: where a run starts (bool)."""
+    """The tokens of the hasher's text (alnum runs, then lowercased): their starts, ends
+    and ``token_keys``. ``alnum``: ``str.isalnum`` of each character; ``starts``: where
+    a run starts (bool)."""
     tok_s = np.flatnonzero(starts)
     ends = np.empty_like(alnum)
     ends[-1:] = alnum[-1:]
     np.greater(alnum[:-1], alnum[1:], out=ends[:-1])
     tok_e = np.flatnonzero(ends) + 1
-    tok_len = tok_e - tok_s
-    vals = lower_values()[np.minimum(cp, 0xFFFF)]
-    h = hash_runs(vals, tok_s, tok_e)
-    # characters whose lowercase is not one character of their own (and, by chance,
-    # any whose random value is 0): their tokens are lowercased by Python
-    odd = np.flatnonzero((vals == 0) & alnum)
+    odd = np.flatnonzero(hasher.odd & alnum)
     if len(odd):
-        which = np.unique(np.searchsorted(tok_s, odd, side="right") - 1)
-        low = lowered(text, tok_s[which], tok_e[which])
-        h[which] = hash_strings(low)
-        tok_len[which] = np.fromiter(map(len, low), np.int64, len(low))
-    return tok_s, tok_e, token_keys(h, tok_len)
+        odd = np.unique(np.searchsorted(tok_s, odd, side="right") - 1)
+    return tok_s, tok_e, hasher.keys(tok_s, tok_e, odd)
 
 
 class _Powers:
@@ -110,8 +134,8 @@ def hash_runs(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nd
     up, down = _POWERS.get(len(values) + 1)
     acc = np.zeros(len(values) + 1, dtype=np.uint64)
     np.cumsum(values * up[: len(values)], out=acc[1:])
-    with np.errstate(over="ignore"):
-        return (acc[ends] - acc[starts]) * down[starts]
+    out: np.ndarray = (acc[ends] - acc[starts]) * down[starts]
+    return out
 
 
 def hash_strings(words: list[str]) -> np.ndarray:
@@ -155,7 +179,7 @@ class HashTable:
     keys: np.ndarray  # (slots,) uint64
     values: np.ndarray  # (slots,) int64
     shift: np.uint64
-    probes: int  # longest probe run of any key
+    exact: dict[int, int]  # key -> value, for the few keys not found in two probes
 
     @staticmethod
     def of_words(mapping: dict[str, int]) -> HashTable:
@@ -197,7 +221,7 @@ class HashTable:
             placed[won] = True
             todo = todo[~placed[todo]]
             k += 1
-        return HashTable(keys, values, shift, max(k - 1, 0))
+        return HashTable(keys, values, shift, dict(zip(h.tolist(), vals.tolist(), strict=True)))
 
     def get(self, key: np.ndarray) -> np.ndarray:
         """The value of every key, 0 when absent."""
@@ -206,13 +230,13 @@ class HashTable:
         hit = found == key
         out = np.where(hit, self.values[slot], 0)
         todo = np.flatnonzero(~hit & (found != 0))  # another key there: probe on
-        mask = len(self.keys) - 1
-        for k in range(1, self.probes + 1):
-            if not len(todo):
-                break
-            s = (slot[todo] + k) & mask
+        if len(todo):
+            s = (slot[todo] + 1) & (len(self.keys) - 1)
             found = self.keys[s]
             hit = found == key[todo]
             out[todo[hit]] = self.values[s[hit]]
             todo = todo[~hit & (found != 0)]
+            if len(todo):  # the rest (a few %): a dict lookup each
+                get = self.exact.get
+                out[todo] = [get(k, 0) for k in key[todo].tolist()]
         return out

@@ -15,7 +15,7 @@ from tasks.features import extract, extract_many
 from tasks.records import Block, Separation
 from tasks.segment import segment
 from tasks.templates import line_hash
-from tasks.tokens import HashTable, run_keys
+from tasks.tokens import Hasher, HashTable, run_keys
 
 CASES = Path(__file__).parent / "chrome_cases"
 _TEXTS = sorted(p.read_text(encoding="utf-8") for p in CASES.glob("*.txt"))
@@ -119,7 +119,7 @@ def _token_codes(text: str, table: dict[str, int]) -> tuple[list[int], list[int]
     starts = np.empty_like(alnum)
     starts[:1] = alnum[:1]
     np.greater(alnum[1:], alnum[:-1], out=starts[1:])
-    _, _, keys = run_keys(text, cp, alnum, starts)
+    _, _, keys = run_keys(Hasher(text, cp), alnum, starts)
     hashed = HashTable.of_words(table).get(keys).tolist()
     plain = [table.get(w, 0) for w in _words(text)]
     return hashed, plain
