@@ -233,7 +233,7 @@ def separate(
     )[0]
 
 
-BATCH_DOCS = 8  # documents per pass of separate_many (bench/chrome_speed.py --batch)
+BATCH_DOCS = 16  # documents per pass of separate_many (bench/chrome_speed.py --batch)
 
 
 def separate_many(

@@ -1011,23 +1011,34 @@ _DOC_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _duplicates(texts: list[str], key: np.ndarray, ud: np.ndarray, nd: int) -> np.ndarray:
-    """Per unit, how many other units of its document have the same text: units whose
-    (document, ``key``) repeats are counted exactly, the others have none. ``key``: the
-    same for equal texts (a hash)."""
+    """Per unit, how many other units of its document have the same text. ``key``: the
+    same for equal texts (a hash); units are grouped by (document, key), and a group
+    counts as one text when every member's text equals its first member's (else, a hash
+    collision, its members are counted exactly)."""
     n = len(texts)
     if nd > 1:
         key = key + ud.astype(np.uint64) * _DOC_MIX
-    _, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
-    some = np.flatnonzero(counts[inv] > 1)
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    new = np.ones(n, dtype=bool)
+    np.not_equal(sk[1:], sk[:-1], out=new[1:])
+    group = np.cumsum(new) - 1
+    firsts = np.flatnonzero(new)
+    size = np.diff(np.append(firsts, n))
     dupc = np.zeros(n)
-    if len(some):
-        if nd > 1:
-            docs = ud[some].tolist()
-            keys: list[object] = list(zip(docs, [texts[i] for i in some.tolist()], strict=True))
-        else:
-            keys = [texts[i] for i in some.tolist()]
-        inside = Counter(keys)
-        dupc[some] = np.fromiter(map(inside.__getitem__, keys), np.float64, len(keys)) - 1.0
+    rep = size[group] > 1
+    if rep.any():
+        members = order[rep].tolist()
+        leaders = order[firsts[group[rep]]].tolist()
+        if [texts[i] for i in members] == [texts[i] for i in leaders]:
+            dupc[order[rep]] = size[group[rep]] - 1.0
+        else:  # a hash collision: count those units' texts exactly
+            docs = ud[members].tolist() if nd > 1 else [0] * len(members)
+            pairs = list(zip(docs, [texts[i] for i in members], strict=True))
+            inside = Counter(pairs)
+            dupc[members] = (
+                np.fromiter(map(inside.__getitem__, pairs), np.float64, len(pairs)) - 1.0
+            )
     return dupc
 
 

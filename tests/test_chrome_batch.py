@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tasks.chars import ALNUM, char_classes
 from tasks.chrome import default_chrome, separate, separate_many
-from tasks.features import extract, extract_many
+from tasks.features import _duplicates, extract, extract_many
 from tasks.records import Block, Separation
 from tasks.segment import segment
 from tasks.templates import line_hash
@@ -150,3 +150,15 @@ def test_hashed_tokens_any_text(text: str, words: list[str]) -> None:
     table.update({w: 99 for w in _words(text)[:5]})
     hashed, plain = _token_codes(text, table)
     assert hashed == plain
+
+
+def test_duplicates_survive_hash_collisions() -> None:
+    texts = ["a", "b", "a", "c", "b", "a", "a", "d"]
+    docs = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    truth = [texts[:4].count(t) - 1 for t in texts[:4]] + [
+        texts[4:].count(t) - 1 for t in texts[4:]
+    ]
+    honest = np.array([hash(t) for t in texts], dtype=np.int64).view(np.uint64)
+    for key in (honest, np.zeros(len(texts), dtype=np.uint64)):  # all keys colliding
+        assert _duplicates(texts, key, docs, 2).tolist() == truth
+    assert _duplicates(texts[:4], honest[:4], docs[:4], 1).tolist() == truth[:4]
