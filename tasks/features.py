@@ -326,9 +326,9 @@ def _cues(
     out = np.zeros((len(CUES), n))
     short = words <= 8
     out[0] = per[0] + ((per[2] > 0) & ((per[3] > 0) | (digits > 0)) & short)
-    for i in np.flatnonzero((endcolon > 0) & short & (tok_hi > tok_lo)).tolist():
-        if cue_codes[tok_hi[i] - 1] & _C_SAID:
-            out[0, i] += 1
+    said = np.flatnonzero((endcolon > 0) & short & (tok_hi > tok_lo))
+    said = said[(cue_codes[tok_hi[said] - 1] & _C_SAID) != 0]  # "... said:" lines
+    out[0, said] += 1
     for i in np.flatnonzero((words <= 2) & (per[5] > 0)).tolist():
         if texts[i].strip().lower() in _REPLY:
             out[0, i] += 1
@@ -584,7 +584,7 @@ def _extract_run(
         lens = np.fromiter(map(len, texts), np.int64, nd) + 1
         offsets = np.cumsum(lens) - lens
     cp, cls = char_classes(joined)
-    nl = np.cumsum(cp == 10)
+    nl = np.cumsum(cp == 10, dtype=np.int32)  # line number of every character
     # the units: given spans (shifted into the joined text) or the non-blank lines
     if all(s is not None for s in spans):
         counts = np.fromiter((len(s[0]) for s in spans), np.int64, nd)  # type: ignore[index]

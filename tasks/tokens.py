@@ -60,7 +60,8 @@ class Hasher:
         self.text = text
         self.values = lower_values()[np.minimum(cp, 0xFFFF)]
         up, self.down = _POWERS.get(len(cp) + 1)
-        self.acc = np.zeros(len(cp) + 1, dtype=np.uint64)
+        self.acc = np.empty(len(cp) + 1, dtype=np.uint64)
+        self.acc[0] = 0
         np.cumsum(self.values * up[: len(cp)], out=self.acc[1:])
         # characters whose lowercase is not one character of their own (and, by chance,
         # any whose random value is 0): runs holding one are lowercased by Python
