@@ -8,6 +8,7 @@ distance to the headline's repeat) comes from cumulative sums. See ``FEATURE_NAM
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -781,7 +782,9 @@ def _extract_run(
             close[i] = normalise_control(texts_u[i]) in close_set
 
     link = _links(joined, lay) + cnt[C_AT]
-    dupc = _duplicates(texts_u, token_keys(hasher.raw(gstarts, gends), gends - gstarts), ud, nd)
+    # duplicates: keyed by the lowercase hash and the capitals (then checked exactly)
+    dkey = token_keys(hasher.raw(gstarts, gends), gends - gstarts)
+    dupc = _duplicates(texts_u, dkey + cnt[C_UP].astype(np.uint64) * _UP_MIX, ud, nd)
     para_start = np.ones(n)
     para_start[1:] = (nl[gstarts[1:]] - nl[gends[:-1]]) >= 2
     para_start[bounds[:-1][has_units]] = 1.0
@@ -1008,6 +1011,7 @@ def _by_lang(ids: np.ndarray, ul: np.ndarray, k: int) -> list[tuple[list[int], i
 
 
 _DOC_MIX = np.uint64(0x9E3779B97F4A7C15)
+_UP_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
 def _duplicates(texts: list[str], key: np.ndarray, ud: np.ndarray, nd: int) -> np.ndarray:
@@ -1028,17 +1032,22 @@ def _duplicates(texts: list[str], key: np.ndarray, ud: np.ndarray, nd: int) -> n
     dupc = np.zeros(n)
     rep = size[group] > 1
     if rep.any():
-        members = order[rep].tolist()
+        members = order[rep]
         leaders = order[firsts[group[rep]]].tolist()
-        if [texts[i] for i in members] == [texts[i] for i in leaders]:
-            dupc[order[rep]] = size[group[rep]] - 1.0
-        else:  # a hash collision: count those units' texts exactly
-            docs = ud[members].tolist() if nd > 1 else [0] * len(members)
-            pairs = list(zip(docs, [texts[i] for i in members], strict=True))
+        same = np.fromiter(
+            map(operator.eq, [texts[i] for i in members.tolist()], [texts[i] for i in leaders]),
+            bool,
+            len(members),
+        )
+        dupc[members] = size[group[rep]] - 1.0
+        if not same.all():  # a group holding different texts: count its members exactly
+            odd_groups = np.unique(group[rep][~same])
+            exact = order[np.isin(group, odd_groups)].tolist()
+            docs = ud[exact].tolist() if nd > 1 else [0] * len(exact)
+            pairs = list(zip(docs, [texts[i] for i in exact], strict=True))
             inside = Counter(pairs)
-            dupc[members] = (
-                np.fromiter(map(inside.__getitem__, pairs), np.float64, len(pairs)) - 1.0
-            )
+            found = np.fromiter(map(inside.__getitem__, pairs), np.float64, len(pairs))
+            dupc[exact] = found - 1.0
     return dupc
 
 
