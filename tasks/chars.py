@@ -99,9 +99,10 @@ def char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
     """(code points, class flags) of `text`; astral code points are classed one by one
     (none of them is whitespace)."""
     cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    if not len(cp) or int(cp.max()) <= 0xFFFF:
+        return cp, char_table()[cp]
     cls = char_table()[np.minimum(cp, 0xFFFF)]
-    if len(cp) and int(cp.max()) > 0xFFFF:
-        for i in np.flatnonzero(cp > 0xFFFF).tolist():
-            ch = text[i]
-            cls[i] = _classify(ch) | (ALNUM if ch.isalnum() else 0)
+    for i in np.flatnonzero(cp > 0xFFFF).tolist():
+        ch = text[i]
+        cls[i] = _classify(ch) | (ALNUM if ch.isalnum() else 0)
     return cp, cls

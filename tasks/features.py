@@ -100,6 +100,7 @@ _M[N_CLASSES + P_NL_UP, _NC + 1] = 1.0
     C_UPSTART,
 ) = range(_NC + 2)
 _MT = np.ascontiguousarray(_M.T)
+_M32 = _M.astype(np.float32)
 _SHARE_COLS = [C_LET, C_DIG, C_PUNCT]  # per character
 _PER_WORD_COLS = [C_SENT, C_UPSTART, C_SEP, C_COMMA, C_LET]
 _CSHIFT = np.arange(len(CONCERNS), dtype=np.int64)
@@ -650,7 +651,10 @@ def _extract_run(
         key = np.maximum(np.cumsum(marker) - 1, 0) * (2 * N_CLASSES)
     key += (cls & CLASS_MASK) | (ws.view(np.uint8) << 5)  # N_CLASSES = 1 << 5
     hist = np.bincount(key, minlength=n * 2 * N_CLASSES).reshape(n, 2 * N_CLASSES)
-    cnt = _MT @ hist.T  # (count columns, units)
+    if len(cls) < 1 << 24:  # counts below 2**24: exact in float32, and twice as fast
+        cnt = (hist.astype(np.float32) @ _M32).T.astype(np.float64, order="C")
+    else:
+        cnt = _MT @ hist.T  # (count columns, units)
     nchars = (ends - starts).astype(np.float64)
 
     # tokens = alnum runs, then lowercased, as hashes (tasks.tokens)
