@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -162,3 +163,37 @@ def test_duplicates_survive_hash_collisions() -> None:
     for key in (honest, np.zeros(len(texts), dtype=np.uint64)):  # all keys colliding
         assert _duplicates(texts, key, docs, 2).tolist() == truth
     assert _duplicates(texts[:4], honest[:4], docs[:4], 1).tolist() == truth[:4]
+
+
+def test_a_failing_batch_is_redone_one_document_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug that breaks the batch call costs only the document at fault."""
+    import tasks.chrome
+    import tasks.process
+    from tasks.discover import discover
+    from tasks.settings import load_settings
+
+    for i, t in enumerate(_TEXTS):
+        (tmp_path / f"{i}.txt").write_text(t, encoding="utf-8")
+    (tmp_path / "bad.txt").write_text("Poison title\n\nPoison body line here.\n", encoding="utf-8")
+    files, _ = discover(tmp_path)
+    settings = load_settings(workers=0)
+    good = tasks.process.process_batch(files, settings)
+    real = tasks.chrome.separate_many
+
+    def fragile(texts: list[str], *a: object, **k: object) -> list[Separation]:
+        if any(t.startswith("Poison") for t in texts):
+            raise RuntimeError("boom")
+        return real(texts, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tasks.process, "separate_many", fragile)
+    monkeypatch.setattr(tasks.chrome, "separate_many", fragile)  # separate() goes through it
+    res = tasks.process.process_batch(files, settings)
+    assert [(r.source_path, r.stage, r.reason) for r in res.rejects] == [
+        ("bad.txt", "separate", "error")
+    ]
+    assert "boom" in res.rejects[0].detail
+    assert sorted(a.title for a in res.articles) == sorted(
+        a.title for a in good.articles if a.title != "Poison title"
+    )
