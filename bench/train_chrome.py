@@ -426,6 +426,7 @@ def stacked_cv(
     hidden: int,
     weight: int,
     threshold: float,
+    blend: float,
 ) -> tuple[np.ndarray, dict[int, ChromeModel]]:
     """Outer CV of first stage + one context stage: for outer fold ``i`` the stage is
     trained on the other folds' pages with inner held-out stage-1 probabilities, and
@@ -446,10 +447,11 @@ def stacked_cv(
         first = s1["models"][(i,)]
         if variant == "mlp":
             first = replace(first, trees=None, tree_weight=0.0)
-        model = replace(first, stages=(stage,))
+        model = replace(first, stages=(stage,), stage_blend=blend)
         te_all = fold_all == i
-        z_te = context_matrix(s1[variant][(i,)], x_all[te_all], doc[te_all])
-        oof[fold_unit == i] = stage.first_stage(z_te)[unit[te_all]]
+        p_te = s1[variant][(i,)]
+        q = stage.first_stage(context_matrix(p_te, x_all[te_all], doc[te_all]))
+        oof[fold_unit == i] = (blend * p_te + (1 - blend) * q)[unit[te_all]]
         g = data["group"][fold_unit == i]
         by_group.update({int(k): model for k in np.unique(g)})
         print(f"context stage, fold {i + 1}/{folds} done", file=sys.stderr)
@@ -487,6 +489,7 @@ def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str,
         }
     if m.stages:
         out["stages"] = [to_dict(st, CONTEXT_NAMES) for st in m.stages]
+        out["stage_blend"] = m.stage_blend
     return out
 
 
@@ -627,6 +630,19 @@ def main(argv: list[str] | None = None) -> int:
         "--stage-hidden", type=int, default=16, help="context stage's ReLU units (0: logistic)"
     )
     ap.add_argument(
+        "--stage-snippet-weight",
+        type=int,
+        default=20,
+        help="the context stage's extra weight on snippet-covered units",
+    )
+    ap.add_argument(
+        "--stage-blend",
+        type=float,
+        default=0.5,
+        help="share of the first stage's probability in the final one (the rest: the context "
+        "stage's)",
+    )
+    ap.add_argument(
         "--stage-input",
         choices=("both", "mlp"),
         default="both",
@@ -672,7 +688,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv:
         s1 = first_stage_oof(data, args.folds, args.cache, **first)
         oof, by_group = stacked_cv(
-            data, s1, args.stage_input, args.stage_hidden, args.snippet_weight, args.threshold
+            data,
+            s1,
+            args.stage_input,
+            args.stage_hidden,
+            args.stage_snippet_weight,
+            args.threshold,
+            args.stage_blend,
         )
         separator_cv(args.devset, res, data, by_group, args.dump, thresholds)
         if args.dump is not None:
@@ -690,9 +712,9 @@ def main(argv: list[str] | None = None) -> int:
         p1 = held_out_probs(s1, args.stage_input, None)
         z = context_matrix(p1, data["X_all"], data["doc_all"])[data["unit_all"]]
         stage = fit_stage(
-            z, data["y"], data["snip"], args.stage_hidden, args.snippet_weight, args.threshold
+            z, data["y"], data["snip"], args.stage_hidden, args.stage_snippet_weight, args.threshold
         )
-        model = replace(model, stages=(stage,))
+        model = replace(model, stages=(stage,), stage_blend=args.stage_blend)
     args.out.write_text(json.dumps(to_dict(model)) + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)", file=sys.stderr)
     return 0

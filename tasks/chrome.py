@@ -113,8 +113,9 @@ class ChromeModel:
 
     ``stages``: context models applied in turn, each to ``tasks.context.context_features``
     of the previous stage's probabilities (stacking); the last one's probability is the
-    unit's score. They see a whole document, so ``predict`` takes one document's units
-    (or several, split at ``bounds``)."""
+    unit's score, averaged with the previous stage's at ``stage_blend`` weight. They see a
+    whole document, so ``predict`` takes one document's units (or several, split at
+    ``bounds``)."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -128,6 +129,7 @@ class ChromeModel:
     tree_weight: float = 0.0
     gate: tuple[float, float] = (0.0, 1.0)
     stages: tuple[ChromeModel, ...] = ()
+    stage_blend: float = 0.0
 
     def predict(self, x: np.ndarray, bounds: np.ndarray | None = None) -> np.ndarray:
         """Body probability of every unit of one document's feature matrix ``x``, or of
@@ -140,7 +142,8 @@ class ChromeModel:
         spans = list(zip(cuts[:-1], cuts[1:], strict=True))
         for stage in self.stages:
             z = [context_features(p[a:b], x[a:b]) for a, b in spans]
-            p = stage.first_stage(z[0] if len(z) == 1 else np.vstack(z))
+            q = stage.first_stage(z[0] if len(z) == 1 else np.vstack(z))
+            p = self.stage_blend * p + (1.0 - self.stage_blend) * q
         return p
 
     def first_stage(self, x: np.ndarray) -> np.ndarray:
@@ -196,6 +199,7 @@ def model_from_dict(raw: dict[str, Any], names: tuple[str, ...] = FEATURE_NAMES)
         float(raw.get("tree_weight", 0.0)),
         (float(raw.get("gate", [0.0, 1.0])[0]), float(raw.get("gate", [0.0, 1.0])[1])),
         tuple(model_from_dict(st, CONTEXT_NAMES) for st in raw.get("stages", ())),
+        float(raw.get("stage_blend", 0.0)),
     )
 
 
