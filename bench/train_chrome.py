@@ -638,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--stage-blend",
         type=float,
-        default=0.5,
+        default=0.7,
         help="share of the first stage's probability in the final one (the rest: the context "
         "stage's)",
     )
