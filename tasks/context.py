@@ -76,91 +76,95 @@ CONTEXT_NAMES: tuple[str, ...] = (
     + tuple(f"base_{n}" for n in BASE_FEATURES)
 )
 N_CONTEXT = len(CONTEXT_NAMES)
-
-
-def _window_sums(c: np.ndarray, n: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sum and count of ``v[i + lo : i + hi + 1]`` (clipped to the page) for every unit
-    ``i``, where ``c`` is ``v``'s cumulative sum with a leading 0."""
-    i = np.arange(n)
-    a = np.clip(i + lo, 0, n)
-    b = np.clip(i + hi + 1, 0, n)
-    return c[b] - c[a], (b - a).astype(np.float64)
+# ``context_features`` writes the columns by number: where the named ones sit
+assert CONTEXT_NAMES.index("max_win3") == 10 and CONTEXT_NAMES.index("chars_mean_win6") == 25
+# every window as offsets [lo, hi] around the unit: the four symmetric ones (the unit
+# itself then taken out), the sides (before 3, after 3, before 12, after 12), and ±6 for
+# the character-weighted mean (last); gathered from cumulative sums in one go
+_LO = np.array([-k for k in _WINDOWS] + [x for k in _SIDES for x in (-k, 1)] + [-6])
+_HI = np.array(list(_WINDOWS) + [x for k in _SIDES for x in (-1, k)] + [6]) + 1
+_EDGES = np.concatenate((_LO, _HI))  # window starts, then ends (exclusive)
+_NW = len(_LO)
+_SELF = np.array([1.0] * len(_WINDOWS) + [0.0] * (2 * len(_SIDES)))
+_NEAR = np.array([-3, -2, -1, 1, 2, 3]) + 3  # ±3 neighbours in an array padded by 3
 
 
 def main_run(p: np.ndarray) -> tuple[int, int]:
     """``(start, end)`` (end exclusive) of the contiguous run with the largest sum of
     ``p - 0.5``: the page's highest-probability run (one unit when all are below 0.5)."""
     s = np.concatenate(([0.0], np.cumsum(p - 0.5)))
+    return _best_run(s)
+
+
+def _best_run(s: np.ndarray) -> tuple[int, int]:
+    """``main_run`` from the cumulative sum ``s`` of ``p - 0.5`` (leading 0)."""
     low = np.minimum.accumulate(s[:-1])
     end = int(np.argmax(s[1:] - low)) + 1
     start = int(np.argmin(s[:end]))
     return start, end
 
 
-def _dist_to_flag(flag: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distance of each unit to the previous and to the next flagged unit (itself not
-    counted); ``n + 1`` when there is none."""
-    i = np.arange(n)
-    last = np.where(flag, i, -1)
-    prev_at = np.maximum.accumulate(np.concatenate(([-1], last[:-1])))
-    prev = np.where(prev_at >= 0, i - prev_at, n + 1)
-    nxt = np.where(flag, i, n)
-    next_at = np.minimum.accumulate(np.concatenate((nxt[1:], [n]))[::-1])[::-1]
-    after = np.where(next_at < n, next_at - i, n + 1)
-    return prev.astype(np.float64), after.astype(np.float64)
-
-
 def context_features(p: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """The second-stage features (``CONTEXT_NAMES``) of one document's units, from the
     first-stage probabilities ``p`` and the document's feature matrix (``tasks.features``)."""
     n = len(p)
-    out = np.zeros((n, N_CONTEXT))
+    out = np.empty((n, N_CONTEXT))
     if n == 0:
         return out
     p = np.asarray(p, dtype=np.float64)
-    c = np.concatenate(([0.0], np.cumsum(p)))
-    cols: list[np.ndarray] = [p, np.log(np.clip(p, 1e-4, 1 - 1e-4) / np.clip(1 - p, 1e-4, 1))]
-    for k in _WINDOWS:
-        s, m = _window_sums(c, n, -k, k)
-        cols.append((s - p) / np.maximum(m - 1, 1))
-    for k in _SIDES:
-        s, m = _window_sums(c, n, -k, -1)
-        cols.append(s / np.maximum(m, 1))
-        s, m = _window_sums(c, n, 1, k)
-        cols.append(s / np.maximum(m, 1))
-    lo = np.concatenate((np.zeros(3), p, np.zeros(3)))
-    hi = np.concatenate((np.ones(3), p, np.ones(3)))
-    view_lo = np.lib.stride_tricks.sliding_window_view(lo, 7)
-    view_hi = np.lib.stride_tricks.sliding_window_view(hi, 7)
-    neighbours = np.r_[0:3, 4:7]
-    cols.append(view_lo[:, neighbours].max(axis=1))
-    cols.append(view_hi[:, neighbours].min(axis=1))
-    cols.append(np.concatenate(([0.0], p[:-1])))
-    cols.append(np.concatenate((p[1:], [0.0])))
-    rank = np.empty(n)
-    rank[np.argsort(p, kind="stable")] = np.arange(n)
-    cols.append(rank / max(n - 1, 1))
-    cols.append(np.full(n, c[-1] / n))
-    high = p >= 0.5
-    cols.append(np.full(n, high.mean()))
-    a, b = main_run(p)
     i = np.arange(n)
-    cols.append(((i >= a) & (i < b)).astype(np.float64))
-    cols.append(np.log1p(np.maximum(a - i, 0)))
-    cols.append(np.log1p(np.maximum(i - (b - 1), 0)))
-    cols.append(np.full(n, (b - a) / n))
-    total = max(c[-1], 1e-9)
-    cols.append(c[:-1] / total)
-    cols.append((c[-1] - c[1:]) / total)
-    prev, after = _dist_to_flag(high, n)
-    cols.append(np.log1p(prev))
-    cols.append(np.log1p(after))
+    c = np.zeros(n + 1)
+    np.cumsum(p, out=c[1:])
+    total = c[-1]
+    out[:, 0] = p
+    q = np.minimum(np.maximum(p, 1e-4), 1 - 1e-4)
+    np.log(q / np.minimum(np.maximum(1 - p, 1e-4), 1), out=out[:, 1])
+    # windowed means: sums and sizes of all windows from one gather of the cumulative sum
+    edges = np.minimum(np.maximum(i[:, None] + _EDGES, 0), n)
+    a, b = edges[:, :_NW], edges[:, _NW:]
+    sums = c.take(b[:, :-1]) - c.take(a[:, :-1])
+    sizes = (b[:, :-1] - a[:, :-1]) - _SELF
+    sums -= p[:, None] * _SELF
+    np.divide(sums, np.maximum(sizes, 1), out=out[:, 2:10])
+    # ±3 neighbours: 0 beyond the page for the max and the previous/next, 1 for the min
+    padded = np.zeros((2, n + 6))
+    padded[1, :3] = padded[1, -3:] = 1.0
+    padded[:, 3:-3] = p
+    near = padded.take(i[:, None] + _NEAR, axis=1)
+    out[:, 10] = near[0].max(axis=1)
+    out[:, 11] = near[1].min(axis=1)
+    near = near[0]
+    out[:, 12] = near[:, 2]
+    out[:, 13] = near[:, 3]
+    order = np.argsort(p, kind="stable")
+    out[order, 14] = i / max(n - 1, 1)
+    out[:, 15] = total / n
+    high = p >= 0.5
+    out[:, 16] = np.count_nonzero(high) / n
+    start, end = _best_run(c - 0.5 * np.arange(n + 1))
+    out[:, 17] = (i >= start) & (i < end)
+    np.log1p(np.maximum(start - i, 0), out=out[:, 18])
+    np.log1p(np.maximum(i - (end - 1), 0), out=out[:, 19])
+    out[:, 20] = (end - start) / n
+    tot = max(total, 1e-9)
+    np.divide(c[:-1], tot, out=out[:, 21])
+    np.divide(total - c[1:], tot, out=out[:, 22])
+    # distance to the previous / next unit at 0.5 or more (n + 1 when there is none)
+    at = np.flatnonzero(high)
+    if len(at):
+        k = np.searchsorted(at, i, "left") - 1  # last high unit before i
+        prev = np.where(k >= 0, i - at[np.maximum(k, 0)], n + 1)
+        k = np.searchsorted(at, i, "right")  # first high unit after i
+        nxt = np.where(k < len(at), at[np.minimum(k, len(at) - 1)] - i, n + 1)
+        np.log1p(prev, out=out[:, 23])
+        np.log1p(nxt, out=out[:, 24])
+    else:
+        out[:, 23:25] = np.log1p(n + 1)
     w = matrix[:, _LOG_CHARS]
-    cw = np.concatenate(([0.0], np.cumsum(w)))
-    cpw = np.concatenate(([0.0], np.cumsum(w * p)))
-    sw, _ = _window_sums(cw, n, -6, 6)
-    spw, _ = _window_sums(cpw, n, -6, 6)
-    cols.append(spw / np.maximum(sw, 1e-9))
-    out[:, : len(cols)] = np.column_stack(cols)
-    out[:, len(cols) :] = matrix[:, _BASE]
+    cw = np.zeros((2, n + 1))
+    np.cumsum(w, out=cw[0, 1:])
+    np.cumsum(w * p, out=cw[1, 1:])
+    sw = cw.take(b[:, -1], axis=1) - cw.take(a[:, -1], axis=1)
+    out[:, 25] = sw[1] / np.maximum(sw[0], 1e-9)
+    out[:, 26:] = matrix[:, _BASE]
     return out
