@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
+import pickle
 import re
 import sys
 import time
-from multiprocessing import Pool
+from dataclasses import replace
+from multiprocessing import Pool, get_context
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -39,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tasks.chrome import CONFIG_DIR, ChromeModel, TreeEnsemble, load_resources  # noqa: E402
+from tasks.context import CONTEXT_NAMES, context_features  # noqa: E402
 from tasks.evaluate import load_labels, load_scorer  # noqa: E402
 from tasks.features import FEATURE_NAMES, Resources, extract  # noqa: E402
 
@@ -152,17 +156,27 @@ def build(
         s = sites.setdefault(site(str(lab["url"])), len(sites))
         if len(yy) < 2:
             continue
-        xs.append(f.matrix[1:])
-        y.append(np.array(yy[1:]))
-        w.append(np.array(sn[1:]))
-        g.append(np.full(len(yy) - 1, s))
-        d.append(np.full(len(yy) - 1, k))
+        xs.append(f.matrix)
+        y.append(np.array(yy))
+        w.append(np.array(sn))
+        g.append(np.full(len(yy), s))
+        d.append(np.full(len(yy), k))
+    doc = np.concatenate(d)
+    unit = np.concatenate(([True], doc[1:] != doc[:-1]))  # a document's first row: its title
+    unit = ~unit
+    x_all = np.vstack(xs)
     return {
-        "X": np.vstack(xs),
-        "y": np.concatenate(y),
-        "snip": np.concatenate(w),
-        "group": np.concatenate(g),
-        "doc": np.concatenate(d),
+        # training rows: every unit but the title line (row 0 of each document)
+        "X": x_all[unit],
+        "y": np.concatenate(y)[unit],
+        "snip": np.concatenate(w)[unit],
+        "group": np.concatenate(g)[unit],
+        "doc": doc[unit],
+        # every row of every document, for the context stages (they see whole pages)
+        "X_all": x_all,
+        "doc_all": doc,
+        "group_all": np.concatenate(g),
+        "unit_all": unit,
     }
 
 
@@ -279,13 +293,178 @@ def fit(
     )
 
 
-def to_dict(m: ChromeModel) -> dict[str, object]:
+def fit_stage(
+    z: np.ndarray, y: np.ndarray, snip: np.ndarray, hidden: int, weight: int, threshold: float
+) -> ChromeModel:
+    """A context stage over ``tasks.context`` columns: a one-layer network of ``hidden``
+    ReLU units (``random_state=0``), or logistic regression when ``hidden`` is 0."""
+    if hidden > 0:
+        m = fit(z, y, snip, hidden, weight, threshold)
+        return replace(m, info={"hidden": hidden, "snippet_weight": weight})
+    from sklearn.linear_model import LogisticRegression
+
+    mean = z.mean(axis=0)
+    scale = z.std(axis=0) + 1e-6
+    clf = LogisticRegression(C=1.0, max_iter=1000)
+    clf.fit((z - mean) / scale, y, sample_weight=1.0 + weight * snip)
+    return ChromeModel(
+        mean,
+        scale,
+        np.zeros((0, 0)),
+        np.zeros(0),
+        clf.coef_[0],
+        float(clf.intercept_[0]),
+        threshold,
+        {"hidden": 0, "snippet_weight": weight},
+    )
+
+
+def doc_spans(doc: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each document's rows in arrays sorted by document."""
+    cuts = np.flatnonzero(np.diff(doc)) + 1
+    edges = [0, *cuts.tolist(), len(doc)]
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def context_matrix(p: np.ndarray, x_all: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """``tasks.context.context_features`` of every document (rows sorted by document)."""
+    return np.vstack([context_features(p[a:b], x_all[a:b]) for a, b in doc_spans(doc)])
+
+
+_JOB: dict[str, Any] = {}
+
+
+def _stage1_job(excluded: tuple[int, ...]) -> tuple[tuple[int, ...], Any, np.ndarray, np.ndarray]:
+    """Fit the first stage without the folds ``excluded``; its (combined, network-only)
+    probabilities on every row of those folds' documents."""
+    from threadpoolctl import threadpool_limits
+
+    d, fold_unit, fold_all, kw = _JOB["data"], _JOB["fold"], _JOB["fold_all"], _JOB["kw"]
+    tr = ~np.isin(fold_unit, excluded)
+    te = np.isin(fold_all, excluded)
+    with threadpool_limits(1):
+        model = fit(d["X"][tr], d["y"][tr], d["snip"][tr], **kw)
+        xt = d["X_all"][te]
+        p_mlp = model._mlp(xt)
+        p_both = model.first_stage(xt)
+    print(f"first stage without folds {excluded} done", file=sys.stderr)
+    return excluded, model, p_both, p_mlp
+
+
+def first_stage_oof(
+    data: dict[str, np.ndarray],
+    folds: int,
+    cache: Path | None,
+    outer_only: bool = False,
+    **kw: Any,
+) -> dict[str, Any]:
+    """First-stage models and held-out probabilities for honest stacking.
+
+    Folds are ``GroupKFold`` by site. For each fold ``i``: the model without it (``outer``)
+    and its probabilities on fold ``i``'s pages (the stage-2 input at test time); for each
+    pair ``{i, j}``: the model without both, scoring both folds' pages, so that within the
+    training set of outer fold ``i`` the pages of fold ``j`` have stage-1 probabilities
+    from a model that saw neither them nor fold ``i`` (inner out-of-fold). 15 fits for 5
+    folds, two at a time; cached by the data and settings. ``outer_only``: the outer
+    models alone (what an export needs), unless the full set is cached."""
+    from itertools import combinations
+
+    from sklearn.model_selection import GroupKFold
+
+    g = data["group"]
+    fold_of_group: dict[int, int] = {}
+    for i, (_, te) in enumerate(GroupKFold(n_splits=folds).split(data["X"], data["y"], g)):
+        fold_of_group.update({int(k): i for k in np.unique(g[te])})
+    lookup = np.vectorize(fold_of_group.__getitem__, otypes=[np.int64])
+    fold_unit, fold_all = lookup(g), lookup(data["group_all"])
+    key = hashlib.sha1(repr(sorted(kw.items())).encode())
+    for name in ("X_all", "y", "snip", "group"):
+        key.update(np.ascontiguousarray(data[name]).tobytes())
+    full = cache.parent / f"stage1_{folds}_{key.hexdigest()[:16]}.pkl" if cache else None
+    path = full.with_name("outer_" + full.name) if full and outer_only else full
+    for p in (full, path):
+        if p is not None and p.is_file():
+            out: dict[str, Any] = pickle.loads(p.read_bytes())
+            return out
+    jobs: list[tuple[int, ...]] = [(i,) for i in range(folds)]
+    if not outer_only:
+        jobs += list(combinations(range(folds), 2))
+    _JOB.update(data=data, fold=fold_unit, fold_all=fold_all, kw=kw)
+    with get_context("fork").Pool(2) as pool:
+        got = pool.map(_stage1_job, jobs, chunksize=1)
+    out = {"fold_unit": fold_unit, "fold_all": fold_all, "models": {}, "both": {}, "mlp": {}}
+    for excluded, model, p_both, p_mlp in got:
+        out["models"][excluded] = model
+        out["both"][excluded] = p_both
+        out["mlp"][excluded] = p_mlp
+    if path is not None:
+        path.write_bytes(pickle.dumps(out))
+    return out
+
+
+def held_out_probs(s1: dict[str, Any], variant: str, outer: int | None) -> np.ndarray:
+    """Stage-1 probability of every row from a model that never saw its page: for the
+    pages outside fold ``outer``, a model that did not see ``outer`` either (``None``:
+    the outer models' own out-of-fold probabilities, every page)."""
+    fold_all = s1["fold_all"]
+    p = np.full(len(fold_all), np.nan)
+    for f in np.unique(fold_all).tolist():
+        rows = fold_all == f
+        if outer is None or f == outer:
+            p[rows] = s1[variant][(f,)]
+        else:
+            pair = (min(f, outer), max(f, outer))
+            both = fold_all[np.isin(fold_all, pair)]
+            p[rows] = s1[variant][pair][both == f]
+    return p
+
+
+def stacked_cv(
+    data: dict[str, np.ndarray],
+    s1: dict[str, Any],
+    variant: str,
+    hidden: int,
+    weight: int,
+    threshold: float,
+    blend: float,
+) -> tuple[np.ndarray, dict[int, ChromeModel]]:
+    """Outer CV of first stage + one context stage: for outer fold ``i`` the stage is
+    trained on the other folds' pages with inner held-out stage-1 probabilities, and
+    scores fold ``i`` from the outer model's probabilities. Returns the out-of-fold
+    probabilities (training rows) and the held-out model of each site group."""
+    fold_all, unit = s1["fold_all"], data["unit_all"]
+    fold_unit = s1["fold_unit"]
+    x_all, doc = data["X_all"], data["doc_all"]
+    oof = np.zeros(len(data["y"]))
+    by_group: dict[int, ChromeModel] = {}
+    folds = int(fold_all.max()) + 1
+    for i in range(folds):
+        p_in = held_out_probs(s1, variant, i)
+        tr_all = fold_all != i
+        z = context_matrix(p_in[tr_all], x_all[tr_all], doc[tr_all])[unit[tr_all]]
+        tr = fold_unit != i
+        stage = fit_stage(z, data["y"][tr], data["snip"][tr], hidden, weight, threshold)
+        first = s1["models"][(i,)]
+        if variant == "mlp":
+            first = replace(first, trees=None, tree_weight=0.0)
+        model = replace(first, stages=(stage,), stage_blend=blend)
+        te_all = fold_all == i
+        p_te = s1[variant][(i,)]
+        q = stage.first_stage(context_matrix(p_te, x_all[te_all], doc[te_all]))
+        oof[fold_unit == i] = (blend * p_te + (1 - blend) * q)[unit[te_all]]
+        g = data["group"][fold_unit == i]
+        by_group.update({int(k): model for k in np.unique(g)})
+        print(f"context stage, fold {i + 1}/{folds} done", file=sys.stderr)
+    return oof, by_group
+
+
+def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str, object]:
     def r(a: np.ndarray) -> object:
         return np.round(a, 6).tolist()
 
     out: dict[str, object] = {
         "format": "newsetl-chrome-mlp-1",
-        "features": list(FEATURE_NAMES),
+        "features": list(names),
         "mean": r(m.mean),
         "scale": r(m.scale),
         "w1": r(m.w1),
@@ -308,6 +487,9 @@ def to_dict(m: ChromeModel) -> dict[str, object]:
             "left": t.left.tolist(),
             "value": np.round(t.value, 8).tolist(),
         }
+    if m.stages:
+        out["stages"] = [to_dict(st, CONTEXT_NAMES) for st in m.stages]
+        out["stage_blend"] = m.stage_blend
     return out
 
 
@@ -441,6 +623,32 @@ def main(argv: list[str] | None = None) -> int:
         help="a short unit is article only as a whole line/list item/table cell of "
         "trafilatura's output (default: found anywhere in it, as the shipped model)",
     )
+    ap.add_argument(
+        "--stages", type=int, default=1, help="context stages over stage-1 probabilities (0, 1)"
+    )
+    ap.add_argument(
+        "--stage-hidden", type=int, default=16, help="context stage's ReLU units (0: logistic)"
+    )
+    ap.add_argument(
+        "--stage-snippet-weight",
+        type=int,
+        default=20,
+        help="the context stage's extra weight on snippet-covered units",
+    )
+    ap.add_argument(
+        "--stage-blend",
+        type=float,
+        default=0.7,
+        help="share of the first stage's probability in the final one (the rest: the context "
+        "stage's)",
+    )
+    ap.add_argument(
+        "--stage-input",
+        choices=("both", "mlp"),
+        default="both",
+        help="the context stage reads the network+trees probability, or the network's alone "
+        "(the trees are then left out of the model)",
+    )
     ap.add_argument("--cv", action="store_true", help="grouped-by-site CV instead of export")
     ap.add_argument(
         "--dump", type=Path, help="--cv: write every page's counts and unit decisions (JSON)"
@@ -461,31 +669,52 @@ def main(argv: list[str] | None = None) -> int:
         "lr": args.lr,
         "gate": tuple(args.gate),
     }
-    if args.cv:
+    thresholds = (args.threshold - 0.1, args.threshold - 0.05, args.threshold + 0.05)
+    if args.cv and args.stages == 0:
         oof, by_group = cross_validate(
             data, args.hidden, args.snippet_weight, args.folds, args.threshold, **trees
         )
-        separator_cv(
-            args.devset,
-            res,
-            data,
-            by_group,
-            args.dump,
-            (args.threshold - 0.1, args.threshold - 0.05, args.threshold + 0.05),
-        )
+        separator_cv(args.devset, res, data, by_group, args.dump, thresholds)
         if args.dump is not None:
             np.save(args.dump.with_suffix(".oof.npy"), oof)
         report(args.devset, res, data, oof, [0.35, 0.4, args.threshold, 0.5, 0.55])
         return 0
-    model = fit(
-        data["X"],
-        data["y"],
-        data["snip"],
-        args.hidden,
-        args.snippet_weight,
-        args.threshold,
+    first = {
+        "hidden": args.hidden,
+        "weight": args.snippet_weight,
+        "threshold": args.threshold,
         **trees,
-    )
+    }
+    if args.cv:
+        s1 = first_stage_oof(data, args.folds, args.cache, **first)
+        oof, by_group = stacked_cv(
+            data,
+            s1,
+            args.stage_input,
+            args.stage_hidden,
+            args.stage_snippet_weight,
+            args.threshold,
+            args.stage_blend,
+        )
+        separator_cv(args.devset, res, data, by_group, args.dump, thresholds)
+        if args.dump is not None:
+            np.save(args.dump.with_suffix(".oof.npy"), oof)
+        report(args.devset, res, data, oof, [0.35, 0.4, args.threshold, 0.5, 0.55])
+        return 0
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # the same bytes on any machine
+        model = fit(data["X"], data["y"], data["snip"], **first)  # type: ignore[arg-type]
+    if args.stage_input == "mlp":
+        model = replace(model, trees=None, tree_weight=0.0)
+    if args.stages:
+        s1 = first_stage_oof(data, args.folds, args.cache, outer_only=True, **first)
+        p1 = held_out_probs(s1, args.stage_input, None)
+        z = context_matrix(p1, data["X_all"], data["doc_all"])[data["unit_all"]]
+        stage = fit_stage(
+            z, data["y"], data["snip"], args.stage_hidden, args.stage_snippet_weight, args.threshold
+        )
+        model = replace(model, stages=(stage,), stage_blend=args.stage_blend)
     args.out.write_text(json.dumps(to_dict(model)) + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)", file=sys.stderr)
     return 0

@@ -1,9 +1,11 @@
 """Chrome separation: decide for each block whether it is article body or site chrome.
 
 A small model (standardised features -> one ReLU layer -> sigmoid, and for the units it
-is unsure of an average with 100 gradient-boosted trees; numpy only, shipped as
-``config/chrome_model.json`` and rebuilt by ``bench/train_chrome.py``) scores every
-unit from ``tasks.features``; a few hard rules come first. Each decision carries a
+is unsure of an average with 100 gradient-boosted trees; then a second, context stage of
+the same form over the first stage's probabilities in windows around each unit,
+``tasks.context``; numpy only, shipped as ``config/chrome_model.json`` and rebuilt by
+``bench/train_chrome.py``) scores every unit from ``tasks.features``; a few hard rules
+come first. Each decision carries a
 reason code and a body score (the model's estimate that the unit is article text):
 
 ``title``            the page title line, or a line repeating it (the headline)
@@ -33,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from tasks.context import CONTEXT_NAMES, context_features
 from tasks.features import FEATURE_NAMES, DocFeatures, Resources, extract_batch
 from tasks.language import default_stoplists
 from tasks.lexicons import CONCERNS, compile_lexicons
@@ -106,7 +109,13 @@ class ChromeModel:
     """Standardise, one ReLU hidden layer (or none: logistic), sigmoid; optionally
     averaged with a gradient-boosted tree ensemble (``tree_weight`` of the probability)
     for the units the network is unsure of (probability within ``gate``): a cascade,
-    so the trees' cost is paid on a fraction of the units."""
+    so the trees' cost is paid on a fraction of the units.
+
+    ``stages``: context models applied in turn, each to ``tasks.context.context_features``
+    of the previous stage's probabilities (stacking); the last one's probability is the
+    unit's score, averaged with the previous stage's at ``stage_blend`` weight. They see a
+    whole document, so ``predict`` takes one document's units (or several, split at
+    ``bounds``)."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -119,8 +128,26 @@ class ChromeModel:
     trees: TreeEnsemble | None = None
     tree_weight: float = 0.0
     gate: tuple[float, float] = (0.0, 1.0)
+    stages: tuple[ChromeModel, ...] = ()
+    stage_blend: float = 0.0
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
+    def predict(self, x: np.ndarray, bounds: np.ndarray | None = None) -> np.ndarray:
+        """Body probability of every unit of one document's feature matrix ``x``, or of
+        several documents' stacked matrices with ``bounds`` (start offsets and the end:
+        document ``k`` is ``x[bounds[k]:bounds[k + 1]]``)."""
+        p = self.first_stage(x)
+        if not self.stages or not len(x):
+            return p
+        cuts = [0, len(x)] if bounds is None else [int(b) for b in bounds]
+        spans = list(zip(cuts[:-1], cuts[1:], strict=True))
+        for stage in self.stages:
+            z = [context_features(p[a:b], x[a:b]) for a, b in spans]
+            q = stage.first_stage(z[0] if len(z) == 1 else np.vstack(z))
+            p = self.stage_blend * p + (1.0 - self.stage_blend) * q
+        return p
+
+    def first_stage(self, x: np.ndarray) -> np.ndarray:
+        """The network (and trees) alone, unit by unit, without the context stages."""
         p = self._mlp(x)
         if self.trees is None or self.tree_weight <= 0 or not len(x):
             return p
@@ -138,9 +165,10 @@ class ChromeModel:
         return out
 
 
-def model_from_dict(raw: dict[str, Any]) -> ChromeModel:
-    """The model from its JSON form; refuses a model trained on other features."""
-    if tuple(raw["features"]) != FEATURE_NAMES:
+def model_from_dict(raw: dict[str, Any], names: tuple[str, ...] = FEATURE_NAMES) -> ChromeModel:
+    """The model from its JSON form; refuses a model trained on other features (``names``:
+    the columns it must have been trained on; a context stage's are ``CONTEXT_NAMES``)."""
+    if tuple(raw["features"]) != names:
         raise ValueError("chrome model was trained on other features; rerun bench/train_chrome.py")
 
     def arr(key: str) -> np.ndarray:
@@ -170,6 +198,8 @@ def model_from_dict(raw: dict[str, Any]) -> ChromeModel:
         trees,
         float(raw.get("tree_weight", 0.0)),
         (float(raw.get("gate", [0.0, 1.0])[0]), float(raw.get("gate", [0.0, 1.0])[1])),
+        tuple(model_from_dict(st, CONTEXT_NAMES) for st in raw.get("stages", ())),
+        float(raw.get("stage_blend", 0.0)),
     )
 
 
@@ -321,7 +351,7 @@ def _separate_batch(
         bl[p].text if p is not None else k
         for bl, p, k in zip(blocks, title_pos, known, strict=True)
     ]
-    probs = chrome.model.predict(feats.matrix) if len(feats.texts) else np.zeros(0)
+    probs = chrome.model.predict(feats.matrix, fb.bounds) if len(feats.texts) else np.zeros(0)
     templated: list[int] = []
     for d in range(nd):
         if sites[d]:

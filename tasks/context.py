@@ -1,0 +1,170 @@
+"""Second-stage (context) features for the chrome separator: what the first stage thinks
+of a unit's neighbourhood.
+
+The first-stage model scores every unit from its own features and from context windows
+of a *heuristic* prose label. The article is usually one contiguous run, so a second
+stage that sees the first stage's own probabilities around each unit can repair its
+isolated mistakes: a prose-like teaser among chrome, a short article line inside the
+article. ``context_features`` computes, once per document and without per-unit Python
+loops, from the first-stage probabilities ``p`` and the document's feature matrix:
+
+* the unit's own probability (and its logit);
+* means of the neighbours' probabilities (the unit itself left out) over ±1/±3/±6/±12
+  units, and of the 3 and 12 units before and after it;
+* the max and min over ±3 neighbours, the previous and next unit's probability;
+* the unit's rank among the page's probabilities, the page's mean probability and its
+  share of units at 0.5 or more;
+* the *main run*: the stretch of units that maximises the sum of ``p - 0.5`` (the page's
+  highest-probability run); whether the unit is in it, its distance to it before and
+  after, the run's share of the page;
+* the share of the page's probability mass before and after the unit;
+* the distance to the previous and next unit with probability 0.5 or more;
+* a character-weighted mean probability over ±6 units;
+* a few of the unit's base features (``BASE_FEATURES``).
+
+The columns are named in ``CONTEXT_NAMES``; a model trained on them refuses other names.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tasks.features import FEATURE_NAMES
+
+BASE_FEATURES: tuple[str, ...] = (
+    "log_chars",
+    "log_words",
+    "stop_density",
+    "ends_sentence",
+    "short",
+    "lexicon_any",
+    "links",
+    "rel_position",
+    "prose",
+    "is_headline",
+    "after_headline",
+    "off_script",
+    "doc_log_units",
+)
+_BASE = np.array([FEATURE_NAMES.index(n) for n in BASE_FEATURES], dtype=np.intp)
+_LOG_CHARS = FEATURE_NAMES.index("log_chars")
+_WINDOWS = (1, 3, 6, 12)
+_SIDES = (3, 12)
+
+CONTEXT_NAMES: tuple[str, ...] = (
+    ("p", "logit_p")
+    + tuple(f"mean_win{k}" for k in _WINDOWS)
+    + tuple(f"mean_{side}{k}" for k in _SIDES for side in ("before", "after"))
+    + (
+        "max_win3",
+        "min_win3",
+        "prev_p",
+        "next_p",
+        "rank",
+        "page_mean",
+        "page_share_high",
+        "in_main_run",
+        "log_dist_before_run",
+        "log_dist_after_run",
+        "run_share",
+        "mass_before",
+        "mass_after",
+        "log_dist_prev_high",
+        "log_dist_next_high",
+        "chars_mean_win6",
+    )
+    + tuple(f"base_{n}" for n in BASE_FEATURES)
+)
+N_CONTEXT = len(CONTEXT_NAMES)
+# ``context_features`` writes the columns by number: where the named ones sit
+assert CONTEXT_NAMES.index("max_win3") == 10 and CONTEXT_NAMES.index("chars_mean_win6") == 25
+# every window as offsets [lo, hi] around the unit: the four symmetric ones (the unit
+# itself then taken out), the sides (before 3, after 3, before 12, after 12), and ±6 for
+# the character-weighted mean (last); gathered from cumulative sums in one go
+_LO = np.array([-k for k in _WINDOWS] + [x for k in _SIDES for x in (-k, 1)] + [-6])
+_HI = np.array(list(_WINDOWS) + [x for k in _SIDES for x in (-1, k)] + [6]) + 1
+_EDGES = np.concatenate((_LO, _HI))  # window starts, then ends (exclusive)
+_NW = len(_LO)
+_SELF = np.array([1.0] * len(_WINDOWS) + [0.0] * (2 * len(_SIDES)))
+_NEAR = np.array([-3, -2, -1, 1, 2, 3]) + 3  # ±3 neighbours in an array padded by 3
+
+
+def main_run(p: np.ndarray) -> tuple[int, int]:
+    """``(start, end)`` (end exclusive) of the contiguous run with the largest sum of
+    ``p - 0.5``: the page's highest-probability run (one unit when all are below 0.5)."""
+    s = np.concatenate(([0.0], np.cumsum(p - 0.5)))
+    return _best_run(s)
+
+
+def _best_run(s: np.ndarray) -> tuple[int, int]:
+    """``main_run`` from the cumulative sum ``s`` of ``p - 0.5`` (leading 0)."""
+    low = np.minimum.accumulate(s[:-1])
+    end = int(np.argmax(s[1:] - low)) + 1
+    start = int(np.argmin(s[:end]))
+    return start, end
+
+
+def context_features(p: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """The second-stage features (``CONTEXT_NAMES``) of one document's units, from the
+    first-stage probabilities ``p`` and the document's feature matrix (``tasks.features``)."""
+    n = len(p)
+    out = np.empty((n, N_CONTEXT))
+    if n == 0:
+        return out
+    p = np.asarray(p, dtype=np.float64)
+    i = np.arange(n)
+    c = np.zeros(n + 1)
+    np.cumsum(p, out=c[1:])
+    total = c[-1]
+    out[:, 0] = p
+    q = np.minimum(np.maximum(p, 1e-4), 1 - 1e-4)
+    np.log(q / np.minimum(np.maximum(1 - p, 1e-4), 1), out=out[:, 1])
+    # windowed means: sums and sizes of all windows from one gather of the cumulative sum
+    edges = np.minimum(np.maximum(i[:, None] + _EDGES, 0), n)
+    a, b = edges[:, :_NW], edges[:, _NW:]
+    sums = c.take(b[:, :-1]) - c.take(a[:, :-1])
+    sizes = (b[:, :-1] - a[:, :-1]) - _SELF
+    sums -= p[:, None] * _SELF
+    np.divide(sums, np.maximum(sizes, 1), out=out[:, 2:10])
+    # ±3 neighbours: 0 beyond the page for the max and the previous/next, 1 for the min
+    padded = np.zeros((2, n + 6))
+    padded[1, :3] = padded[1, -3:] = 1.0
+    padded[:, 3:-3] = p
+    near = padded.take(i[:, None] + _NEAR, axis=1)
+    out[:, 10] = near[0].max(axis=1)
+    out[:, 11] = near[1].min(axis=1)
+    near = near[0]
+    out[:, 12] = near[:, 2]
+    out[:, 13] = near[:, 3]
+    order = np.argsort(p, kind="stable")
+    out[order, 14] = i / max(n - 1, 1)
+    out[:, 15] = total / n
+    high = p >= 0.5
+    out[:, 16] = np.count_nonzero(high) / n
+    start, end = _best_run(c - 0.5 * np.arange(n + 1))
+    out[:, 17] = (i >= start) & (i < end)
+    np.log1p(np.maximum(start - i, 0), out=out[:, 18])
+    np.log1p(np.maximum(i - (end - 1), 0), out=out[:, 19])
+    out[:, 20] = (end - start) / n
+    tot = max(total, 1e-9)
+    np.divide(c[:-1], tot, out=out[:, 21])
+    np.divide(total - c[1:], tot, out=out[:, 22])
+    # distance to the previous / next unit at 0.5 or more (n + 1 when there is none)
+    at = np.flatnonzero(high)
+    if len(at):
+        k = np.searchsorted(at, i, "left") - 1  # last high unit before i
+        prev = np.where(k >= 0, i - at[np.maximum(k, 0)], n + 1)
+        k = np.searchsorted(at, i, "right")  # first high unit after i
+        nxt = np.where(k < len(at), at[np.minimum(k, len(at) - 1)] - i, n + 1)
+        np.log1p(prev, out=out[:, 23])
+        np.log1p(nxt, out=out[:, 24])
+    else:
+        out[:, 23:25] = np.log1p(n + 1)
+    w = matrix[:, _LOG_CHARS]
+    cw = np.zeros((2, n + 1))
+    np.cumsum(w, out=cw[0, 1:])
+    np.cumsum(w * p, out=cw[1, 1:])
+    sw = cw.take(b[:, -1], axis=1) - cw.take(a[:, -1], axis=1)
+    out[:, 25] = sw[1] / np.maximum(sw[0], 1e-9)
+    out[:, 26:] = matrix[:, _BASE]
+    return out
