@@ -291,9 +291,12 @@ def chrome_alone() -> dict[str, object]:
                 except json.JSONDecodeError:
                     pass
                 break
-        # its "separate (all)" line, CPU rate (per core, holds on a shared machine)
-        m = re.search(r"separate \(all\).*?([\d.]+) docs/s CPU", text) or re.search(
-            r"([\d.]+)\s*docs?/s", text
+        # its batch line (the path a run takes: separate_many), else "separate (all)";
+        # CPU rate (per core, holds on a shared machine)
+        m = (
+            re.search(r"batch: separate_many.*?([\d.]+) docs/s CPU", text)
+            or re.search(r"separate \(all\).*?([\d.]+) docs/s CPU", text)
+            or re.search(r"([\d.]+)\s*docs?/s", text)
         )
         if "docs_per_s" not in res and m:
             res["docs_per_s"] = float(m.group(1))
