@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from tasks.context import CONTEXT_NAMES, context_features
+from tasks.context import CONTEXT_NAMES, context_features, context_features_many
 from tasks.features import FEATURE_NAMES, DocFeatures, Resources, extract_batch
 from tasks.language import default_stoplists
 from tasks.lexicons import CONCERNS, compile_lexicons
@@ -138,11 +138,13 @@ class ChromeModel:
         p = self.first_stage(x)
         if not self.stages or not len(x):
             return p
-        cuts = [0, len(x)] if bounds is None else [int(b) for b in bounds]
-        spans = list(zip(cuts[:-1], cuts[1:], strict=True))
         for stage in self.stages:
-            z = [context_features(p[a:b], x[a:b]) for a, b in spans]
-            q = stage.first_stage(z[0] if len(z) == 1 else np.vstack(z))
+            # several documents: one batch computation, bit for bit the per-document one
+            if bounds is not None and len(bounds) > 2:
+                z = context_features_many(p, x, bounds)
+            else:
+                z = context_features(p, x)
+            q = stage.first_stage(z)
             p = self.stage_blend * p + (1.0 - self.stage_blend) * q
         return p
 
