@@ -8,9 +8,18 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tasks.chrome import ChromeModel, model_from_dict
-from tasks.context import BASE_FEATURES, CONTEXT_NAMES, N_CONTEXT, context_features, main_run
+from tasks.context import (
+    BASE_FEATURES,
+    CONTEXT_NAMES,
+    N_CONTEXT,
+    context_features,
+    context_features_many,
+    main_run,
+)
 from tasks.features import FEATURE_NAMES, N_FEATURES
 
 
@@ -132,3 +141,26 @@ def test_a_stage_trained_on_other_columns_is_refused() -> None:
     raw["stages"] = [{"features": list(FEATURE_NAMES), **_dense(rng, N_FEATURES, 2)}]
     with pytest.raises(ValueError, match="other features"):
         model_from_dict(raw)
+
+
+# probabilities with ties, the 0.5 edge and the extremes, or any value in [0, 1]
+_P = st.one_of(st.sampled_from([0.0, 0.1, 0.5, 0.7, 1.0]), st.floats(0.0, 1.0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    docs=st.lists(st.lists(_P, max_size=30), min_size=1, max_size=8),
+    seed=st.integers(0, 2**16),
+)
+def test_batch_features_are_the_per_document_ones_bit_for_bit(
+    docs: list[list[float]], seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    p = np.array([v for d in docs for v in d], dtype=np.float64)
+    m = rng.random((len(p), N_FEATURES))
+    bounds = np.cumsum([0, *map(len, docs)])
+    z = context_features_many(p, m, bounds)
+    assert z.shape == (len(p), N_CONTEXT)
+    ref = [context_features(p[a:b], m[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    # the same bits (floats compared as integers: -0.0 and 0.0 differ, NaN equals itself)
+    assert np.array_equal(z.view(np.int64), np.vstack(ref).view(np.int64))
