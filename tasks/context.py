@@ -175,83 +175,79 @@ def context_features_many(p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray)
     are the documents' stacked probabilities and feature matrices, ``bounds`` their start
     offsets and the end (document ``k`` is ``[bounds[k], bounds[k + 1])``).
 
-    One set of numpy calls for the whole batch: the cumulative sums are taken per document
-    in a padded ``(documents, longest + 1)`` table (each row summed from 0 in the same
-    order as the per-document code, so every window sum is the same float), windows are
-    clipped at each unit's own document edges, ranks come from one ``np.lexsort`` and the
-    main run from row-wise accumulations of the same table."""
+    The units of all documents are handled together: windows are clipped at each unit's
+    own document edges and gathered from per-document cumulative sums (each summed from 0
+    in the per-document order, so every window sum is the same float), ranks come from two
+    stable sorts, distances to high units from running maxima and minima of positions.
+    Only the cumulative sums and the main run (a few calls each) go document by document."""
     p = np.asarray(p, dtype=np.float64)
     total_n = len(p)
     out = np.empty((total_n, N_CONTEXT))
-    cuts = np.asarray(bounds, dtype=np.intp)
-    lens = np.diff(cuts)
-    keep = lens > 0  # empty documents have no units and no row
-    starts, lens = cuts[:-1][keep], lens[keep]
     if total_n == 0:
         return out
-    nd = len(lens)
-    width = int(lens.max()) + 1
-    doc = np.repeat(np.arange(nd), lens)
+    cuts = np.asarray(bounds, dtype=np.intp)
+    lens = np.diff(cuts)
+    doc = np.repeat(np.arange(len(lens)), lens)
     g = np.arange(total_n)
-    first = starts[doc]  # the unit's document start (global)
+    first = cuts[doc]  # the unit's document start (global)
     i = g - first  # position within its document
     n = lens[doc]
-    slot = doc * width + i + 1  # the unit's cell (after its leading 0) in the padded table
-    # per-document cumulative sums of p, of the character weights and of weight * p
+    # per-document cumulative sums of p, of the character weights and of weight * p,
+    # each document's after a leading 0 of its own: unit g's prefix sum sits at g + doc
     w = matrix[:, _LOG_CHARS]
-    flat = np.zeros((3, nd * width))
-    flat[0, slot] = p
-    flat[1, slot] = w
-    flat[2, slot] = w * p
-    cum = flat.reshape(3, nd, width)
-    np.cumsum(cum, axis=2, out=cum)
+    src = np.empty((3, total_n))
+    src[0], src[1] = p, w
+    np.multiply(w, p, out=src[2])
+    cum = np.zeros((3, total_n + len(lens)))
+    for k, (a, b) in enumerate(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)):
+        if b > a:
+            np.cumsum(src[:, a:b], axis=1, out=cum[:, a + k + 1 : b + k + 1])
     c = cum[0]
-    cflat = c.reshape(-1)
-    row = doc * width
-    total = cflat[row + n]
+    row = first + doc  # where the unit's document's leading 0 sits
+    total = c[row + n]
     out[:, 0] = p
     q = np.minimum(np.maximum(p, 1e-4), 1 - 1e-4)
     np.log(q / np.minimum(np.maximum(1 - p, 1e-4), 1), out=out[:, 1])
-    edges = np.minimum(np.maximum(i[:, None] + _EDGES, 0), n[:, None])
-    a, b = edges[:, :_NW], edges[:, _NW:]
-    sizes = (b[:, :-1] - a[:, :-1]) - _SELF
-    a = a + row[:, None]
-    b = b + row[:, None]
-    sums = cflat.take(b[:, :-1]) - cflat.take(a[:, :-1])
-    sums -= p[:, None] * _SELF
-    np.divide(sums, np.maximum(sizes, 1), out=out[:, 2:10])
+    # windows as (window, unit) rows: long inner loops
+    edges = np.minimum(np.maximum(i + _EDGES[:, None], 0), n)
+    a, b = edges[:_NW], edges[_NW:]
+    sizes = (b[:-1] - a[:-1]) - _SELF[:, None]
+    a += row
+    b += row
+    sums = c.take(b[:-1]) - c.take(a[:-1])
+    sums -= p * _SELF[:, None]
+    np.divide(sums, np.maximum(sizes, 1), out=out[:, 2:10].T)
     # ±3 neighbours within the document: 0 beyond it for the max and prev/next, 1 for min
-    at = i[:, None] + (_NEAR - 3)
-    inside = (at >= 0) & (at < n[:, None])
-    vals = p.take(np.minimum(np.maximum(g[:, None] + (_NEAR - 3), 0), total_n - 1))
+    off = (_NEAR - 3)[:, None]
+    inside = (i + off >= 0) & (i + off < n)
+    vals = p.take(np.minimum(np.maximum(g + off, 0), total_n - 1))
     near0 = np.where(inside, vals, 0.0)
-    out[:, 10] = near0.max(axis=1)
-    out[:, 11] = np.where(inside, vals, 1.0).min(axis=1)
-    out[:, 12] = near0[:, 2]
-    out[:, 13] = near0[:, 3]
-    order = np.lexsort((p, doc))  # by document, then p (stable, as argsort's "stable")
+    np.maximum.reduce(near0, axis=0, out=out[:, 10])
+    np.minimum.reduce(np.where(inside, vals, 1.0), axis=0, out=out[:, 11])
+    out[:, 12] = near0[2]
+    out[:, 13] = near0[3]
+    # rank within the document: stable by p, then stable by document
+    order = np.argsort(p, kind="stable")
+    order = order[np.argsort(doc[order], kind="stable")]
     out[order, 14] = i / np.maximum(n - 1, 1)
     out[:, 15] = total / n
     high = p >= 0.5
-    n_high = np.add.reduceat(high.astype(np.intp), starts)
-    out[:, 16] = n_high[doc] / n
-    # main run per document: the per-document code's steps, row by row on the table
-    s = c - 0.5 * np.arange(width)
-    low = np.minimum.accumulate(s[:, :-1], axis=1)
-    gain = s[:, 1:] - low
-    j = np.arange(width - 1)
-    gain[j >= lens[:, None]] = -np.inf
-    end = np.argmax(gain, axis=1) + 1
-    s_head = np.where(np.arange(width) < end[:, None], s, np.inf)
-    start = np.argmin(s_head, axis=1)
-    st, en = start[doc], end[doc]
+    n_high = np.bincount(doc[high], minlength=len(lens))[doc]
+    out[:, 16] = n_high / n
+    # main run per document, from the same cumulative sums as the per-document code
+    s = c - 0.5 * (np.arange(len(c)) - np.repeat(cuts[:-1] + np.arange(len(lens)), lens + 1))
+    runs = np.zeros((2, len(lens)), dtype=np.intp)
+    for k, (a0, b0) in enumerate(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)):
+        if b0 > a0:
+            runs[:, k] = _best_run(s[a0 + k : b0 + k + 1])
+    st, en = runs[0, doc], runs[1, doc]
     out[:, 17] = (i >= st) & (i < en)
     np.log1p(np.maximum(st - i, 0), out=out[:, 18])
     np.log1p(np.maximum(i - (en - 1), 0), out=out[:, 19])
     out[:, 20] = (en - st) / n
     tot = np.maximum(total, 1e-9)
-    np.divide(cflat.take(row + i), tot, out=out[:, 21])
-    np.divide(total - cflat.take(row + i + 1), tot, out=out[:, 22])
+    np.divide(c.take(row + i), tot, out=out[:, 21])
+    np.divide(total - c.take(row + i + 1), tot, out=out[:, 22])
     # distance to the previous / next high unit of the same document (n + 1 when none)
     last = np.maximum.accumulate(np.where(high, g, -1))
     before = np.concatenate(([-1], last[:-1]))
@@ -261,8 +257,7 @@ def context_features_many(p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray)
     nxt = np.where(after < first + n, after - g, n + 1)
     np.log1p(prev, out=out[:, 23])
     np.log1p(nxt, out=out[:, 24])
-    cwf = cum[1:].reshape(2, -1)
-    sw = cwf.take(b[:, -1], axis=1) - cwf.take(a[:, -1], axis=1)
+    sw = cum[1:].take(b[-1], axis=1) - cum[1:].take(a[-1], axis=1)
     out[:, 25] = sw[1] / np.maximum(sw[0], 1e-9)
     out[:, 26:] = matrix[:, _BASE]
     return out
