@@ -6,7 +6,8 @@ For each size N it generates (once, cached in bench/out/) a text corpus of N fil
 bench/make_corpus.py, then measures in separate processes, one after the other:
 
 - the floor: bench/floor.py reads the same files and writes their raw text to one
-  Parquet table (one process);
+  Parquet table (one process; run twice, the faster kept: both it and the run then
+  read from a warm page cache);
 - ``newsetl run`` end to end (2 workers): wall time from process start to exit, docs/s,
   peak RSS summed over the whole process tree (CLI/flow process, forkserver + pool
   workers, Prefect's temporary server), sampled from /proc every 0.2 s, and the flow's
@@ -251,10 +252,15 @@ def run_ingest(
 
 
 def run_floor(src: Path, out: Path) -> dict[str, float | int]:
+    """The floor twice, keeping the faster: the first pass may read the files from disk
+    while the run that follows reads them from the page cache (a cold first pass made
+    the floor 3x slower and the run/floor ratio look far better than it is)."""
     target = out / "floor.parquet"
-    m = measure([PY, "bench/floor.py", str(src), str(target)])
-    if m.returncode != 0:
-        raise SystemExit(f"floor failed:\n{m.output[-2000:]}")
+    runs = [measure([PY, "bench/floor.py", str(src), str(target)]) for _ in range(2)]
+    for m in runs:
+        if m.returncode != 0:
+            raise SystemExit(f"floor failed:\n{m.output[-2000:]}")
+    m = min(runs, key=lambda r: r.wall)
     size = target.stat().st_size
     target.unlink()
     return {
