@@ -48,6 +48,11 @@ ENV = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    # one BLAS thread per process, as flows/__init__.py sets for a run: the stage
+    # benches import tasks/ only, and OpenBLAS threads doubled the separator's CPU there
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
 }
 _TIMINGS = re.compile(
     r"timings: body ([\d.]+)s = discover ([\d.]+)s \+ batches ([\d.]+)s "
