@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from tasks.context import CONTEXT_NAMES, context_features, context_features_many
+from tasks.context import CONTEXT_NAMES, context_features_many
 from tasks.features import FEATURE_NAMES, DocFeatures, Resources, extract_batch
 from tasks.language import default_stoplists
 from tasks.lexicons import CONCERNS, compile_lexicons
@@ -138,13 +138,9 @@ class ChromeModel:
         p = self.first_stage(x)
         if not self.stages or not len(x):
             return p
+        cuts = np.array([0, len(x)]) if bounds is None else bounds
         for stage in self.stages:
-            # several documents: one batch computation, bit for bit the per-document one
-            if bounds is not None and len(bounds) > 2:
-                z = context_features_many(p, x, bounds)
-            else:
-                z = context_features(p, x)
-            q = stage.first_stage(z)
+            q = stage.first_stage(context_features_many(p, x, cuts))
             p = self.stage_blend * p + (1.0 - self.stage_blend) * q
         return p
 

@@ -5,8 +5,9 @@ The first-stage model scores every unit from its own features and from context w
 of a *heuristic* prose label. The article is usually one contiguous run, so a second
 stage that sees the first stage's own probabilities around each unit can repair its
 isolated mistakes: a prose-like teaser among chrome, a short article line inside the
-article. ``context_features`` computes, once per document and without per-unit Python
-loops, from the first-stage probabilities ``p`` and the document's feature matrix:
+article. ``context_features`` (one document) and ``context_features_many`` (a batch,
+each document as if alone) compute, without per-unit Python loops, from the first-stage
+probabilities ``p`` and the document's feature matrix:
 
 * the unit's own probability (and its logit);
 * means of the neighbours' probabilities (the unit itself left out) over ±1/±3/±6/±12
@@ -76,7 +77,7 @@ CONTEXT_NAMES: tuple[str, ...] = (
     + tuple(f"base_{n}" for n in BASE_FEATURES)
 )
 N_CONTEXT = len(CONTEXT_NAMES)
-# ``context_features`` writes the columns by number: where the named ones sit
+# ``context_features_many`` writes the columns by number: where the named ones sit
 assert CONTEXT_NAMES.index("max_win3") == 10 and CONTEXT_NAMES.index("chars_mean_win6") == 25
 # every window as offsets [lo, hi] around the unit: the four symmetric ones (the unit
 # itself then taken out), the sides (before 3, after 3, before 12, after 12), and ±6 for
@@ -106,74 +107,16 @@ def _best_run(s: np.ndarray) -> tuple[int, int]:
 
 def context_features(p: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """The second-stage features (``CONTEXT_NAMES``) of one document's units, from the
-    first-stage probabilities ``p`` and the document's feature matrix (``tasks.features``)."""
-    n = len(p)
-    out = np.empty((n, N_CONTEXT))
-    if n == 0:
-        return out
-    p = np.asarray(p, dtype=np.float64)
-    i = np.arange(n)
-    c = np.zeros(n + 1)
-    np.cumsum(p, out=c[1:])
-    total = c[-1]
-    out[:, 0] = p
-    q = np.minimum(np.maximum(p, 1e-4), 1 - 1e-4)
-    np.log(q / np.minimum(np.maximum(1 - p, 1e-4), 1), out=out[:, 1])
-    # windowed means: sums and sizes of all windows from one gather of the cumulative sum
-    edges = np.minimum(np.maximum(i[:, None] + _EDGES, 0), n)
-    a, b = edges[:, :_NW], edges[:, _NW:]
-    sums = c.take(b[:, :-1]) - c.take(a[:, :-1])
-    sizes = (b[:, :-1] - a[:, :-1]) - _SELF
-    sums -= p[:, None] * _SELF
-    np.divide(sums, np.maximum(sizes, 1), out=out[:, 2:10])
-    # ±3 neighbours: 0 beyond the page for the max and the previous/next, 1 for the min
-    padded = np.zeros((2, n + 6))
-    padded[1, :3] = padded[1, -3:] = 1.0
-    padded[:, 3:-3] = p
-    near = padded.take(i[:, None] + _NEAR, axis=1)
-    out[:, 10] = near[0].max(axis=1)
-    out[:, 11] = near[1].min(axis=1)
-    near = near[0]
-    out[:, 12] = near[:, 2]
-    out[:, 13] = near[:, 3]
-    order = np.argsort(p, kind="stable")
-    out[order, 14] = i / max(n - 1, 1)
-    out[:, 15] = total / n
-    high = p >= 0.5
-    out[:, 16] = np.count_nonzero(high) / n
-    start, end = _best_run(c - 0.5 * np.arange(n + 1))
-    out[:, 17] = (i >= start) & (i < end)
-    np.log1p(np.maximum(start - i, 0), out=out[:, 18])
-    np.log1p(np.maximum(i - (end - 1), 0), out=out[:, 19])
-    out[:, 20] = (end - start) / n
-    tot = max(total, 1e-9)
-    np.divide(c[:-1], tot, out=out[:, 21])
-    np.divide(total - c[1:], tot, out=out[:, 22])
-    # distance to the previous / next unit at 0.5 or more (n + 1 when there is none)
-    at = np.flatnonzero(high)
-    if len(at):
-        k = np.searchsorted(at, i, "left") - 1  # last high unit before i
-        prev = np.where(k >= 0, i - at[np.maximum(k, 0)], n + 1)
-        k = np.searchsorted(at, i, "right")  # first high unit after i
-        nxt = np.where(k < len(at), at[np.minimum(k, len(at) - 1)] - i, n + 1)
-        np.log1p(prev, out=out[:, 23])
-        np.log1p(nxt, out=out[:, 24])
-    else:
-        out[:, 23:25] = np.log1p(n + 1)
-    w = matrix[:, _LOG_CHARS]
-    cw = np.zeros((2, n + 1))
-    np.cumsum(w, out=cw[0, 1:])
-    np.cumsum(w * p, out=cw[1, 1:])
-    sw = cw.take(b[:, -1], axis=1) - cw.take(a[:, -1], axis=1)
-    out[:, 25] = sw[1] / np.maximum(sw[0], 1e-9)
-    out[:, 26:] = matrix[:, _BASE]
-    return out
+    first-stage probabilities ``p`` and the document's feature matrix (``tasks.features``):
+    ``context_features_many`` of a batch of one."""
+    return context_features_many(p, matrix, np.array([0, len(p)]))
 
 
 def context_features_many(p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """``context_features`` of several documents at once, bit for bit: ``p`` and ``matrix``
-    are the documents' stacked probabilities and feature matrices, ``bounds`` their start
-    offsets and the end (document ``k`` is ``[bounds[k], bounds[k + 1])``).
+    """The second-stage features of several documents at once (each as if alone): ``p``
+    and ``matrix`` are the documents' stacked probabilities and feature matrices,
+    ``bounds`` their start offsets and the end (document ``k`` is
+    ``[bounds[k], bounds[k + 1])``).
 
     The units of all documents are handled together: windows are clipped at each unit's
     own document edges and gathered from per-document cumulative sums (each summed from 0
