@@ -9,9 +9,11 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from tasks.process import BatchResult, process_batch
@@ -93,18 +95,29 @@ def give_back_memory() -> None:
     the first large frees its mmap threshold rises, so later arrays come from the heap).
     Without this a worker's RSS climbed for its first ~20 batches before levelling off,
     so the peak grew with N beyond one batch's needs."""
-    import ctypes
-    import ctypes.util
-
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, looked up once per process (None without glibc: musl,
+    macOS have nothing to trim); ``find_library`` runs a subprocess, so not per batch."""
+    import ctypes
+    import ctypes.util
+
     libc = ctypes.util.find_library("c")
-    if libc:
-        try:
-            ctypes.CDLL(libc).malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
-            pass
+    if not libc:
+        return None
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(libc).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
 
 
 NO_SOURCE = "(no source folder)"
