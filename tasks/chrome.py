@@ -358,7 +358,7 @@ def _separate_batch(
             if hs is None:
                 hs = [line_hash(b.text) for b in bl]
             templated += [base + i for i, h in enumerate(hs) if h in site]
-    decisions = _decide(
+    decisions = decide(
         [b.text for bl in blocks for b in bl] if any(b is not None for b in given) else feats.texts,
         feats,
         probs,
@@ -406,35 +406,6 @@ _LOG4 = float(np.log1p(4.0))
 
 
 def decide(
-    blocks: list[Block],
-    feats: DocFeatures,
-    probs: np.ndarray,
-    threshold: float,
-    title_pos: int | None,
-    title_keys: frozenset[str],
-    templated: list[int],
-    control_rule: bool = True,
-) -> list[Decision]:
-    """Hard rules, then the model's score with a reason code for every unit.
-
-    ``templated``: indices of the units whose line hash repeats across the site.
-    ``control_rule``: a short unit (<= 3 words) made only of lexicon terms ("Teilen",
-    "Accept all", "ホーム") is chrome whatever the model says.
-    """
-    return _decide(
-        [b.text for b in blocks],
-        feats,
-        probs,
-        threshold,
-        [] if title_pos is None else [title_pos],
-        [title_keys],
-        templated,
-        np.array([0, len(blocks)], dtype=np.int64),
-        control_rule,
-    )
-
-
-def _decide(
     texts: list[str],
     feats: DocFeatures,
     probs: np.ndarray,
@@ -445,8 +416,14 @@ def _decide(
     bounds: np.ndarray,
     control_rule: bool = True,
 ) -> list[Decision]:
-    """``decide`` over the units of a batch of documents (``bounds``: each document's
-    first unit; ``title_keys`` per document; unit indices over the whole batch)."""
+    """Hard rules, then the model's score with a reason code for every unit of a batch of
+    documents (``bounds``: each document's first unit and the end; ``title_units`` and
+    ``templated``: unit indices over the whole batch; ``title_keys`` per document).
+
+    ``templated``: the units whose line hash repeats across the site.
+    ``control_rule``: a short unit (<= 3 words) made only of lexicon terms ("Teilen",
+    "Accept all", "ホーム") is chrome whatever the model says.
+    """
     n = len(texts)
     rule = np.zeros(n, dtype=bool)
     why = drop_codes(feats)

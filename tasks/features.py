@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -208,37 +208,6 @@ class DocFeatures:
     stop: np.ndarray  # doc-language stopword density
 
 
-def headline_index(
-    texts: list[str], title: str | None, first: int, lengths: np.ndarray | None = None
-) -> int:
-    """Position of the first repeat of ``title`` among ``texts[first:]``, or -1.
-
-    ``lengths``: ``len`` of every text, to test only the texts of a length that can match.
-    """
-    if not title:
-        return -1
-    parts = _title_parts(title)
-    cand: Iterable[int] = range(first, len(texts))
-    if lengths is not None:
-        tl = len(title)
-        fits = (lengths >= 20) & (lengths <= tl)
-        for size in {len(p) for p in parts}:
-            fits |= lengths == size
-        if tl >= 20:
-            fits |= (lengths >= tl) & (lengths < 2 * tl)
-        fits[:first] = False
-        cand = np.flatnonzero(fits).tolist()
-    for i in cand:
-        t = texts[i]
-        if (
-            t in parts
-            or (len(t) >= 20 and t in title)
-            or (len(title) >= 20 and title in t and len(t) < 2 * len(title))
-        ):
-            return i
-    return -1
-
-
 # Generic cues (several languages) for what reads like prose but is not the article:
 # comment threads, "read also" teasers, photo credits; and for short article lines:
 # dates/times, score-like number pairs. Token lookups on the document's one token
@@ -378,7 +347,7 @@ def _find_all(text: str, pats: tuple[str, ...], step: int) -> list[int]:
 
 
 def _links(joined: str, lay: _Layout) -> np.ndarray:
-    out = np.zeros(lay.n)
+    out = np.zeros(len(lay.gstarts))
     pos = _find_all(joined, ("http://", "https://", "www."), 4)
     if pos:
         np.add.at(out, lay.units_of(pos), 1.0)
@@ -406,9 +375,7 @@ class _Layout:
 
     offsets: np.ndarray  # (docs,) each document's first character in the joined text
     bounds: np.ndarray  # (docs + 1,) each document's first unit; units are in order
-    doc: np.ndarray  # (units,) the document of every unit
     gstarts: np.ndarray  # (units,) offsets in the joined text
-    n: int
 
     def units_of(self, pos: list[int]) -> np.ndarray:
         """The unit each offset of the joined text falls in; offsets before the first unit
@@ -624,7 +591,7 @@ def _extract_run(
     np.cumsum(counts, out=bounds[1:])
     ud = np.repeat(np.arange(nd), counts)
     first_unit = bounds[:-1][ud]  # each unit's document's first unit
-    lay = _Layout(offsets, bounds, ud, gstarts, n)
+    lay = _Layout(offsets, bounds, gstarts)
     sl, el = gstarts.tolist(), gends.tolist()
     texts_u = unit_texts(joined, sl, el)
     fidx = (np.arange(n) - first_unit).astype(np.float64)  # position inside the document
@@ -832,8 +799,7 @@ def _extract_run(
     h[titled_first] = 0.0
     hchars = h * nchars
     cue_codes = codes >> _CUE_SHIFT
-    cu = np.zeros(n, dtype=np.int64)  # the unit of every ©
-    cpos = _find_all(joined, ("©",), 1)
+    cpos = _find_all(joined, ("©",), 1)  # the unit of every ©: lay.units_of(cpos)
     cues = _cues(
         texts_u,
         words_of,
@@ -844,7 +810,7 @@ def _extract_run(
         words,
         cnt[C_DIG],
         endcolon,
-        lay.units_of(cpos) if cpos else cu[:0],
+        lay.units_of(cpos),
         cnt[C_PUNCT],
         cnt[C_COMMA] + cnt[C_QUOTE] + cnt[C_AT],
     )
@@ -960,8 +926,11 @@ def _headlines(
     bounds: np.ndarray,
     ud: np.ndarray,
 ) -> np.ndarray:
-    """``headline_index`` of every document of a batch (local unit index, or -1): the
-    candidates by length for all documents at once, then each document's in order."""
+    """Where each document of a batch repeats its title (local unit index of the first
+    repeat at or after ``first``, or -1): a unit that is one of the title's parts, a
+    20+ character part of the title, or contains a 20+ character title and is less than
+    twice as long. The candidates by length for all documents at once, then each
+    document's in order."""
     nd = len(titles)
     parts = [_title_parts(t) if t else set() for t in titles]
     sizes = [sorted({len(p) for p in ps}) for ps in parts]
