@@ -28,6 +28,7 @@ import codecs
 import re
 import unicodedata
 
+from tasks.chars import has_odd_blank
 from tasks.records import Decoded, RawDoc, Reject
 
 _BOMS = (
@@ -75,10 +76,6 @@ _INVISIBLES = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _INVISIBLE = re.compile(f"[{_INVISIBLES}]")
 # runs of 2+ blanks, or one blank that is not a plain space (a lone space is left alone)
 _SPACES = re.compile(r"[^\S\n]{2,}|[^\S \n]")
-_ODD_BLANK = re.compile(r"[^\S \n]")  # a blank that is not a plain space
-# the same characters (str.isspace() but not " " or "\n"), each looked for with str.find:
-# 27 fast searches cost half the regex's character-class scan
-_ODD_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
 _SPACE_RUNS = re.compile(r"  +")
 _BLANKS = re.compile(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*")
 _CONTROL = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])  # "binary"
@@ -264,7 +261,7 @@ def clean_text(text: str) -> str:
         if any(c in text for c in _INVISIBLES):
             text = _INVISIBLE.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if any(c in text for c in _ODD_BLANKS):  # _ODD_BLANK.search(text)
+    if has_odd_blank(text):  # a blank _SPACES changes even alone
         text = _SPACES.sub(" ", text)
     elif "  " in text:  # plain spaces only: the same as _SPACES, on a cheaper pattern
         text = _SPACE_RUNS.sub(" ", text)

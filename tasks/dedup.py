@@ -19,6 +19,8 @@ from itertools import chain
 
 import numpy as np
 
+from tasks.chars import has_odd_blank
+
 NUM_PERM = 128  # MinHash permutations: Jaccard estimate error ~ 1/sqrt(128) ~ 0.09
 SHINGLE_WORDS = 3  # a shingle is three consecutive words
 SEED = 1
@@ -26,8 +28,6 @@ SCHEME = "affine32"  # datasketch >= 2: uint32 hash values
 
 _MUL1 = np.uint64(0x9E3779B97F4A7C15)
 _MUL2 = np.uint64(0xBF58476D1CE4E5B9)
-# whitespace other than " " and "\n" (str.isspace; none above U+3000)
-_ODD_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
 _ROWS = 4096  # shingles per block of the (shingles x permutations) product: ~2 MB
 
 
@@ -69,7 +69,7 @@ def normalized_body(body: str, clean: bool = False) -> str:
         and "\n\n\n" not in folded
         and not folded[:1].isspace()
         and not folded[-1:].isspace()
-        and not any(c in folded for c in _ODD_BLANKS)
+        and not has_odd_blank(folded)
     ):
         return folded.replace("\n\n", " ").replace("\n", " ")
     return " ".join(folded.split())

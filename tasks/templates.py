@@ -11,11 +11,10 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from tasks.chars import has_odd_blank
 from tasks.records import Block
 
 _MIN_CHARS = 2
-# whitespace other than " " and "\n" (str.isspace; none above U+3000)
-_ODD_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
 
 
 def line_hash(text: str) -> int:
@@ -43,7 +42,7 @@ def block_hashes(
     needs no split and join, and when casefolding keeps the text's length it is a slice
     of the casefolded text.
     ``clean``: the text is known to hold no other blanks (``tasks.decode.clean_text``)."""
-    if not clean and ("  " in text or any(c in text for c in _ODD_BLANKS)):
+    if not clean and ("  " in text or has_odd_blank(text)):
         norms = [" ".join(b.text.casefold().split()) for b in blocks]
     elif len(folded := text.casefold()) == len(text):
         norms = [folded[b.start : b.end] for b in blocks]
