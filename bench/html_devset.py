@@ -6,7 +6,7 @@
 Each ``pages/ID.html.gz`` goes through exactly what a run does with a file:
 ``tasks.process.process_batch`` (read: gzip wrapper -> decode -> trafilatura
 ``extract_html`` -> ``tasks.chrome.separate`` -> ``tasks.html.html_decide`` ->
-``build_article``), in one process.
+``article_rows``), in one process.
 The article body is written to ``PRED/ID.txt`` (a page with no article gets no file,
 which the scorer counts as empty), then ``score.py`` scores the directory. Prints
 documents/s of the whole path (read to article) and the scorer's summary.

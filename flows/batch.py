@@ -128,7 +128,6 @@ def _per_source(files: list[SourceFile], res: BatchResult) -> dict[str, dict[str
     that files, articles and rejects of one folder share a row (an article's own source,
     e.g. its URL's domain, only for files outside a source folder)."""
     folder = {f.rel_path: f.source for f in files}
-    by_path = {f.rel_path: f.source or NO_SOURCE for f in files}
     out: dict[str, Counter[str]] = {}
     for f in files:
         out.setdefault(f.source or NO_SOURCE, Counter())["files"] += 1
@@ -140,7 +139,7 @@ def _per_source(files: list[SourceFile], res: BatchResult) -> dict[str, dict[str
         c["words"] += a.word_count
         doc_source[a.doc_id] = site
     for r in res.rejects:
-        out.setdefault(by_path.get(r.source_path, NO_SOURCE), Counter())["rejects"] += 1
+        out.setdefault(folder.get(r.source_path) or NO_SOURCE, Counter())["rejects"] += 1
     for seg in res.segments:
         out.setdefault(doc_source.get(seg.doc_id, NO_SOURCE), Counter())["chrome_segments"] += 1
     return {k: dict(v) for k, v in out.items()}

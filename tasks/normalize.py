@@ -21,7 +21,7 @@ from tasks.fields import (
 from tasks.records import Article, ChromeSegment, Decoded, Separation
 from tasks.segment import join_blocks
 
-__all__ = ["article_rows", "body_sha256", "build_article", "make_doc_id", "parse_date"]
+__all__ = ["article_rows", "body_sha256", "make_doc_id", "parse_date"]
 
 
 def make_doc_id(rel_path: str, record: int) -> str:
@@ -38,18 +38,11 @@ def _sha256(normalized: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
-def build_article(
-    doc: Decoded, text: str, sep: Separation
-) -> tuple[Article | None, list[ChromeSegment]]:
-    """The article row (None when no body survives) and the dropped segments."""
-    article, segments, _ = article_rows(doc, text, sep)
-    return article, segments
-
-
 def article_rows(
     doc: Decoded, text: str, sep: Separation
 ) -> tuple[Article | None, list[ChromeSegment], str]:
-    """``build_article``, plus the body's ``tasks.dedup.normalized_body`` (its
+    """The article row (None when no body survives), the dropped segments, and the
+    body's ``tasks.dedup.normalized_body`` (its
     ``content_sha256`` key, which the batch's MinHash signatures are cut from; "" when
     there is no article)."""
     doc_id = make_doc_id(doc.rel_path, doc.record)

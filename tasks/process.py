@@ -108,8 +108,7 @@ def process_batch(
         try:
             if isinstance(text_sep, Exception):
                 raise text_sep
-            sep = text_sep if p.structure is None else html_decide(text_sep, p.structure)
-            article, segments, key = article_rows(p.doc, p.text, sep)
+            article, segments, key = article_rows(p.doc, p.text, last_word(p, text_sep))
         except Exception as exc:
             out.rejects.append(
                 Reject(p.doc.rel_path, p.doc.record, "separate", "error", repr(exc)[:500])
@@ -130,7 +129,11 @@ def separate_prepared(
 ) -> Separation:
     """The chrome separator on one prepared document, as the run calls it (on the HTML
     path, ``tasks.html.html_decide`` has the last word)."""
-    sep = text_pass(p, settings, template_hashes)
+    return last_word(p, text_pass(p, settings, template_hashes))
+
+
+def last_word(p: _Prepared, sep: Separation) -> Separation:
+    """The text pass's separation, or on the HTML path ``tasks.html.html_decide``'s."""
     return sep if p.structure is None else html_decide(sep, p.structure)
 
 

@@ -241,6 +241,6 @@ def test_lsh_bands_are_datasketchs() -> None:
     from datasketch.lsh import _optimal_param
 
     from tasks.dedup import NUM_PERM
-    from warehouse.dedup import NEAR_THRESHOLD, lsh_bands
+    from warehouse.dedup import LSH_BANDS, NEAR_THRESHOLD
 
-    assert lsh_bands() == tuple(int(x) for x in _optimal_param(NEAR_THRESHOLD, NUM_PERM, 0.5, 0.5))
+    assert LSH_BANDS == tuple(int(x) for x in _optimal_param(NEAR_THRESHOLD, NUM_PERM, 0.5, 0.5))

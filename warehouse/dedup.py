@@ -31,14 +31,10 @@ from tasks.dedup import jaccard
 NEAR_THRESHOLD = 0.7  # estimated Jaccard of 3-word shingles
 
 
-LSH_BANDS = (14, 9)  # (bands, rows): datasketch's optimal banding for 0.7 and 128 (a test)
-
-
-def lsh_bands() -> tuple[int, int]:
-    """``(bands, rows)``: datasketch's optimal banding for ``NEAR_THRESHOLD``, ``NUM_PERM``
-    (equal weights of false positives and negatives, as ``MinHashLSH`` picks by default),
-    without importing datasketch and scipy at every commit (~0.5 s); a test recomputes it."""
-    return LSH_BANDS
+# (bands, rows): datasketch's optimal banding for NEAR_THRESHOLD and NUM_PERM (equal
+# weights of false positives and negatives, as MinHashLSH picks by default), written
+# out so a commit does not import datasketch and scipy (~0.5 s); a test recomputes it
+LSH_BANDS = (14, 9)
 
 
 def _find(parent: dict[int, int], x: int) -> int:
@@ -69,7 +65,7 @@ def cluster(
     uint32), ``published_at``, ``ingested_at``, ``source_path``, ``record``. Bodies with equal
     ``content_sha256`` have equal signatures, so LSH runs over one signature per hash.
     """
-    bands, rows = lsh_bands()
+    bands, rows = LSH_BANDS
     width = rows * 4  # bytes of one band: rows uint32 values
     con.execute(
         "create or replace temp table _bodies as select content_sha256 as sha, "
