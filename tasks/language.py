@@ -47,23 +47,14 @@ def default_stoplists(folder: str = str(STOPLIST_DIR)) -> Stoplists:
     return load_stoplists(Path(folder))
 
 
-_SHIFTS = np.arange(_MAX_LANGS, dtype=np.int64)
-
-
 def detect_from_masks(stop: Stoplists, masks: np.ndarray) -> tuple[str, float]:
     """Language with the most weighted stopword hits among token masks: (code, hit share)."""
-    hits = masks[masks != 0]
-    if not len(hits):
-        return "und", 0.0
-    n = len(stop.langs)
-    per = ((hits[:, None] >> _SHIFTS[None, :n]) & 1).sum(axis=0)
-    best = int(np.argmax(per * stop.weights))
-    return stop.langs[best], float(per[best]) / float(len(hits))
+    return detect_many(stop, masks, [0, len(masks)])[0]
 
 
 def detect_many(stop: Stoplists, masks: np.ndarray, bounds: list[int]) -> list[tuple[str, float]]:
     """``detect_from_masks`` for several documents at once: document ``i``'s token masks
-    are ``masks[bounds[i]:bounds[i + 1]]``. Same results, bit for bit."""
+    are ``masks[bounds[i]:bounds[i + 1]]`` ("und", 0.0 without a stopword hit)."""
     nd = len(bounds) - 1
     out: list[tuple[str, float]] = [("und", 0.0)] * nd
     b = np.asarray(bounds, dtype=np.int64)
