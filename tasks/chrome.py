@@ -24,11 +24,10 @@ For hard-rule drops (template, close_button, title) the score is capped at 0.05.
 from __future__ import annotations
 
 import json
-from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import chain, repeat
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ from tasks.context import CONTEXT_NAMES, context_features_many
 from tasks.features import FEATURE_NAMES, DocFeatures, Resources, extract_batch
 from tasks.language import default_stoplists
 from tasks.lexicons import CONCERNS, compile_lexicons
-from tasks.records import Block, Decision, Separation
+from tasks.records import Block, Decision, Separation, from_columns
 from tasks.segment import make_blocks
 from tasks.templates import line_hash
 from tasks.title import could_be_headline, headline_keys, is_headline, split_title
@@ -468,23 +467,8 @@ def decide(
     scores = np.where(rule, np.minimum(probs, _RULE_SCORE), probs).round(4).tolist()
     reasons = list(map(_REASONS.__getitem__, code.tolist()))
     positions = chain.from_iterable(map(range, counts.tolist()))
-    return _make_decisions((code == 0).tolist(), reasons, scores, positions)
-
-
-_DECISION_SET = tuple(getattr(Decision, f).__set__ for f in ("position", "keep", "reason", "score"))
-
-
-def _make_decisions(
-    keep: list[bool], reasons: list[str], scores: list[float], positions: Iterable[int]
-) -> list[Decision]:
-    """``[Decision(positions[i], keep[i], reasons[i], scores[i]) ...]``, slot by slot as
-    ``tasks.segment.make_blocks`` does (twice as fast as the frozen ``__init__``)."""
-    n = len(keep)
-    out = list(map(object.__new__, repeat(Decision, n)))
-    columns: tuple[Iterable[Any], ...] = (positions, keep, reasons, scores)
-    for setter, column in zip(_DECISION_SET, columns, strict=True):
-        deque(map(setter, out, column), 0)
-    return out
+    columns = (positions, (code == 0).tolist(), reasons, scores)
+    return from_columns(Decision, len(reasons), columns)
 
 
 def _lexicon_reason_table() -> np.ndarray:
