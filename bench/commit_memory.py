@@ -132,7 +132,7 @@ def plan(wh: Path) -> tuple[int, float, object]:
     ]
     base, t0 = rss(), time.process_time()
     p = plan_run(wh, files, [], date(2026, 1, 2), datetime(2026, 1, 2, tzinfo=UTC), "m")
-    write_parquet_atomic(p.files, wh / "m-files.parquet")
+    write_parquet_atomic(p.files_with_hashes(), wh / "m-files.parquet")
     return base, time.process_time() - t0, p.counts
 
 

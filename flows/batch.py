@@ -19,6 +19,7 @@ from pathlib import Path
 from tasks.process import BatchResult, process_batch
 from tasks.records import SourceFile
 from tasks.settings import Settings
+from warehouse.files import content_sha256
 from warehouse.load import line_stats_table, signature_table, template_history
 from warehouse.store import stage, to_table
 
@@ -43,6 +44,9 @@ class BatchSummary:
     seconds: float = 0.0
     # per source (site): files, articles, rejects, chrome_segments, words
     sources: dict[str, dict[str, int]] = field(default_factory=dict)
+    # relative path -> SHA-256 of each file's bytes, for the ``files`` table (the plan no
+    # longer reads new files: warehouse.files)
+    hashes: dict[str, str] = field(default_factory=dict)
 
 
 def run_batch(
@@ -58,6 +62,8 @@ def run_batch(
     import time
 
     t0 = time.perf_counter()
+    # a second read of each file, from the page cache (~20 us of CPU for 10 KB)
+    hashes = {f.rel_path: content_sha256(f.path) for f in files}
     history = template_history(Path(warehouse), [f.source for f in files if f.source], logical_date)
     res = process_batch(files, settings, history)
     consts = {"run_id": run_id}
@@ -83,6 +89,7 @@ def run_batch(
         reject_reasons=dict(Counter(f"{r.stage}:{r.reason}" for r in res.rejects)),
         seconds=time.perf_counter() - t0,
         sources=_per_source(files, res),
+        hashes=hashes,
     )
     del res
     give_back_memory()

@@ -93,11 +93,19 @@ def commit_task(
     staged: list[str],
     run_row: dict[str, Any],
     documents: int,
+    hashes: dict[str, str] | None = None,
 ) -> LoadResult:
     """Supersede, dedup, check, then publish the run in one manifest swap."""
     try:
         return finish_load(
-            Path(warehouse), run_id, plan, staged, run_row, documents, run_row["finished_at"]
+            Path(warehouse),
+            run_id,
+            plan,
+            staged,
+            run_row,
+            documents,
+            run_row["finished_at"],
+            hashes=hashes,
         )
     except LoadFailed as exc:  # failed, without a logged traceback (the caller re-raises)
         return Failed(message=str(exc), data=exc)  # type: ignore[return-value]
@@ -227,6 +235,7 @@ def ingest(
             quote(staged),
             run_row,
             totals["documents"],
+            quote({path: sha for s in summaries for path, sha in s.hashes.items()}),
             return_state=True,
         )
         loaded = state.result(raise_on_failure=False)

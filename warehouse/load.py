@@ -192,8 +192,12 @@ def finish_load(
     run_row: dict[str, Any],
     documents: int,
     checked_at: datetime,
+    hashes: Mapping[str, str] | None = None,
 ) -> LoadResult:
-    """Supersede, dedup, check and publish a run's staged files (see the module doc)."""
+    """Supersede, dedup, check and publish a run's staged files (see the module doc).
+
+    ``hashes``: relative path -> SHA-256 of the files the run processed, as its workers
+    read them (``Plan.files_with_hashes`` reads any other the plan left open)."""
     t0 = time.perf_counter()
     day = plan.logical_date
     move_staged(warehouse, run_id, staged)
@@ -219,7 +223,7 @@ def finish_load(
         return [r for r in lists[name] if r not in gone] + [r for r in add if _table_of(r) == name]
 
     files_rel = f"{partition_dir('files', day)}/{run_id}.parquet"
-    write_parquet_atomic(plan.files, warehouse / files_rel)
+    write_parquet_atomic(plan.files_with_hashes(hashes), warehouse / files_rel)
     retire += lists["files"]
     add.append(files_rel)
 
