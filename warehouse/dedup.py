@@ -94,8 +94,10 @@ def cluster(
         sigs = {i: np.frombuffer(bytes(mh), dtype="<u4") for i, _, mh in got}
         shas = {i: sha for i, sha, _ in got}
     parent = {i: i for i in ids}
-    for (members,) in hot:
-        for a, b in _similar_pairs(members, sigs, threshold):
+    # a near-duplicate pair shares several bands: each distinct bucket is judged once (the
+    # components do not depend on the order of the unions: a root is its smallest id)
+    for members in dict.fromkeys(tuple(m) for (m,) in hot):
+        for a, b in _similar_pairs(list(members), sigs, threshold):
             ra, rb = _find(parent, a), _find(parent, b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
