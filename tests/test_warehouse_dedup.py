@@ -88,6 +88,21 @@ def test_clusters_and_articles_unique_view(tmp_path: Path) -> None:
     assert cluster == (3, 1, 1)
 
 
+
+def test_articles_without_signatures_are_signed_at_commit(tmp_path: Path) -> None:
+    """Articles written before ``signatures`` existed (none staged for them) still cluster:
+    the commit signs their bodies; with every signature present it reads no body."""
+    wh = tmp_path / "wh"
+    rows = [
+        article("site-a/original.txt", STORY, published_at=datetime(2024, 1, 1, tzinfo=UTC)),
+        article("site-c/edited.txt", _edit(STORY, 2, 7) + " Updated at noon."),
+        article("site-d/other.txt", OTHER),
+    ]
+    sigs = signature_table([_as_article(rows[0])], "r1")  # the other two have none
+    stage(wh, "r1", rows[0]["ingested_at"].date(), "sig", {"signatures": sigs})
+    assert load(wh, "r1", rows).clusters == {"original": 2, "near": 1}
+
+
 def _as_article(row: dict[str, object]) -> object:
     from tasks.records import Article
 
