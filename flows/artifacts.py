@@ -156,7 +156,8 @@ def source_rows(summaries: list[BatchSummary]) -> list[dict[str, Any]]:
 
 
 def batch_rows(summaries: list[BatchSummary]) -> list[dict[str, Any]]:
-    skip = ("staged", "sources", "languages", "chrome_reasons", "reject_reasons", "hashes")
+    skip = ("staged", "sources", "languages", "chrome_reasons", "reject_reasons")
+    skip += ("hashes", "started")
     return [
         {k: v for k, v in asdict(s).items() if k not in skip}
         | {"seconds": round(s.seconds, 2), "languages": str(s.languages)}

@@ -27,6 +27,10 @@ from warehouse.store import stage, to_table
 TIMINGS_LOG = (
     "timings: body %.2fs = discover %.2fs + batches %.2fs (work %.2fs in %d workers) + finish %.2fs"
 )
+# Where the workers waited in the batch phase (``pool_waits``), the line after it.
+POOL_LOG = (
+    "pool: %d workers idle %.2fs before their first batch, %.2fs between, %.2fs after their last"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,8 @@ class BatchSummary:
     # relative path -> SHA-256 of each file's bytes, for the ``files`` table (the plan no
     # longer reads new files: warehouse.files)
     hashes: dict[str, str] = field(default_factory=dict)
+    worker: int = 0  # the process that ran it (pid)
+    started: float = 0.0  # when it began there (time.time())
 
 
 def run_batch(
@@ -59,9 +65,10 @@ def run_batch(
     ingested_at: datetime,
 ) -> BatchSummary:
     """Process ``files`` and stage their rows under the run's staging area."""
+    import os
     import time
 
-    t0 = time.perf_counter()
+    started, t0 = time.time(), time.perf_counter()
     # a second read of each file, from the page cache (~20 us of CPU for 10 KB)
     hashes = {f.rel_path: content_sha256(f.path) for f in files}
     history = template_history(Path(warehouse), [f.source for f in files if f.source], logical_date)
@@ -90,10 +97,31 @@ def run_batch(
         seconds=time.perf_counter() - t0,
         sources=_per_source(files, res),
         hashes=hashes,
+        worker=os.getpid(),
+        started=started,
     )
     del res
     give_back_memory()
     return summary
+
+
+def pool_waits(
+    summaries: list[BatchSummary], begin: float, end: float
+) -> tuple[int, float, float, float]:
+    """How long the processes that ran ``summaries`` (a batch phase from ``begin`` to
+    ``end``, ``time.time()`` values) sat without a batch: summed over them, before their
+    first batch, between batches and after their last. Returns (workers, before, between,
+    after)."""
+    runs: dict[int, list[tuple[float, float]]] = {}
+    for s in summaries:
+        runs.setdefault(s.worker, []).append((s.started, s.started + s.seconds))
+    before = between = after = 0.0
+    for spans in runs.values():
+        spans.sort()
+        before += max(0.0, spans[0][0] - begin)
+        after += max(0.0, end - spans[-1][1])
+        between += sum(max(0.0, b[0] - a[1]) for a, b in zip(spans, spans[1:], strict=False))
+    return len(runs), before, between, after
 
 
 def give_back_memory() -> None:

@@ -20,7 +20,15 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows.artifacts import publish
-from flows.batch import TIMINGS_LOG, BatchSummary, run_batch, shutdown_pool, worker_pool
+from flows.batch import (
+    POOL_LOG,
+    TIMINGS_LOG,
+    BatchSummary,
+    pool_waits,
+    run_batch,
+    shutdown_pool,
+    worker_pool,
+)
 from flows.progress import RunProgress, collect
 from flows.resilience import BatchFailed, describe_failure, io_task_options, load_ops
 from tasks.discover import discover
@@ -169,6 +177,7 @@ def ingest(
         files, refused = discover_task.with_options(**io_task_options(ops))(input_dir)
         plan = plan_run(Path(warehouse), files, refused, day, started, run_id, replace)
         t_discovered = time.perf_counter()  # discovery and the incremental plan
+        batches_began = time.time()
         batches = _chunks(plan.todo, settings.batch_size)
         logger.info(
             "%d files (%s) -> %d to process in %d batches (logical date %s)",
@@ -206,6 +215,7 @@ def ingest(
         try:
             summaries = collect(futures, labels, progress, deadline)
         finally:
+            batches_ended = time.time()
             shutdown_pool()  # the workers' memory is not held through the commit
         t_batches = time.perf_counter()
         staged = [rel for s in summaries for rel in s.staged]
@@ -263,6 +273,8 @@ def ingest(
         settings.workers,
         time.perf_counter() - t_batches,
     )
+    if summaries:
+        logger.info(POOL_LOG, *pool_waits(summaries, batches_began, batches_ended))
     return totals
 
 

@@ -88,7 +88,6 @@ def test_clusters_and_articles_unique_view(tmp_path: Path) -> None:
     assert cluster == (3, 1, 1)
 
 
-
 def test_articles_without_signatures_are_signed_at_commit(tmp_path: Path) -> None:
     """Articles written before ``signatures`` existed (none staged for them) still cluster:
     the commit signs their bodies; with every signature present it reads no body."""
