@@ -69,19 +69,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.config and not Path(args.config).is_file():
         raise CliError(f"config file not found: {args.config}")
     server = _early_server(args)
-    if not args.replace:  # decide a no-op before paying for Prefect's start-up
-        from flows.preflight import nothing_to_do
+    from flows import prefetch
 
-        message = nothing_to_do(input_dir, Path(args.warehouse))
-        if message:
-            if server is not None:
-                server.stop()
-            print(message)
-            return 0
-    if server is not None and getattr(args, "runner", "threads") == "threads":
-        _warm_pool(args)  # the workers start while Prefect's server does
-    with _use_server(server):
-        totals = _ingest(args, input_dir, logical)
+    prefetch.start(input_dir)  # the listing runs while Prefect's server starts
+    try:
+        if not args.replace:  # decide a no-op before paying for Prefect's start-up
+            from flows.preflight import nothing_to_do
+
+            message = nothing_to_do(input_dir, Path(args.warehouse))
+            if message:
+                if server is not None:
+                    server.stop()
+                print(message)
+                return 0
+        if server is not None and getattr(args, "runner", "threads") == "threads":
+            _warm_pool(args)  # the workers start while Prefect's server does
+        with _use_server(server):
+            totals = _ingest(args, input_dir, logical)
+    finally:
+        prefetch.discard(input_dir)  # not taken by a flow: never reused by a later run
     _print_run(totals)
     return 0
 

@@ -29,6 +29,7 @@ from flows.batch import (
     shutdown_pool,
     worker_pool,
 )
+from flows.prefetch import take
 from flows.progress import RunProgress, collect
 from flows.resilience import BatchFailed, describe_failure, io_task_options, load_ops
 from tasks.discover import discover
@@ -42,7 +43,8 @@ from warehouse.store import stage, sweep, to_table, writer_lock
 
 @task(name="discover-files", cache_policy=NONE)
 def discover_task(input_dir: str) -> tuple[list[SourceFile], list[Reject]]:
-    return discover(Path(input_dir))
+    # the listing ``newsetl run`` began while Prefect's server started, if any
+    return take(Path(input_dir)) or discover(Path(input_dir))
 
 
 # Batches per Prefect task when a worker pool runs them: a task run costs ~80 ms of CPU

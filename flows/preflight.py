@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tasks.discover import discover
+from flows.prefetch import peek
 from warehouse.files import plan_run
 from warehouse.store import MANIFEST, STAGING
 
@@ -32,7 +32,7 @@ def nothing_to_do(input_dir: Path, warehouse: Path) -> str | None:
         return None  # a first run, or an interrupted run's leftovers for the flow to sweep
     if not catalog.exists() or catalog.stat().st_mtime_ns < manifest.stat().st_mtime_ns:
         return None  # a run died between its manifest swap and the catalog rebuild
-    files, refused = discover(input_dir)
+    files, refused = peek(input_dir)  # the listing the run began, if any (flows.prefetch)
     now = datetime.now(UTC)
     plan = plan_run(warehouse, files, refused, now.date(), now, "preflight")
     unchanged = plan.counts.get("unchanged", 0)
