@@ -58,6 +58,10 @@ _TIMINGS = re.compile(
     r"timings: body ([\d.]+)s = discover ([\d.]+)s \+ batches ([\d.]+)s "
     r"\(work ([\d.]+)s in (\d+) workers\) \+ finish ([\d.]+)s"
 )
+_POOL = re.compile(
+    r"pool: (\d+) workers idle ([\d.]+)s before their first batch, ([\d.]+)s between, "
+    r"([\d.]+)s after their last"
+)
 
 
 # --- process-tree sampling -------------------------------------------------------------
@@ -253,6 +257,9 @@ def run_ingest(
         res["startup"] = m.wall - body  # interpreter + Prefect server + flow run + teardown
         # time in the flow body not accounted for by our stages running on `workers` cores
         res["orchestration"] = max(0.0, body - discover - work / max(1, int(w)) - finish)
+    p = _POOL.search(m.output)
+    if p:  # where the workers waited in the batch phase, summed over them
+        res.update(idle_before=float(p[2]), idle_between=float(p[3]), idle_after=float(p[4]))
     return res
 
 
@@ -464,6 +471,13 @@ def render(r: dict) -> str:  # noqa: C901 - one table, read top to bottom
     row("… batch phase", lambda x: f"{x['run']['batches']:.1f} s")
     row("… batch work (sum over workers)", lambda x: f"{x['run']['work']:.1f} s")
     row("… commit + catalog + artifacts", lambda x: f"{x['run']['finish']:.1f} s")
+    row(
+        "… workers idle before first / between / after last batch (summed)",
+        lambda x: (
+            f"{x['run']['idle_before']:.1f} / {x['run']['idle_between']:.1f} / "
+            f"{x['run']['idle_after']:.1f} s"
+        ),
+    )
     row(
         "pool use (work / 2 / batch phase)",
         lambda x: f"{x['run']['work'] / 2 / x['run']['batches']:.0%}",

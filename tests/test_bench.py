@@ -11,7 +11,7 @@ from types import ModuleType
 import pyarrow.parquet as pq
 import pytest
 
-from flows.batch import TIMINGS_LOG
+from flows.batch import POOL_LOG, TIMINGS_LOG
 from tests.conftest import ROOT, SHARED
 
 DEVSET = SHARED / "devset"
@@ -104,6 +104,9 @@ def test_timings_line_is_what_the_harness_parses() -> None:
     m = run._TIMINGS.search(f"12:00:00 | INFO | Flow run 'x' - {line}")
     assert m is not None
     assert [float(x) for x in m.groups()] == [12.5, 0.25, 11.75, 22.0, 2.0, 0.5]
+    pool = run._POOL.search(f"12:00:01 | INFO | Flow run 'x' - {POOL_LOG % (2, 0.1, 1.5, 0.75)}")
+    assert pool is not None
+    assert [float(x) for x in pool.groups()] == [2.0, 0.1, 1.5, 0.75]
 
 
 def test_measure_sums_rss_over_the_process_tree() -> None:
