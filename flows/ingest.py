@@ -126,6 +126,10 @@ def catalog_task(warehouse: str) -> str:
     return str(build_catalog(Path(warehouse)))
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
 def _chunks(files: list[SourceFile], size: int) -> list[list[SourceFile]]:
     return [files[i : i + size] for i in range(0, len(files), size)]
 
@@ -200,11 +204,14 @@ def ingest(
             _label(g[0], [f for i in g for f in batches[i]], settings.batch_size) for g in groups
         ]
         batch_task = process_batches_task.with_options(**io_task_options(ops))
+        # quote(): a task's batches are not traversed by Prefect (see the commit), unless a
+        # Dask runner ships them (Dask takes the quote, a tuple, for a tuple of one)
+        own = quote if settings.workers > 0 else _as_is
         futures = [
             batch_task.submit(
                 g[0],
                 labels[k],
-                quote([batches[i] for i in g]),  # not traversed by Prefect (see the commit)
+                own([batches[i] for i in g]),
                 settings,
                 warehouse,
                 run_id,
