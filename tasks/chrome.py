@@ -59,6 +59,16 @@ _RULE_SCORE = 0.05
 _START, _END = attrgetter("start"), attrgetter("end")
 
 
+@lru_cache(maxsize=1)
+def _kernels() -> Any:
+    """``tasks.kernels`` (compiled loops) once per process, or None without numba."""
+    try:
+        from tasks import kernels
+    except ImportError:
+        return None
+    return kernels.load()
+
+
 @dataclass(frozen=True)
 class TreeEnsemble:
     """Gradient-boosted trees as flat node arrays, evaluated for all units at once.
@@ -85,6 +95,25 @@ class TreeEnsemble:
         return self.feature[r], self.threshold[r], self.left[r], packed
 
     def raw(self, x: np.ndarray) -> np.ndarray:
+        """``baseline`` + the sum of every tree's reached leaf, for each row of ``x``
+        (``tasks.kernels.tree_raw`` when numba is there: the same floats)."""
+        k = _kernels()
+        if k is not None and len(self.roots) <= k.PAIRWISE_MAX and self.depth >= 1:
+            out: np.ndarray = k.tree_raw(
+                np.ascontiguousarray(x, dtype=np.float64),
+                self.feature,
+                self.threshold,
+                self.left,
+                self.value,
+                self.roots,
+                self.depth,
+                self.baseline,
+            )
+            return out
+        return self.raw_numpy(x)
+
+    def raw_numpy(self, x: np.ndarray) -> np.ndarray:
+        """``raw`` in numpy: ``depth`` rounds of gathers for all rows and trees at once."""
         n = len(x)
         flat = x.ravel()
         base = (np.arange(n) * x.shape[1])[:, None]
@@ -99,8 +128,8 @@ class TreeEnsemble:
                 at += base
                 node &= 0xFFFFFFFF
                 idx = node + (np.take(flat, at) > np.take(self.threshold, idx))
-        out: np.ndarray = np.take(self.value, idx).sum(axis=1) + self.baseline
-        return out
+        res: np.ndarray = np.take(self.value, idx).sum(axis=1) + self.baseline
+        return res
 
 
 @dataclass(frozen=True)

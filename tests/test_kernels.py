@@ -1,0 +1,96 @@
+"""The compiled kernels (``tasks.kernels``) give the same floats as the numpy code they
+stand in for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tasks import chrome
+from tasks.chrome import TreeEnsemble, default_chrome
+
+kernels = pytest.importorskip("tasks.kernels")
+
+
+def test_pairwise_sum_is_numpys_sum_bit_for_bit() -> None:
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal(300) * 10.0 ** rng.integers(-8, 8, 300)
+    for n in range(kernels.PAIRWISE_MAX + 1):
+        for lo in (0, 3, 11):
+            assert kernels.pairwise_sum(a, lo, n) == a[lo : lo + n].sum(), (lo, n)
+
+
+def _random_ensemble(rng: np.random.Generator, trees: int, depth: int, feats: int) -> TreeEnsemble:
+    """Complete trees of ``depth`` levels in the flat layout (children adjacent, leaves
+    pointing to themselves with an infinite threshold), some splits cut short."""
+    feature, threshold, left, value, roots = [], [], [], [], []
+    for _ in range(trees):
+        roots.append(len(feature))
+        level = [len(feature)]
+        feature.append(0)
+        threshold.append(0.0)
+        left.append(0)
+        value.append(0.0)
+        for d in range(depth + 1):
+            nxt = []
+            for k in level:
+                if d == depth or rng.random() < 0.2:  # a leaf
+                    feature[k], threshold[k], left[k] = 0, np.inf, k
+                    value[k] = float(rng.standard_normal())
+                    continue
+                feature[k] = int(rng.integers(feats))
+                threshold[k] = float(np.round(rng.standard_normal(), 1))
+                left[k] = len(feature)
+                for _ in range(2):
+                    nxt.append(len(feature))
+                    feature.append(0)
+                    threshold.append(0.0)
+                    left.append(0)
+                    value.append(0.0)
+            level = nxt
+    return TreeEnsemble(
+        np.array(feature, dtype=np.intp),
+        np.array(threshold),
+        np.array(left, dtype=np.intp),
+        np.array(value),
+        np.array(roots, dtype=np.intp),
+        depth,
+        float(rng.standard_normal()),
+    )
+
+
+@pytest.mark.parametrize("trees", [1, 7, 8, 100, 128])
+def test_tree_kernel_matches_the_numpy_walk(trees: int) -> None:
+    rng = np.random.default_rng(trees)
+    ens = _random_ensemble(rng, trees, 6, 9)
+    # values on and next to the thresholds, infinities and NaN (compares false)
+    x = np.round(rng.standard_normal((500, 9)), 1)
+    x[::17, 2] = np.nan
+    x[::23, 4] = np.inf
+    assert chrome._kernels() is not None
+    got, ref = ens.raw(x), ens.raw_numpy(x)
+    assert got.tobytes() == ref.tobytes()
+
+
+def test_tree_kernel_on_the_shipped_model() -> None:
+    trees = default_chrome().model.trees
+    assert trees is not None
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2000, len(default_chrome().model.mean)))
+    x[:, :40] = np.abs(x[:, :40]) * 3  # counts and shares are not negative
+    assert trees.raw(x).tobytes() == trees.raw_numpy(x).tobytes()
+
+
+def test_the_cache_falls_back_to_memory_when_no_folder_is_writable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = kernels.numba.njit
+
+    def njit(*args: object, **kw: object) -> object:
+        if kw.get("cache"):
+            raise RuntimeError("cannot cache function: no locator available")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(kernels.numba, "njit", njit)
+    double = kernels._jit(lambda v: v * 2)
+    assert double(21) == 42
