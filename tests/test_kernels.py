@@ -1,13 +1,15 @@
 """The compiled kernels (``tasks.kernels``) give the same floats as the numpy code they
-stand in for."""
+stand in for, and the separator leaves the garbage collector as it found it."""
 
 from __future__ import annotations
+
+import gc
 
 import numpy as np
 import pytest
 
 from tasks import chrome
-from tasks.chrome import TreeEnsemble, default_chrome
+from tasks.chrome import TreeEnsemble, default_chrome, separate_many
 
 kernels = pytest.importorskip("tasks.kernels")
 
@@ -94,3 +96,15 @@ def test_the_cache_falls_back_to_memory_when_no_folder_is_writable(
     monkeypatch.setattr(kernels.numba, "njit", njit)
     double = kernels._jit(lambda v: v * 2)
     assert double(21) == 42
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_separate_many_leaves_the_collector_as_it_found_it(enabled: bool) -> None:
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        seps = separate_many(["Title\n\nSome text here.\n\nX"] * 3)
+        assert len(seps) == 3
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
