@@ -44,6 +44,7 @@ from tasks.records import Block, Decision, Separation, from_columns
 from tasks.segment import make_blocks
 from tasks.templates import line_hash
 from tasks.title import could_be_headline, headline_keys, is_headline, split_title
+from tasks.tokens import compiled_kernels
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 _REASON_ORDER = (
@@ -59,16 +60,6 @@ _REASON_ORDER = (
 )
 _RULE_SCORE = 0.05
 _START, _END = attrgetter("start"), attrgetter("end")
-
-
-@lru_cache(maxsize=1)
-def _kernels() -> Any:
-    """``tasks.kernels`` (compiled loops) once per process, or None without numba."""
-    try:
-        from tasks import kernels
-    except ImportError:
-        return None
-    return kernels.load()
 
 
 @dataclass(frozen=True)
@@ -99,7 +90,7 @@ class TreeEnsemble:
     def raw(self, x: np.ndarray) -> np.ndarray:
         """``baseline`` + the sum of every tree's reached leaf, for each row of ``x``
         (``tasks.kernels.tree_raw`` when numba is there: the same floats)."""
-        k = _kernels()
+        k = compiled_kernels()
         if k is not None and len(self.roots) <= k.PAIRWISE_MAX and self.depth >= 1:
             out: np.ndarray = k.tree_raw(
                 np.ascontiguousarray(x, dtype=np.float64),

@@ -89,6 +89,29 @@ def tree_raw(
     return out
 
 
+@_jit
+def table_get(keys: np.ndarray, values: np.ndarray, shift: int, query: np.ndarray) -> np.ndarray:
+    """``tasks.tokens.HashTable.get``: each query key's value (0 when absent), by linear
+    probing from its home slot ``key >> shift`` until the key or an empty slot (key 0).
+    The table is built by the same probing and never loses a key, so this finds what the
+    numpy code finds (two probes, then its dict) for every key."""
+    mask = len(keys) - 1
+    out = np.zeros(len(query), dtype=np.int64)
+    sh = np.uint64(shift)
+    for i in range(len(query)):
+        q = query[i]
+        s = np.intp(q >> sh)
+        while True:
+            k = keys[s]
+            if k == q:
+                out[i] = values[s]
+                break
+            if k == 0:
+                break
+            s = (s + 1) & mask
+    return out
+
+
 def load() -> ModuleType | None:
     """This module, or None when kernels are turned off (``NEWSETL_NO_JIT``)."""
     import sys

@@ -20,12 +20,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 _P = 0x9E3779B97F4A7C15  # odd
 _SPECIAL = (0x130, 0x3A3)  # lowercase not one context-free character
 _ASTRAL = np.uint64(0x9FB21C651E98DF25)
+
+
+@lru_cache(maxsize=1)
+def compiled_kernels() -> Any:
+    """``tasks.kernels`` (compiled loops; numba is imported here, on first use), once per
+    process, or None without numba or with ``NEWSETL_NO_JIT=1``."""
+    try:
+        from tasks import kernels
+    except ImportError:
+        return None
+    return kernels.load()
 
 
 @lru_cache(maxsize=1)
@@ -225,7 +237,18 @@ class HashTable:
         return HashTable(keys, values, shift, dict(zip(h.tolist(), vals.tolist(), strict=True)))
 
     def get(self, key: np.ndarray) -> np.ndarray:
-        """The value of every key, 0 when absent."""
+        """The value of every key, 0 when absent (``tasks.kernels.table_get`` when numba
+        is there: the same values)."""
+        k = compiled_kernels()
+        if k is not None and len(key):
+            out: np.ndarray = k.table_get(
+                self.keys, self.values, int(self.shift), np.ascontiguousarray(key, np.uint64)
+            )
+            return out
+        return self.get_numpy(key)
+
+    def get_numpy(self, key: np.ndarray) -> np.ndarray:
+        """``get`` in numpy: two probes for every key at once, then a dict lookup each."""
         slot = (key >> self.shift).astype(np.intp)
         found = self.keys[slot]
         hit = found == key

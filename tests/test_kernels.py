@@ -8,8 +8,8 @@ import gc
 import numpy as np
 import pytest
 
-from tasks import chrome
 from tasks.chrome import TreeEnsemble, default_chrome, separate_many
+from tasks.tokens import HashTable, compiled_kernels, string_keys
 
 kernels = pytest.importorskip("tasks.kernels")
 
@@ -69,7 +69,7 @@ def test_tree_kernel_matches_the_numpy_walk(trees: int) -> None:
     x = np.round(rng.standard_normal((500, 9)), 1)
     x[::17, 2] = np.nan
     x[::23, 4] = np.inf
-    assert chrome._kernels() is not None
+    assert compiled_kernels() is not None
     got, ref = ens.raw(x), ens.raw_numpy(x)
     assert got.tobytes() == ref.tobytes()
 
@@ -81,6 +81,16 @@ def test_tree_kernel_on_the_shipped_model() -> None:
     x = rng.standard_normal((2000, len(default_chrome().model.mean)))
     x[:, :40] = np.abs(x[:, :40]) * 3  # counts and shares are not negative
     assert trees.raw(x).tobytes() == trees.raw_numpy(x).tobytes()
+
+
+def test_table_kernel_matches_the_numpy_lookup() -> None:
+    rng = np.random.default_rng(5)
+    words = {f"w{i}": int(v) for i, v in enumerate(rng.integers(1, 1000, 3000))}
+    table = HashTable.of_words(words)
+    asked = [f"w{i}" for i in rng.integers(0, 6000, 20000)]  # half of them absent
+    keys = string_keys(asked)
+    got, ref = table.get(keys), table.get_numpy(keys)
+    assert got.tolist() == ref.tolist() == [words.get(w, 0) for w in asked]
 
 
 def test_the_cache_falls_back_to_memory_when_no_folder_is_writable(
