@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from tasks.features import FEATURE_NAMES
+from tasks.tokens import compiled_kernels
 
 BASE_FEATURES: tuple[str, ...] = (
     "log_chars",
@@ -87,6 +88,7 @@ _HI = np.array(list(_WINDOWS) + [x for k in _SIDES for x in (-1, k)] + [6]) + 1
 _EDGES = np.concatenate((_LO, _HI))  # window starts, then ends (exclusive)
 _NW = len(_LO)
 _SELF = np.array([1.0] * len(_WINDOWS) + [0.0] * (2 * len(_SIDES)))
+_SELF_ALL = np.append(_SELF, 0.0)  # and the character-weighted window's
 _NEAR = np.array([-3, -2, -1, 1, 2, 3]) + 3  # ±3 neighbours in an array padded by 3
 
 
@@ -123,6 +125,26 @@ def context_features_many(p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray)
     in the per-document order, so every window sum is the same float), ranks come from two
     stable sorts, distances to high units from running maxima and minima of positions.
     Only the cumulative sums and the main run (a few calls each) go document by document."""
+    p = np.asarray(p, dtype=np.float64)
+    k = compiled_kernels()
+    if k is None or not len(p):
+        return context_features_numpy(p, matrix, bounds)
+    # the same columns in one compiled pass (tasks.kernels), logarithms by numpy
+    out = np.empty((len(p), N_CONTEXT))
+    logs = np.empty((4, len(p)))
+    w = np.ascontiguousarray(matrix[:, _LOG_CHARS], dtype=np.float64)
+    k.context_columns(p, w, np.asarray(bounds, dtype=np.intp), _LO, _HI, _SELF_ALL, out, logs)
+    q = np.minimum(np.maximum(p, 1e-4), 1 - 1e-4)
+    np.log(q / np.minimum(np.maximum(1 - p, 1e-4), 1), out=out[:, 1])
+    for row, col in enumerate((18, 19, 23, 24)):
+        np.log1p(logs[row], out=out[:, col])
+    out[:, 26:] = matrix[:, _BASE]
+    return out
+
+
+def context_features_numpy(p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """``context_features_many`` in numpy (without numba; ``tasks.kernels`` computes the
+    same floats)."""
     p = np.asarray(p, dtype=np.float64)
     total_n = len(p)
     out = np.empty((total_n, N_CONTEXT))

@@ -112,6 +112,117 @@ def table_get(keys: np.ndarray, values: np.ndarray, shift: int, query: np.ndarra
     return out
 
 
+@_jit
+def context_columns(
+    p: np.ndarray,
+    w: np.ndarray,
+    cuts: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    self_out: np.ndarray,
+    out: np.ndarray,
+    logs: np.ndarray,
+) -> None:
+    """``tasks.context.context_features_many``'s columns that need no logarithm, written
+    into ``out``, document by document with the same float operations in the same order
+    (sequential cumulative sums, window sums as their differences, stable ranks); the
+    four distances it takes ``log1p`` of go to ``logs`` (before the main run, after it,
+    to the previous and next high unit), for numpy's ``log1p``. ``lo``/``hi``: the
+    windows' offsets (``_LO``/``_HI``, the last one the character-weighted mean's),
+    ``self_out``: 1.0 where a window leaves the unit itself out."""
+    nw = len(lo)
+    for k in range(len(cuts) - 1):
+        a0, b0 = cuts[k], cuts[k + 1]
+        n = b0 - a0
+        if n == 0:
+            continue
+        c = np.empty(n + 1)
+        cw = np.empty(n + 1)
+        cwp = np.empty(n + 1)
+        c[0] = cw[0] = cwp[0] = 0.0
+        s0 = s1 = s2 = 0.0
+        for i in range(n):
+            pi = p[a0 + i]
+            wi = w[a0 + i]
+            s0 += pi
+            s1 += wi
+            s2 += wi * pi
+            c[i + 1] = s0
+            cw[i + 1] = s1
+            cwp[i + 1] = s2
+        total = c[n]
+        # the main run: the stretch with the largest sum of p - 0.5
+        low = c[0] - 0.0
+        best_end = 1
+        best = (c[1] - 0.5) - low
+        for m in range(1, n):
+            v = c[m] - 0.5 * m
+            if v < low:
+                low = v
+            d = (c[m + 1] - 0.5 * (m + 1)) - low
+            if d > best:
+                best = d
+                best_end = m + 1
+        st = 0
+        smin = c[0] - 0.0
+        for m in range(1, best_end):
+            v = c[m] - 0.5 * m
+            if v < smin:
+                smin = v
+                st = m
+        en = best_end
+        n_high = 0
+        for i in range(n):
+            if p[a0 + i] >= 0.5:
+                n_high += 1
+        order = np.argsort(p[a0:b0], kind="mergesort")
+        rank_div = max(n - 1, 1)
+        for j in range(n):
+            out[a0 + order[j], 14] = j / rank_div
+        tot = max(total, 1e-9)
+        prev_high = -1
+        for i in range(n):
+            g = a0 + i
+            pi = p[g]
+            out[g, 0] = pi
+            for v in range(nw - 1):
+                wa = min(max(i + lo[v], 0), n)
+                wb = min(max(i + hi[v], 0), n)
+                size = (wb - wa) - self_out[v]
+                out[g, 2 + v] = ((c[wb] - c[wa]) - pi * self_out[v]) / max(size, 1.0)
+            mx = -np.inf
+            mn = np.inf
+            for off in range(-3, 4):
+                if off != 0:
+                    inside = 0 <= i + off < n
+                    mx = max(mx, p[g + off] if inside else 0.0)
+                    mn = min(mn, p[g + off] if inside else 1.0)
+            out[g, 10] = mx
+            out[g, 11] = mn
+            out[g, 12] = p[g - 1] if i >= 1 else 0.0
+            out[g, 13] = p[g + 1] if i + 1 < n else 0.0
+            out[g, 15] = total / n
+            out[g, 16] = n_high / n
+            out[g, 17] = 1.0 if st <= i < en else 0.0
+            logs[0, g] = max(st - i, 0)
+            logs[1, g] = max(i - (en - 1), 0)
+            out[g, 20] = (en - st) / n
+            out[g, 21] = c[i] / tot
+            out[g, 22] = (total - c[i + 1]) / tot
+            logs[2, g] = i - prev_high if prev_high >= 0 else n + 1
+            if pi >= 0.5:
+                prev_high = i
+            wa = min(max(i + lo[nw - 1], 0), n)
+            wb = min(max(i + hi[nw - 1], 0), n)
+            out[g, 25] = (cwp[wb] - cwp[wa]) / max(cw[wb] - cw[wa], 1e-9)
+        next_high = -1
+        for i in range(n - 1, -1, -1):
+            g = a0 + i
+            logs[3, g] = next_high - i if next_high >= 0 else n + 1
+            if p[g] >= 0.5:
+                next_high = i
+
+
 def load() -> ModuleType | None:
     """This module, or None when kernels are turned off (``NEWSETL_NO_JIT``)."""
     import sys

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tasks.chrome import TreeEnsemble, default_chrome, separate_many
+from tasks.context import context_features_many, context_features_numpy
 from tasks.tokens import HashTable, compiled_kernels, string_keys
 
 kernels = pytest.importorskip("tasks.kernels")
@@ -91,6 +92,19 @@ def test_table_kernel_matches_the_numpy_lookup() -> None:
     keys = string_keys(asked)
     got, ref = table.get(keys), table.get_numpy(keys)
     assert got.tolist() == ref.tolist() == [words.get(w, 0) for w in asked]
+
+
+def test_context_kernel_matches_the_numpy_columns() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        lens = rng.integers(0, 30, rng.integers(1, 6))  # empty and one-unit documents too
+        cuts = np.concatenate(([0], np.cumsum(lens)))
+        n = int(cuts[-1])
+        p = rng.random(n)
+        p[rng.random(n) < 0.2] = 0.5  # ties (ranks) and the high / not-high edge
+        x = rng.random((n, len(default_chrome().model.mean))) * 5
+        got, ref = context_features_many(p, x, cuts), context_features_numpy(p, x, cuts)
+        assert got.tobytes() == ref.tobytes()
 
 
 def test_the_cache_falls_back_to_memory_when_no_folder_is_writable(
