@@ -42,7 +42,15 @@ from tasks.chars import (
 from tasks.language import Stoplists, detect_many
 from tasks.lexicons import CONCERNS, ChromeLexicons, normalise_control
 from tasks.segment import line_spans, unit_texts
-from tasks.tokens import Hasher, HashTable, lowered, pair_keys, run_keys, token_keys
+from tasks.tokens import (
+    Hasher,
+    HashTable,
+    compiled_kernels,
+    lowered,
+    pair_keys,
+    run_keys,
+    token_keys,
+)
 
 LEX_MASK = (1 << len(CONCERNS)) - 1
 _LONG_CJK_CONCERNS = (1 << CONCERNS.index("consent")) | (1 << CONCERNS.index("legal"))
@@ -610,18 +618,11 @@ def _extract_run(
     span[:-1] = eff[1:] - eff[:-1]
     span[-1] = len(cls) - eff[-1]
     span[0] += eff[0]
-    if int(span.min()) > 0:
-        key = np.repeat(np.arange(0, n * 2 * N_CLASSES, 2 * N_CLASSES), span)
-    else:  # spans out of order (one document alone): unit = last start at or before
-        marker = np.zeros(len(cls), dtype=np.int64)
-        marker[gstarts] = 1
-        key = np.maximum(np.cumsum(marker) - 1, 0) * (2 * N_CLASSES)
-    key += (cls & CLASS_MASK) | (ws.view(np.uint8) << 5)  # N_CLASSES = 1 << 5
-    hist = np.bincount(key, minlength=n * 2 * N_CLASSES).reshape(n, 2 * N_CLASSES)
-    if len(cls) < 1 << 24:  # counts below 2**24: exact in float32, and twice as fast
-        cnt = (hist.astype(np.float32) @ _M32).T.astype(np.float64, order="C")
+    kern = compiled_kernels()
+    if kern is not None and int(span.min()) > 0:  # the same whole-number counts
+        cnt = kern.class_counts(cls, ws, span, CLASS_MASK, _M)
     else:
-        cnt = _MT @ hist.T  # (count columns, units)
+        cnt = _class_counts(cls, ws, span, gstarts, n)
     nchars = (ends - starts).astype(np.float64)
 
     # tokens = alnum runs, then lowercased, as hashes (tasks.tokens)
@@ -711,7 +712,9 @@ def _extract_run(
     per = np.zeros((len(_COUNT_BITS), n))
     lexmask = np.zeros(n, dtype=np.int64)
     has = ntok > 0
-    if ntoks:
+    if ntoks and kern is not None:
+        per, lexmask = kern.token_counts(codes, tok_lo, tok_hi, _COUNT_BITS, LEX_MASK)
+    elif ntoks:
         flags = (codes & _COUNT_BITS[:, None]) != 0
         at = tok_lo[has]
         per[:, has] = np.add.reduceat(flags, at, axis=1, dtype=np.int64)
@@ -916,6 +919,28 @@ def _extract_run(
     m[88] = teaser
     feats = DocFeatures("mul", starts, ends, texts_u, m.T, h, lexmask, close, offscript, fd, sd)
     return FeatureBatch(feats, langs, confs, bounds)
+
+
+def _class_counts(
+    cls: np.ndarray, ws: np.ndarray, span: np.ndarray, gstarts: np.ndarray, n: int
+) -> np.ndarray:
+    """The count columns (``_COUNTS``, word starts, capitalised word starts; one row
+    each) of every unit, from a histogram of (class, word start) per unit: unit ``u``
+    owns the next ``span[u]`` characters (or, with spans out of order, the characters
+    from its start to the next start). ``tasks.kernels.class_counts`` gives the same."""
+    if int(span.min()) > 0:
+        key = np.repeat(np.arange(0, n * 2 * N_CLASSES, 2 * N_CLASSES), span)
+    else:  # spans out of order (one document alone): unit = last start at or before
+        marker = np.zeros(len(cls), dtype=np.int64)
+        marker[gstarts] = 1
+        key = np.maximum(np.cumsum(marker) - 1, 0) * (2 * N_CLASSES)
+    key += (cls & CLASS_MASK) | (ws.view(np.uint8) << 5)  # N_CLASSES = 1 << 5
+    hist = np.bincount(key, minlength=n * 2 * N_CLASSES).reshape(n, 2 * N_CLASSES)
+    if len(cls) < 1 << 24:  # counts below 2**24: exact in float32, and twice as fast
+        out: np.ndarray = (hist.astype(np.float32) @ _M32).T.astype(np.float64, order="C")
+        return out
+    out = _MT @ hist.T  # (count columns, units)
+    return out
 
 
 def _headlines(

@@ -223,6 +223,77 @@ def context_columns(
                 next_high = i
 
 
+@_jit
+def hash_prefix(
+    cp: np.ndarray, lower: np.ndarray, up: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``tasks.tokens.Hasher``'s arrays in one pass: each character's value
+    ``lower[min(cp, 0xFFFF)]``, the running sum of ``value * up[i]`` (uint64, wrapping,
+    after a leading 0) and where the value is 0 (odd characters)."""
+    n = len(cp)
+    values = np.empty(n, dtype=np.uint64)
+    acc = np.empty(n + 1, dtype=np.uint64)
+    odd = np.empty(n, dtype=np.bool_)
+    s = np.uint64(0)
+    acc[0] = s
+    for i in range(n):
+        v = lower[min(cp[i], 0xFFFF)]
+        values[i] = v
+        odd[i] = v == 0
+        s += v * up[i]
+        acc[i + 1] = s
+    return values, acc, odd
+
+
+@_jit
+def class_counts(
+    cls: np.ndarray, ws: np.ndarray, span: np.ndarray, class_mask: int, weights: np.ndarray
+) -> np.ndarray:
+    """The per-unit count columns of ``tasks.features`` (``weights.T @ histogram``):
+    unit ``u`` owns the next ``span[u]`` characters; each character adds its row of
+    ``weights`` (class ``cls & class_mask``, shifted by 32 at a word start ``ws``). The
+    counts are whole numbers, so the float64 sums are exact in any order."""
+    ncol = weights.shape[1]
+    nc = weights.shape[0] // 2
+    out = np.zeros((ncol, len(span)))
+    hist = np.zeros(weights.shape[0], dtype=np.int64)
+    pos = 0
+    for u in range(len(span)):
+        hist[:] = 0
+        for i in range(pos, pos + span[u]):
+            hist[(cls[i] & class_mask) + (nc if ws[i] else 0)] += 1
+        pos += span[u]
+        for c in range(len(hist)):
+            h = hist[c]
+            if h:
+                for j in range(ncol):
+                    if weights[c, j] != 0:
+                        out[j, u] += h * weights[c, j]
+    return out
+
+
+@_jit
+def token_counts(
+    codes: np.ndarray, tok_lo: np.ndarray, tok_hi: np.ndarray, bits: np.ndarray, lex_mask: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit (tokens ``tok_lo[u] .. tok_hi[u] - 1``): how many of its tokens have each
+    of ``bits`` (float64 counts, one row per bit), and the union of their ``lex_mask``
+    bits."""
+    n = len(tok_lo)
+    per = np.zeros((len(bits), n))
+    lexmask = np.zeros(n, dtype=np.int64)
+    for u in range(n):
+        m = 0
+        for t in range(tok_lo[u], tok_hi[u]):
+            c = codes[t]
+            m |= c & lex_mask
+            for b in range(len(bits)):
+                if c & bits[b]:
+                    per[b, u] += 1.0
+        lexmask[u] = m
+    return per, lexmask
+
+
 def load() -> ModuleType | None:
     """This module, or None when kernels are turned off (``NEWSETL_NO_JIT``)."""
     import sys

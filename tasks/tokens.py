@@ -70,8 +70,12 @@ class Hasher:
 
     def __init__(self, text: str, cp: np.ndarray) -> None:
         self.text = text
-        self.values = lower_values()[np.minimum(cp, 0xFFFF)]
         up, self.down = _POWERS.get(len(cp) + 1)
+        k = compiled_kernels()
+        if k is not None:  # the same three arrays in one pass
+            self.values, self.acc, self.odd = k.hash_prefix(cp, lower_values(), up)
+            return
+        self.values = lower_values()[np.minimum(cp, 0xFFFF)]
         self.acc = np.empty(len(cp) + 1, dtype=np.uint64)
         self.acc[0] = 0
         np.cumsum(self.values * up[: len(cp)], out=self.acc[1:])

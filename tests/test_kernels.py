@@ -4,10 +4,13 @@ stand in for, and the separator leaves the garbage collector as it found it."""
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tasks import chrome, context, features, tokens
+from tasks.chars import char_classes
 from tasks.chrome import TreeEnsemble, default_chrome, separate_many
 from tasks.context import context_features_many, context_features_numpy
 from tasks.tokens import HashTable, compiled_kernels, string_keys
@@ -105,6 +108,46 @@ def test_context_kernel_matches_the_numpy_columns() -> None:
         x = rng.random((n, len(default_chrome().model.mean))) * 5
         got, ref = context_features_many(p, x, cuts), context_features_numpy(p, x, cuts)
         assert got.tobytes() == ref.tobytes()
+
+
+_CASES = Path(__file__).parent / "chrome_cases"
+
+
+def _texts() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(_CASES.glob("*.txt"))]
+    # odd characters for the hasher (İ, final sigma, astral), a lone close button
+    texts.append("İstanbul ΟΔΟΣ haber\n\nX\n\nΣήμερα είναι μια καλή μέρα 𝔘𝔫𝔦 😀 ok.\n")
+    return texts
+
+
+def _without_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
+    for mod in (tokens, features, context, chrome):
+        monkeypatch.setattr(mod, "compiled_kernels", lambda: None)
+
+
+def test_features_and_decisions_are_the_same_without_kernels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = _texts()
+    res = default_chrome().resources
+    with_k = [features.extract(t, res) for t in texts] + features.extract_many(texts, res)
+    seps = separate_many(texts, batch_size=3)
+    _without_kernels(monkeypatch)
+    without = [features.extract(t, res) for t in texts] + features.extract_many(texts, res)
+    for a, b in zip(with_k, without, strict=True):
+        assert a.matrix.tobytes() == b.matrix.tobytes()
+        assert a.lexicon.tolist() == b.lexicon.tolist()
+    assert separate_many(texts, batch_size=3) == seps
+
+
+def test_hasher_kernel_matches_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "".join(_texts())
+    cp, _ = char_classes(text)
+    a = tokens.Hasher(text, cp)
+    _without_kernels(monkeypatch)
+    b = tokens.Hasher(text, cp)
+    assert a.acc.tobytes() == b.acc.tobytes() and a.odd.tolist() == b.odd.tolist()
+    assert a.odd.any()
 
 
 def test_the_cache_falls_back_to_memory_when_no_folder_is_writable(
