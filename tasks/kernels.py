@@ -294,6 +294,26 @@ def token_counts(
     return per, lexmask
 
 
+@_jit
+def line_spans(cls: np.ndarray, line: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """``tasks.segment.line_spans``: starts and ends of the runs of non-space characters
+    (``cls & space == 0``) that share a line number, i.e. the stripped non-blank lines."""
+    n = len(cls)
+    starts = np.empty(n, dtype=np.int64)
+    ends = np.empty(n, dtype=np.int64)
+    k = -1
+    last_line = -1
+    for i in range(n):
+        if cls[i] & space:
+            continue
+        if k < 0 or line[i] != last_line:
+            k += 1
+            starts[k] = i
+            last_line = line[i]
+        ends[k] = i + 1
+    return starts[: k + 1].copy(), ends[: k + 1].copy()
+
+
 def load() -> ModuleType | None:
     """This module, or None when kernels are turned off (``NEWSETL_NO_JIT``)."""
     import sys

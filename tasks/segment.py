@@ -18,6 +18,7 @@ import numpy as np
 
 from tasks.chars import SPACE, char_classes
 from tasks.records import Block, from_columns
+from tasks.tokens import compiled_kernels
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -25,7 +26,11 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 def line_spans(cls: np.ndarray, line: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Starts and ends (int64 arrays) of the non-blank lines, stripped, from the text's
     class flags (``char_classes``) and each character's line number (``cumsum`` of its
-    newlines)."""
+    newlines). ``tasks.kernels.line_spans`` when numba is there (the same spans)."""
+    k = compiled_kernels()
+    if k is not None and len(cls):
+        out: tuple[np.ndarray, np.ndarray] = k.line_spans(cls, line, SPACE)
+        return out
     ink = np.flatnonzero((cls & SPACE) == 0)
     if not len(ink):
         return _EMPTY, _EMPTY

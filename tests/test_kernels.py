@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tasks import chrome, context, features, tokens
+from tasks import chrome, context, features, segment, tokens
 from tasks.chars import char_classes
 from tasks.chrome import TreeEnsemble, default_chrome, separate_many
 from tasks.context import context_features_many, context_features_numpy
@@ -121,7 +121,7 @@ def _texts() -> list[str]:
 
 
 def _without_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
-    for mod in (tokens, features, context, chrome):
+    for mod in (tokens, features, context, chrome, segment):
         monkeypatch.setattr(mod, "compiled_kernels", lambda: None)
 
 
@@ -138,6 +138,17 @@ def test_features_and_decisions_are_the_same_without_kernels(
         assert a.matrix.tobytes() == b.matrix.tobytes()
         assert a.lexicon.tolist() == b.lexicon.tolist()
     assert separate_many(texts, batch_size=3) == seps
+
+
+def test_line_spans_kernel_matches_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(2)
+    alphabet = list("ab X.\n\n\t\r\u3000\u00a0é")
+    texts = ["".join(rng.choice(alphabet, int(rng.integers(0, 80)))) for _ in range(300)]
+    texts += ["", "\n", "x", "  x  \n\n y"]
+    got = [segment.line_units(t) for t in texts]
+    _without_kernels(monkeypatch)
+    assert [segment.line_units(t) for t in texts] == got
+    assert got[-1] == ([2, 8], [3, 9], ["x", "y"])
 
 
 def test_hasher_kernel_matches_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
