@@ -758,7 +758,16 @@ def _extract_run(
     link = _links(joined, lay) + cnt[C_AT]
     # duplicates: keyed by the lowercase hash and the capitals (then checked exactly)
     dkey = token_keys(hasher.raw(gstarts, gends), gends - gstarts)
-    dupc = _duplicates(texts_u, dkey + cnt[C_UP].astype(np.uint64) * _UP_MIX, ud, nd)
+    dkey += cnt[C_UP].astype(np.uint64) * _UP_MIX
+    inside = not len(gstarts) or (
+        int(gstarts.min()) >= 0 and int(gends.max()) <= len(cp) and bool((gends >= gstarts).all())
+    )
+    if kern is not None and inside:  # the same counts, texts compared as code points
+        if nd > 1:
+            dkey += ud.astype(np.uint64) * _DOC_MIX
+        dupc = kern.duplicate_counts(dkey, ud, cp, gstarts, gends)
+    else:
+        dupc = _duplicates(texts_u, dkey, ud, nd)
     para_start = np.ones(n)
     para_start[1:] = (nl[gstarts[1:]] - nl[gends[:-1]]) >= 2
     para_start[bounds[:-1][has_units]] = 1.0

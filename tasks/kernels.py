@@ -314,6 +314,42 @@ def line_spans(cls: np.ndarray, line: np.ndarray, space: int) -> tuple[np.ndarra
     return starts[: k + 1].copy(), ends[: k + 1].copy()
 
 
+@_jit
+def duplicate_counts(
+    key: np.ndarray, doc: np.ndarray, cp: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """``tasks.features._duplicates``: per unit, how many other units of its document
+    have the same text (``cp[starts[i]:ends[i]]``). Units are grouped by ``key`` (equal
+    for equal texts in one document), then compared character by character inside each
+    group, so a hash collision never counts."""
+    n = len(key)
+    out = np.zeros(n)
+    order = np.argsort(key, kind="mergesort")
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and key[order[j]] == key[order[i]]:
+            j += 1
+        for a in range(i, j if j - i > 1 else i):
+            ua = order[a]
+            la = ends[ua] - starts[ua]
+            count = 0
+            for b in range(i, j):
+                ub = order[b]
+                if b == a or doc[ub] != doc[ua] or ends[ub] - starts[ub] != la:
+                    continue
+                same = True
+                for c in range(la):
+                    if cp[starts[ua] + c] != cp[starts[ub] + c]:
+                        same = False
+                        break
+                if same:
+                    count += 1
+            out[ua] = count
+        i = j
+    return out
+
+
 def load() -> ModuleType | None:
     """This module, or None when kernels are turned off (``NEWSETL_NO_JIT``)."""
     import sys

@@ -151,6 +151,20 @@ def test_line_spans_kernel_matches_numpy(monkeypatch: pytest.MonkeyPatch) -> Non
     assert got[-1] == ([2, 8], [3, 9], ["x", "y"])
 
 
+def test_duplicate_counts_match_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = ["Share", "share", "Teilen", "Home", "A longer line of text.", "x", "ẞ", "ß"]
+    rng = np.random.default_rng(4)
+    texts = ["\n".join(rng.choice(lines, int(rng.integers(1, 40))).tolist()) for _ in range(20)]
+    res = default_chrome().resources
+    got = features.extract_many(texts, res) + [features.extract(t, res) for t in texts]
+    _without_kernels(monkeypatch)
+    ref = features.extract_many(texts, res) + [features.extract(t, res) for t in texts]
+    col = features.FEATURE_NAMES.index("log_duplicates")
+    for a, b in zip(got, ref, strict=True):
+        assert a.matrix[:, col].tobytes() == b.matrix[:, col].tobytes()
+    assert max(float(a.matrix[:, col].max()) for a in got) > 1.0
+
+
 def test_hasher_kernel_matches_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "".join(_texts())
     cp, _ = char_classes(text)
