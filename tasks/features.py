@@ -765,7 +765,8 @@ def _extract_run(
     if kern is not None and inside:  # the same counts, texts compared as code points
         if nd > 1:
             dkey += ud.astype(np.uint64) * _DOC_MIX
-        dupc = kern.duplicate_counts(dkey, ud, cp, gstarts, gends)
+        order = np.argsort(dkey, kind="stable")
+        dupc = kern.duplicate_counts(dkey, order, ud, cp, gstarts, gends)
     else:
         dupc = _duplicates(texts_u, dkey, ud, nd)
     para_start = np.ones(n)

@@ -251,24 +251,36 @@ def class_counts(
 ) -> np.ndarray:
     """The per-unit count columns of ``tasks.features`` (``weights.T @ histogram``):
     unit ``u`` owns the next ``span[u]`` characters; each character adds its row of
-    ``weights`` (class ``cls & class_mask``, shifted by 32 at a word start ``ws``). The
-    counts are whole numbers, so the float64 sums are exact in any order."""
-    ncol = weights.shape[1]
-    nc = weights.shape[0] // 2
+    ``weights`` (class ``cls & class_mask``, shifted by half the rows at a word start
+    ``ws``). The counts are whole numbers, so the float64 sums are exact in any order."""
+    nrow, ncol = weights.shape
+    nc = nrow // 2
+    # each histogram row's nonzero columns (a few of the 17)
+    ptr = np.zeros(nrow + 1, dtype=np.int64)
+    for c in range(nrow):
+        ptr[c + 1] = ptr[c] + np.count_nonzero(weights[c])
+    cols = np.empty(ptr[nrow], dtype=np.int64)
+    wts = np.empty(ptr[nrow])
+    for c in range(nrow):
+        k = ptr[c]
+        for j in range(ncol):
+            if weights[c, j] != 0:
+                cols[k] = j
+                wts[k] = weights[c, j]
+                k += 1
     out = np.zeros((ncol, len(span)))
-    hist = np.zeros(weights.shape[0], dtype=np.int64)
+    hist = np.zeros(nrow, dtype=np.int64)
     pos = 0
     for u in range(len(span)):
         hist[:] = 0
         for i in range(pos, pos + span[u]):
             hist[(cls[i] & class_mask) + (nc if ws[i] else 0)] += 1
         pos += span[u]
-        for c in range(len(hist)):
+        for c in range(nrow):
             h = hist[c]
             if h:
-                for j in range(ncol):
-                    if weights[c, j] != 0:
-                        out[j, u] += h * weights[c, j]
+                for k in range(ptr[c], ptr[c + 1]):
+                    out[cols[k], u] += h * wts[k]
     return out
 
 
@@ -316,15 +328,19 @@ def line_spans(cls: np.ndarray, line: np.ndarray, space: int) -> tuple[np.ndarra
 
 @_jit
 def duplicate_counts(
-    key: np.ndarray, doc: np.ndarray, cp: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    key: np.ndarray,
+    order: np.ndarray,
+    doc: np.ndarray,
+    cp: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
 ) -> np.ndarray:
     """``tasks.features._duplicates``: per unit, how many other units of its document
     have the same text (``cp[starts[i]:ends[i]]``). Units are grouped by ``key`` (equal
-    for equal texts in one document), then compared character by character inside each
-    group, so a hash collision never counts."""
+    for equal texts in one document; ``order`` sorts it), then compared character by
+    character inside each group, so a hash collision never counts."""
     n = len(key)
     out = np.zeros(n)
-    order = np.argsort(key, kind="mergesort")
     i = 0
     while i < n:
         j = i + 1
