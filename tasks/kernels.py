@@ -1,19 +1,16 @@
 """Compiled loops (numba) for the separator's hot spots: the same results as the numpy
 code they stand in for, bit for bit, in one pass instead of many small numpy calls.
 
-This module imports numba; the stages import it only when a kernel is first needed
-(``tasks.kernels.load()``), so importing the stages stays cheap. Compiled code is cached
-on disk (``cache=True``: in ``__pycache__`` beside this file, else under
-``NUMBA_CACHE_DIR`` or the user's cache folder); with no writable place at all the
-kernels are compiled in memory, once per process. Without numba, or with
-``NEWSETL_NO_JIT=1``, ``load()`` is None and callers keep their numpy path, which gives
-the same values (``tests/test_kernels.py`` checks every kernel against it).
+This module imports numba; the stages reach it only through
+``tasks.tokens.compiled_kernels()``, on first use, so importing the stages stays cheap.
+Compiled code is cached on disk (``cache=True``: in ``__pycache__`` beside this file,
+else under ``NUMBA_CACHE_DIR`` or the user's cache folder); with no writable place at
+all the kernels are compiled in memory, once per process. Without numba, or with
+``NEWSETL_NO_JIT=1``, ``compiled_kernels()`` is None and callers keep their numpy path,
+which gives the same values (``tests/test_kernels.py`` checks every kernel against it).
 """
 
 from __future__ import annotations
-
-import os
-from types import ModuleType
 
 import numba
 import numpy as np
@@ -366,8 +363,23 @@ def duplicate_counts(
     return out
 
 
-def load() -> ModuleType | None:
-    """This module, or None when kernels are turned off (``NEWSETL_NO_JIT``)."""
-    import sys
-
-    return None if os.environ.get("NEWSETL_NO_JIT") else sys.modules[__name__]
+def warm() -> None:
+    """Load (or compile) every kernel for the argument types the stages pass, on tiny
+    inputs, so that a process pays it once, up front."""
+    i64, u64 = np.int64, np.uint64
+    ro32 = np.frombuffer(np.array([65, 10, 66], dtype=np.uint32).tobytes(), dtype=np.uint32)
+    one_i = np.zeros(1, dtype=i64)
+    one_f = np.zeros(1)
+    tree_raw(np.zeros((1, 1)), one_i, np.full(1, np.inf), one_i, one_f, one_i, 1, 0.0)
+    table_get(np.zeros(16, dtype=u64), np.zeros(16, dtype=i64), 60, np.ones(1, dtype=u64))
+    cuts = np.array([0, 1], dtype=i64)
+    context_columns(
+        np.full(1, 0.5), one_f, cuts, one_i, one_i + 1, one_f, np.zeros((1, 26)), np.zeros((4, 1))
+    )
+    hash_prefix(ro32, np.ones(0x10000, dtype=u64), np.ones(4, dtype=u64))
+    cls = np.zeros(3, dtype=np.uint16)
+    class_counts(cls, np.zeros(3, dtype=np.bool_), np.array([3], dtype=i64), 31, np.zeros((64, 2)))
+    token_counts(one_i, one_i, one_i + 1, one_i + 1, 1)
+    line_spans(cls, np.zeros(3, dtype=np.int32), 1)
+    line_spans(cls, np.zeros(3, dtype=i64), 1)
+    duplicate_counts(np.zeros(1, dtype=u64), one_i, one_i, ro32, one_i, one_i + 1)
