@@ -14,6 +14,10 @@ calls it`` (``segment`` first, then ``separate`` on its blocks; no site template
 Per batch (``tasks.chrome.separate_many`` over all dumps, ``--batch`` documents per
 pass of features, model and decisions): ``batch: separate_many`` (segmentation inside)
 and ``batch: as a run calls it`` (blocks given, as ``tasks.process`` does).
+
+The compiled kernels (``tasks.kernels``, numba) are loaded before the warm-up; the first
+line says how long that took (once per process). ``NEWSETL_NO_JIT=1`` runs the numpy
+path instead (same output), for an A/B in one checkout.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from tasks.chrome import BATCH_DOCS, default_chrome, separate, separate_many  # noqa: E402
 from tasks.features import extract  # noqa: E402
 from tasks.segment import segment  # noqa: E402
+from tasks.tokens import compiled_kernels  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     texts = [p.read_text(encoding="utf-8") for p in sorted((args.devset / "pages").glob("*.txt"))]
     chrome = default_chrome()
+    t0 = time.perf_counter()
+    jit = compiled_kernels() is not None
+    print(f"kernels: {'numba' if jit else 'numpy'}, loaded in {time.perf_counter() - t0:.2f} s")
     separate_many(texts, chrome=chrome)  # warm-up: per-language tables are built on first use
     n = len(texts)
     kb = statistics.median(len(t.encode()) for t in texts) / 1024
