@@ -3,11 +3,12 @@ code they stand in for, bit for bit, in one pass instead of many small numpy cal
 
 This module imports numba; the stages reach it only through
 ``tasks.tokens.compiled_kernels()``, on first use, so importing the stages stays cheap.
-Compiled code is cached on disk (``cache=True``: in ``__pycache__`` beside this file,
-else under ``NUMBA_CACHE_DIR`` or the user's cache folder); with no writable place at
-all the kernels are compiled in memory, once per process. Without numba, or with
-``NEWSETL_NO_JIT=1``, ``compiled_kernels()`` is None and callers keep their numpy path,
-which gives the same values (``tests/test_kernels.py`` checks every kernel against it).
+Compiled code is cached on disk (``cache=True``: under ``NUMBA_CACHE_DIR`` when set, else
+in ``__pycache__`` beside this file, else in the user's cache folder): the first process
+compiles (~9 s of CPU), the others load it (~0.5 s). With no writable place at all,
+without numba, or with ``NEWSETL_NO_JIT=1``, ``compiled_kernels()`` is None and callers
+keep their numpy path, which gives the same values (``tests/test_kernels.py`` checks
+every kernel against it) at ~3/4 of the speed.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import numpy as np
 def _jit(fn):  # type: ignore[no-untyped-def]
     try:
         return numba.njit(cache=True, nogil=True)(fn)
-    except RuntimeError:  # numba found no writable cache folder: compile in memory
-        return numba.njit(nogil=True)(fn)
+    except RuntimeError as exc:  # numba found no writable cache folder
+        # compiling in memory costs ~9 s of CPU in every process (each pool worker):
+        # more than a short run gains, so the stages keep their numpy path instead
+        raise ImportError(f"{exc}; set NUMBA_CACHE_DIR to a writable folder") from exc
 
 
 PAIRWISE_MAX = 128  # numpy's pairwise-summation block (PW_BLOCKSIZE)
