@@ -366,42 +366,6 @@ def duplicate_counts(
     return out
 
 
-@_jit
-def token_runs(
-    alnum: np.ndarray, acc: np.ndarray, down: np.ndarray, odd: np.ndarray, len_mix: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``tasks.tokens.run_keys`` in one pass: the alnum runs' starts and ends, their keys
-    (``(acc[end] - acc[start]) * down[start] + length * len_mix``, uint64 wrapping) and
-    whether a run holds an odd character (its key is then redone by Python)."""
-    n = len(alnum)
-    starts = np.empty(n, dtype=np.int64)
-    ends = np.empty(n, dtype=np.int64)
-    k = 0
-    i = 0
-    while i < n:
-        if not alnum[i]:
-            i += 1
-            continue
-        j = i + 1
-        while j < n and alnum[j]:
-            j += 1
-        starts[k] = i
-        ends[k] = j
-        k += 1
-        i = j
-    keys = np.empty(k, dtype=np.uint64)
-    has_odd = np.zeros(k, dtype=np.bool_)
-    mix = np.uint64(len_mix)
-    for t in range(k):
-        a, b = starts[t], ends[t]
-        keys[t] = (acc[b] - acc[a]) * down[a] + np.uint64(b - a) * mix
-        for c in range(a, b):
-            if odd[c]:
-                has_odd[t] = True
-                break
-    return starts[:k].copy(), ends[:k].copy(), keys, has_odd
-
-
 def warm() -> None:
     """Load (or compile) every kernel for the argument types the stages pass, on tiny
     inputs, so that a process pays it once, up front."""
@@ -422,5 +386,3 @@ def warm() -> None:
     line_spans(cls, np.zeros(3, dtype=np.int32), 1)
     line_spans(cls, np.zeros(3, dtype=i64), 1)
     duplicate_counts(np.zeros(1, dtype=u64), one_i, one_i, ro32, one_i, one_i + 1)
-    ones = np.ones(4, dtype=u64)
-    token_runs(np.ones(3, dtype=np.bool_), ones, ones, np.zeros(3, dtype=np.bool_), 1 << 63)

@@ -118,15 +118,6 @@ def run_keys(
     """The tokens of the hasher's text (alnum runs, then lowercased): their starts, ends
     and ``token_keys``. ``alnum``: ``str.isalnum`` of each character; ``starts``: where
     a run starts (bool)."""
-    k = compiled_kernels()
-    if k is not None and len(alnum):  # the same runs and keys in one pass
-        tok_s, tok_e, keys, has_odd = k.token_runs(
-            alnum, hasher.acc, hasher.down, hasher.odd, int(_LEN_MIX)
-        )
-        odd_runs = np.flatnonzero(has_odd)
-        if len(odd_runs):
-            keys[odd_runs] = hasher.keys(tok_s[odd_runs], tok_e[odd_runs], np.arange(len(odd_runs)))
-        return tok_s, tok_e, keys
     tok_s = np.flatnonzero(starts)
     ends = np.empty_like(alnum)
     ends[-1:] = alnum[-1:]
