@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -725,13 +726,16 @@ def _extract_run(
         # short CJK terms are common words inside prose: in long units only the
         # consent and legal terms count
         for ids, k in _by_lang(np.flatnonzero(cnt[C_CJK] > 0), ul, len(names)):
+            groups = _by_first_char(tables[k].substrings)
             for i in ids:
                 t = texts_u[i]
                 allowed = LEX_MASK if cnt[C_CJK, i] <= 30 else _LONG_CJK_CONCERNS
-                for sub, sub_bits in tables[k].substrings:
-                    if sub_bits & allowed and sub in t:
-                        lexmask[i] |= sub_bits & allowed
-                        lexcov[i] += 1
+                # only the terms whose first character is in the unit can be in it
+                for first in groups.keys() & {"", *t}:
+                    for sub, sub_bits in groups[first]:
+                        if sub_bits & allowed and sub in t:
+                            lexmask[i] |= sub_bits & allowed
+                            lexcov[i] += 1
     words = cnt[C_WORDS] + cnt[C_CJK] / 2.0
     close = np.zeros(n, dtype=bool)
     small = (nchars <= 20) & (words <= 3)
@@ -1008,6 +1012,16 @@ def _title_parts(title: str) -> set[str]:
     }
     parts.add(title)
     return parts
+
+
+@lru_cache(maxsize=64)
+def _by_first_char(terms: tuple[tuple[str, int], ...]) -> dict[str, list[tuple[str, int]]]:
+    """A lexicon's substring terms (``(term, concern bits)``) grouped by first character
+    (an empty term, which every text contains, under "")."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for term, bits in terms:
+        out.setdefault(term[:1], []).append((term, bits))
+    return out
 
 
 def _by_lang(ids: np.ndarray, ul: np.ndarray, k: int) -> list[tuple[list[int], int]]:
