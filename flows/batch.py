@@ -184,8 +184,15 @@ _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
 _POOL_LOCK = threading.Lock()  # batch tasks run in threads: create the pool once
 # Imported once in the forkserver, so every worker starts warm instead of importing the
-# stages (and trafilatura, lxml, pyarrow) itself.
-_PRELOAD = ["flows.batch", "tasks.process", "tasks.html", "trafilatura", "warehouse.store"]
+# stages (and trafilatura, lxml, pyarrow, the compiled kernels) itself.
+_PRELOAD = [
+    "flows.batch",
+    "tasks.process",
+    "tasks.html",
+    "trafilatura",
+    "warehouse.store",
+    "flows.preload",
+]
 
 
 def worker_pool(workers: int) -> Executor | None:
