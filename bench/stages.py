@@ -146,10 +146,9 @@ def _sample(root: Path, n: int) -> list:
 def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
     """Seconds per stage of the text path over ``n`` corpus files (one process)."""
     from tasks.templates import count_lines, template_set
+    from tasks.tokens import compiled_kernels
     from warehouse.load import signature_table
     from warehouse.store import to_table
-
-    from tasks.tokens import compiled_kernels
 
     settings = load_settings()
     files = _sample(root, n)

@@ -16,10 +16,12 @@ import zlib
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import chain
+from typing import Any
 
 import numpy as np
 
 from tasks.chars import has_odd_blank
+from tasks.tokens import compiled_kernels
 
 NUM_PERM = 128  # MinHash permutations: Jaccard estimate error ~ 1/sqrt(128) ~ 0.09
 SHINGLE_WORDS = 3  # a shingle is three consecutive words
@@ -75,6 +77,44 @@ def normalized_body(body: str, clean: bool = False) -> str:
     return " ".join(folded.split())
 
 
+@lru_cache(maxsize=1)
+def stage_kernels() -> Any:
+    """``tasks.kernels_stages`` (loaded once per process), or None when
+    ``tasks.tokens.compiled_kernels()`` is (no numba, ``NEWSETL_NO_JIT=1``, no cache)."""
+    if compiled_kernels() is None:
+        return None
+    try:
+        from tasks import kernels_stages
+    except ImportError:
+        return None
+    kernels_stages.warm()
+    return kernels_stages
+
+
+@lru_cache(maxsize=1)
+def _crc_table() -> np.ndarray:
+    from tasks.kernels_stages import crc_table
+
+    return crc_table()
+
+
+def word_hashes(normalized: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The CRC-32 of each word (``str.encode().split(b" ")``: empty words count) of every
+    ``normalized_body``, back to back (uint64), and each body's word count (int64); in
+    one compiled pass over the bodies' bytes when the kernels run."""
+    kernels = stage_kernels()
+    if kernels is not None:
+        enc = [t.encode() for t in normalized]
+        data = np.frombuffer(b"".join(enc), dtype=np.uint8)
+        ends = np.cumsum(np.fromiter(map(len, enc), np.int64, len(enc)))
+        w, counts = kernels.word_crcs(data, ends, _crc_table())
+        return w, counts
+    words = [t.encode().split(b" ") for t in normalized]  # "" -> [b""], as `or [""]`
+    counts = np.fromiter(map(len, words), np.int64, len(words))
+    w = np.fromiter(map(zlib.crc32, chain.from_iterable(words)), np.uint64, int(counts.sum()))
+    return w, counts
+
+
 def _combine(w: np.ndarray, n: int, k: int) -> np.ndarray:
     """The first ``n`` shingle hashes (uint64) of the word hashes ``w``."""
     h = np.zeros(n, dtype=np.uint64)
@@ -103,21 +143,20 @@ def signatures(normalized: Sequence[str]) -> list[bytes]:
     if not normalized:
         return []
     k = SHINGLE_WORDS
-    words = [t.encode().split(b" ") for t in normalized]  # "" -> [b""], as `or [""]`
-    counts = np.fromiter(map(len, words), np.int64, len(words))
-    w = np.fromiter(map(zlib.crc32, chain.from_iterable(words)), np.uint64, int(counts.sum()))
+    w, counts = word_hashes(normalized)
+    n = len(normalized)
     # every run of k words, then only those inside one body
     h = _combine(w, max(len(w) - k + 1, 0), k) if len(w) >= k else np.zeros(0, np.uint64)
-    doc = np.repeat(np.arange(len(words)), counts)
+    doc = np.repeat(np.arange(n), counts)
     inside = doc[: len(h)] == doc[k - 1 :]
     x = _fmix32((h[inside] >> np.uint64(32)).astype(np.uint32))
     per_doc = np.maximum(counts - (k - 1), 0)
-    out = np.full((len(words), NUM_PERM), 0xFFFFFFFF, dtype=np.uint32)
+    out = np.full((n, NUM_PERM), 0xFFFFFFFF, dtype=np.uint32)
     ends = np.cumsum(counts)
     for i in np.flatnonzero(per_doc == 0).tolist():  # bodies shorter than a shingle
         short = _combine(w[ends[i] - counts[i] : ends[i]], 1, k) >> np.uint64(32)
         out[i] = _minhash(_fmix32(short.astype(np.uint32)))
-    owner = np.repeat(np.arange(len(words)), per_doc)  # body of each shingle row
+    owner = np.repeat(np.arange(n), per_doc)  # body of each shingle row
     a, b = _permutations()
     a, b = a.reshape(-1, 1), b.reshape(-1, 1)
     # (permutations x shingles) blocks: a row per permutation is contiguous, so the
