@@ -47,9 +47,20 @@ def block_hashes(
     elif len(folded := text.casefold()) == len(text):
         norms = [folded[b.start : b.end] for b in blocks]
     else:  # a character folds to two (ß -> ss): the offsets no longer hold
-        norms = [b.text.casefold() for b in blocks]
+        norms = _folded_lines(folded, blocks)
     every = list(map(_hash, norms))
     return every, {h for b, h in zip(blocks, every, strict=True) if len(b.text) >= _MIN_CHARS}
+
+
+def _folded_lines(folded: str, blocks: Sequence[Block]) -> list[str]:
+    """``[b.text.casefold() for b in blocks]`` from the casefolded text ``folded``, when
+    the blocks are ``segment``'s (its non-blank lines, stripped): casefolding maps each
+    character on its own and never makes or takes away a blank, so the casefolded
+    lines, stripped, are the blocks' casefolds (per block when the counts disagree)."""
+    lines = [t for t in map(str.strip, folded.split("\n")) if t]
+    if len(lines) != len(blocks):
+        return [b.text.casefold() for b in blocks]
+    return lines
 
 
 def _hash(norm: str) -> int:
