@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from tasks.chars import ALNUM, char_classes
+from tasks.chars import ALNUM, char_classes, char_table
 from tasks.title import split_title
 
 MIN_DATE = datetime(1990, 1, 1, tzinfo=UTC)
@@ -245,6 +245,19 @@ def word_count(text: str) -> int:
     """
     if not text:
         return 0
+    from tasks.dedup import stage_kernels
+
+    kernels = stage_kernels()
+    if kernels is not None:
+        cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        n = int(kernels.word_count(cp, char_table(), ALNUM))
+        if n >= 0:
+            return n
+    return _word_count(text)
+
+
+def _word_count(text: str) -> int:
+    """``word_count`` in numpy."""
     cp, cls = char_classes(text)
     word = ((cls & ALNUM) != 0) | (cp == ord("_"))  # re's \w: str.isalnum() or "_"
     cjk = np.zeros(len(cp), dtype=bool)

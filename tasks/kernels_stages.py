@@ -49,6 +49,41 @@ def word_crcs(
     return out, counts
 
 
+@_jit
+def word_count(cp: np.ndarray, table: np.ndarray, alnum: int) -> int:
+    """``tasks.fields.word_count`` of the text with code points ``cp`` (``table``:
+    ``tasks.chars.char_table()``, ``alnum``: ``tasks.chars.ALNUM``): word-character runs
+    (CJK characters excluded), less the single joiners between two word characters,
+    plus one per CJK character; -1 for a code point beyond the BMP (the caller's numpy
+    path classes those one by one)."""
+    n = len(cp)
+    word = np.empty(n, dtype=np.bool_)
+    n_cjk = 0
+    for i in range(n):
+        c = cp[i]
+        if (
+            (0x3040 <= c <= 0x30FF)
+            or (0x3400 <= c <= 0x4DBF)
+            or (0x4E00 <= c <= 0x9FFF)
+            or (0xAC00 <= c <= 0xD7AF)
+        ):
+            n_cjk += 1
+            word[i] = False
+        elif c > 0xFFFF:
+            return -1
+        else:
+            word[i] = (table[c] & alnum) != 0 or c == 95
+    count = n_cjk
+    for i in range(n):
+        if word[i] and (i == 0 or not word[i - 1]):
+            count += 1
+    for i in range(1, n - 1):
+        c = cp[i]
+        if (c == 45 or c == 39 or c == 0x2019) and word[i - 1] and word[i + 1]:
+            count -= 1
+    return count
+
+
 def crc_table() -> np.ndarray:
     """CRC-32's (reflected polynomial 0xEDB88320) byte table, as int64."""
     t = np.arange(256, dtype=np.int64)
@@ -61,3 +96,6 @@ def warm() -> None:
     """Load (or compile) every kernel for the argument types the stages pass."""
     data = np.frombuffer(b"a b", dtype=np.uint8)  # read-only, as the stages pass it
     word_crcs(data, np.array([3], dtype=np.int64), crc_table())
+    from tasks.chars import ALNUM, char_table
+
+    word_count(np.frombuffer("a b".encode("utf-32-le"), dtype=np.uint32), char_table(), ALNUM)

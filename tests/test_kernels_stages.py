@@ -53,3 +53,22 @@ def test_crc_table_is_zlibs() -> None:
     # crc32 of one byte b from the register 0 after inversion: table[b ^ 0xFF] ^ 0xFFFFFF
     for b in range(256):
         assert zlib.crc32(bytes([b])) == (int(t[(0xFFFFFFFF ^ b) & 0xFF]) ^ 0xFFFFFF) ^ 0xFFFFFFFF
+
+
+def test_word_count_matches_numpy(kernels) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from tasks import fields
+
+    rng = random.Random(11)
+    alphabet = "ab_- '’日本한かZ9.\n\U0001f600é"
+    texts = ["", "a", "-", "a-b", "a--b", "'a'", "x’s", "日本語", "one two-three four's"]
+    texts += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))) for _ in range(2000)
+    ]
+    for t in texts:
+        assert fields.word_count(t) == (fields._word_count(t) if t else 0)
+    word = re.compile(r"\w+(?:[-'’]\w+)*")
+    cjk = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+    for t in texts:
+        assert fields.word_count(t) == len(word.findall(cjk.sub(" ", t))) + len(cjk.findall(t))
