@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tasks.decode import decode
 from tasks.dedup import signatures
@@ -146,6 +147,7 @@ def _sample(root: Path, n: int) -> list:
 def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
     """Seconds per stage of the text path over ``n`` corpus files (one process)."""
     import tasks.dedup
+    import tasks.process as process
     from tasks.chars import char_table
     from tasks.templates import count_lines, template_set
     from tasks.tokens import compiled_kernels
@@ -187,7 +189,13 @@ def bench_text(root: Path, n: int = 2000) -> dict[str, object]:
     sites = [templates.get(p.doc.source, frozenset()) for p in preps]
     seps = list(text_passes(preps, settings, sites))
     c = tick("separate", c)
-    built = [article_rows(p.doc, p.text, s) for p, s in zip(preps, seps, strict=True)]
+    folded = getattr(process, "folded_blocks", lambda p: None)  # (none before it)
+
+    def rows(p: Any, s: Any) -> Any:
+        f = folded(p)
+        return article_rows(p.doc, p.text, s) if f is None else article_rows(p.doc, p.text, s, f)
+
+    built = [rows(p, s) for p, s in zip(preps, seps, strict=True)]
     c = tick("normalize", c)
     arts = [a for a, _, _ in built if a is not None]
     segs = [s for _, ss, _ in built for s in ss]

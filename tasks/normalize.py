@@ -7,6 +7,7 @@ them together into one ``Article`` row and the dropped ``ChromeSegment`` rows.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from tasks.dedup import normalized_body
 from tasks.fields import (
@@ -18,7 +19,7 @@ from tasks.fields import (
     site_source,
     word_count,
 )
-from tasks.records import Article, ChromeSegment, Decoded, Separation
+from tasks.records import Article, Block, ChromeSegment, Decoded, Separation
 from tasks.segment import join_blocks
 
 __all__ = ["article_rows", "body_sha256", "make_doc_id", "parse_date"]
@@ -38,13 +39,39 @@ def _sha256(normalized: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
+def _normalized(
+    body: str,
+    kept: list[Block],
+    clean: bool,
+    folded: tuple[Sequence[Block], Sequence[str]] | None,
+) -> str:
+    """``normalized_body(body, clean)``. A clean body is its kept blocks (lines, no
+    newline inside) joined by one or two newlines, each becoming one space; casefolding
+    maps each character on its own, so the casefolded blocks joined by spaces are the
+    same string (when the kept blocks are the given ones: checked by identity)."""
+    if clean and folded is not None:
+        given, norms = folded
+        n = len(given)
+        if all(b.position < n and given[b.position] is b for b in kept):
+            return " ".join([norms[b.position] for b in kept])
+    return normalized_body(body, clean=clean)  # see tasks.process.prepare
+
+
 def article_rows(
-    doc: Decoded, text: str, sep: Separation
+    doc: Decoded,
+    text: str,
+    sep: Separation,
+    folded: tuple[Sequence[Block], Sequence[str]] | None = None,
 ) -> tuple[Article | None, list[ChromeSegment], str]:
     """The article row (None when no body survives), the dropped segments, and the
     body's ``tasks.dedup.normalized_body`` (its
     ``content_sha256`` key, which the batch's MinHash signatures are cut from; "" when
-    there is no article)."""
+    there is no article).
+
+    ``folded``: on the text path, the blocks the separator was given and each one's
+    ``str.casefold()`` (``tasks.templates.block_norms``, already computed for the line
+    hashes): the normalized body is then the kept blocks' casefolds joined by spaces,
+    without casefolding the body again."""
     doc_id = make_doc_id(doc.rel_path, doc.record)
     kept = sep.body_blocks
     body = join_blocks(text, kept)
@@ -59,7 +86,7 @@ def article_rows(
     total_chars = dropped_chars + sum(len(b.text) for b in kept)
     meta = doc.meta
     title = meta.get("title") or meta.get("container_title") or sep.title
-    normalized = normalized_body(body, clean=doc.format != "html")  # see prepare
+    normalized = _normalized(body, kept, doc.format != "html", folded)
     url = canonical_url(doc.url) or canonical_url(meta.get("url"))
     domain = domain_of(url)
     # the separator's site name is the title's suffix: site_source finds it there as "title"

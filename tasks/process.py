@@ -29,7 +29,7 @@ from tasks.records import (
 )
 from tasks.segment import segment
 from tasks.settings import Settings
-from tasks.templates import block_hashes, count_lines, template_set
+from tasks.templates import block_norms, count_lines, norm_hashes, template_set
 from tasks.timeout import DocumentTimeout, time_limit
 
 
@@ -51,6 +51,7 @@ class _Prepared:
     line_hashes: list[int]  # tasks.templates.line_hash of every block, in order
     hashes: set[int]  # the document's distinct hashes that count for templates
     structure: Any = None  # HTML: tasks.html.page_structure of the blocks, for html_decide
+    folded: list[str] | None = None  # text path: each block's casefold, for article_rows
 
 
 def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
@@ -66,8 +67,10 @@ def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
         return Reject(doc.rel_path, doc.record, "segment", "no_blocks")
     structure = page_structure(page, blocks) if page is not None else None
     # a text document is decode's clean_text: its only blanks are single spaces, newlines
-    every, distinct = block_hashes(text, blocks, clean=doc.format != "html")
-    return _Prepared(doc, text, blocks, every, distinct, structure)
+    clean = doc.format != "html"
+    norms = block_norms(text, blocks, clean)
+    every, distinct = norm_hashes(blocks, norms)
+    return _Prepared(doc, text, blocks, every, distinct, structure, norms if clean else None)
 
 
 def process_batch(
@@ -108,7 +111,9 @@ def process_batch(
         try:
             if isinstance(text_sep, Exception):
                 raise text_sep
-            article, segments, key = article_rows(p.doc, p.text, last_word(p, text_sep))
+            article, segments, key = article_rows(
+                p.doc, p.text, last_word(p, text_sep), folded_blocks(p)
+            )
         except Exception as exc:
             out.rejects.append(
                 Reject(p.doc.rel_path, p.doc.record, "separate", "error", repr(exc)[:500])
@@ -130,6 +135,11 @@ def separate_prepared(
     """The chrome separator on one prepared document, as the run calls it (on the HTML
     path, ``tasks.html.html_decide`` has the last word)."""
     return last_word(p, text_pass(p, settings, template_hashes))
+
+
+def folded_blocks(p: _Prepared) -> tuple[list[Block], list[str]] | None:
+    """The blocks and their casefolds, for ``article_rows`` (text path only)."""
+    return None if p.folded is None else (p.blocks, p.folded)
 
 
 def last_word(p: _Prepared, sep: Separation) -> Separation:

@@ -42,12 +42,22 @@ def block_hashes(
     needs no split and join, and when casefolding keeps the text's length it is a slice
     of the casefolded text.
     ``clean``: the text is known to hold no other blanks (``tasks.decode.clean_text``)."""
+    return norm_hashes(blocks, block_norms(text, blocks, clean))
+
+
+def block_norms(text: str, blocks: Sequence[Block], clean: bool = False) -> list[str]:
+    """What ``line_hash`` hashes, per block (see ``block_hashes``); with ``clean``, each
+    is the block's ``str.casefold()``."""
     if not clean and ("  " in text or has_odd_blank(text)):
-        norms = [" ".join(b.text.casefold().split()) for b in blocks]
-    elif len(folded := text.casefold()) == len(text):
-        norms = [folded[b.start : b.end] for b in blocks]
-    else:  # a character folds to two (ß -> ss): the offsets no longer hold
-        norms = _folded_lines(folded, blocks)
+        return [" ".join(b.text.casefold().split()) for b in blocks]
+    if len(folded := text.casefold()) == len(text):
+        return [folded[b.start : b.end] for b in blocks]
+    # a character folds to two (ß -> ss): the offsets no longer hold
+    return _folded_lines(folded, blocks)
+
+
+def norm_hashes(blocks: Sequence[Block], norms: list[str]) -> tuple[list[int], set[int]]:
+    """``block_hashes`` from the blocks' ``block_norms``."""
     every = list(map(_hash, norms))
     return every, {h for b, h in zip(blocks, every, strict=True) if len(b.text) >= _MIN_CHARS}
 

@@ -32,3 +32,32 @@ def test_folded_lines_are_the_blocks_casefolds() -> None:
     every, distinct = block_hashes(text, blocks, clean=True)
     assert every == [line_hash(b.text) for b in blocks]
     assert distinct == set(every)
+
+
+def test_article_rows_from_folded_blocks_are_the_same() -> None:
+
+    from tasks.decode import decode
+    from tasks.normalize import article_rows
+    from tasks.process import folded_blocks, prepare, text_pass
+    from tasks.records import Decoded, RawDoc
+    from tasks.settings import load_settings
+
+    settings = load_settings()
+    rng = random.Random(5)
+    words = ["Straße", "GROSS", "İstanbul", "ΣΟΦΊΑ", "ﬁne", "the", "news", "Menu", "Home", "é"]
+    for i in range(40):
+        lines = [
+            " ".join(rng.choice(words) for _ in range(rng.randrange(1, 12)))
+            for _ in range(rng.randrange(1, 15))
+        ]
+        raw = "\n".join(line if rng.random() < 0.7 else line + "\n" for line in lines)
+        doc = decode(RawDoc(f"d{i}.txt", 0, raw.encode(), source="s", format_hint="text"))
+        assert isinstance(doc, Decoded)
+        p = prepare(doc, settings)
+        folded = folded_blocks(p)  # type: ignore[arg-type]
+        assert folded is not None
+        sep = text_pass(p, settings)  # type: ignore[arg-type]
+        plain = article_rows(p.doc, p.text, sep)  # type: ignore[union-attr]
+        fast = article_rows(p.doc, p.text, sep, folded)  # type: ignore[union-attr]
+        assert fast == plain
+        assert fast[2] == (" ".join(fast[0].body.casefold().split()) if fast[0] else "")
