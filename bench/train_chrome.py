@@ -44,7 +44,15 @@ sys.path.insert(0, str(ROOT))
 from tasks.chrome import CONFIG_DIR, ChromeModel, TreeEnsemble, load_resources  # noqa: E402
 from tasks.context import CONTEXT_NAMES, context_features  # noqa: E402
 from tasks.evaluate import load_labels, load_scorer  # noqa: E402
-from tasks.features import FEATURE_NAMES, Resources, extract  # noqa: E402
+from tasks.features import FEATURE_NAMES, Resources, extract, extract_batch  # noqa: E402
+from tasks.lexical import (  # noqa: E402
+    KINDS,
+    LEXICAL_NAMES,
+    LexicalModel,
+    neighbour_columns,
+    save_weights,
+    unit_keys,
+)
 
 _WS = re.compile(r"\s+")
 
@@ -134,7 +142,8 @@ def build(
 ) -> dict[str, np.ndarray]:
     labels = load_labels(devset)
     texts = [(devset / "pages" / f"{lab['id']}.txt").read_text(encoding="utf-8") for lab in labels]
-    feats = [extract(t, res) for t in texts]
+    batches = [extract_batch([t], res) for t in texts]
+    feats = [fb.doc(0) for fb in batches]
     ids = [str(lab["id"]) for lab in labels]
     extracts: dict[str, str] = {}
     if cache and cache.is_file():
@@ -152,10 +161,18 @@ def build(
     ]
     sites: dict[str, int] = {}
     xs, y, w, g, d = [], [], [], [], []
+    lex_unit, lex_key, lex_kind = [], [], []
+    rows = 0
     for k, (lab, f, (yy, sn)) in enumerate(zip(labels, feats, ys, strict=True)):
         s = sites.setdefault(site(str(lab["url"])), len(sites))
         if len(yy) < 2:
             continue
+        for kind_id, kind in enumerate(KINDS):  # every kind of key, told apart
+            uk = unit_keys(batches[k].tokens, len(yy), (kind,), np.array([0, len(yy)]))
+            lex_unit.append(uk.unit + rows)
+            lex_key.append(uk.key)
+            lex_kind.append(np.full(len(uk.key), kind_id, dtype=np.int8))
+        rows += len(yy)
         xs.append(f.matrix)
         y.append(np.array(yy))
         w.append(np.array(sn))
@@ -177,6 +194,10 @@ def build(
         "doc_all": doc,
         "group_all": np.concatenate(g),
         "unit_all": unit,
+        # tasks.lexical keys of every row of X_all: (row, key, index of its kind in KINDS)
+        "lex_unit": np.concatenate(lex_unit),
+        "lex_key": np.concatenate(lex_key),
+        "lex_kind": np.concatenate(lex_kind),
     }
 
 
@@ -319,6 +340,83 @@ def fit_stage(
     )
 
 
+class Lexical:
+    """The hashed-token model (``tasks.lexical``) over every row of ``X_all``, and its
+    honest scores for stacking into the first stage.
+
+    ``model(E)``: L2 logistic regression (scikit-learn, lbfgs, deterministic) on the
+    training rows outside the folds ``E``, its weights rounded to float16 as shipped.
+    ``columns(E)``: ``LEXICAL_NAMES`` of every row, each from a model that never saw the
+    row's fold nor ``E``: a row of fold ``f`` is scored by ``model(E | {f})`` (by
+    ``model(E)`` when ``f`` is in ``E``). A first stage trained without ``E`` learns from
+    ``columns(E)`` and is tested on ``E``'s rows as the shipped model will be on new sites."""
+
+    def __init__(
+        self,
+        data: dict[str, np.ndarray],
+        fold_all: np.ndarray,
+        kinds: tuple[str, ...],
+        bits: int,
+        c: float,
+        weight: int,
+    ) -> None:
+        from scipy import sparse
+
+        from tasks.lexical import buckets_of
+
+        self.kinds, self.bits, self.c, self.weight = kinds, bits, c, weight
+        self.fold_all = fold_all
+        n = len(data["doc_all"])
+        keep = np.isin(data["lex_kind"], [KINDS.index(k) for k in kinds])
+        rows, keys = data["lex_unit"][keep], data["lex_key"][keep]
+        count = np.bincount(rows, minlength=n)
+        vals = 1.0 / np.sqrt(np.maximum(count, 1))[rows]
+        m = sparse.coo_matrix((vals, (rows, buckets_of(keys, bits))), shape=(n, 1 << bits))
+        self.m = m.tocsr()
+        self.m.sum_duplicates()
+        unit = data["unit_all"]
+        self.y = np.zeros(n, dtype=np.int64)
+        self.y[unit] = data["y"]
+        self.sw = np.zeros(n)
+        self.sw[unit] = 1.0 + weight * data["snip"]
+        self.train = unit
+        self.doc_bounds = np.searchsorted(data["doc_all"], np.arange(data["doc_all"].max() + 2))
+        self._models: dict[frozenset[int], LexicalModel] = {}
+
+    def describe(self) -> str:
+        return f"kinds={','.join(self.kinds)} bits={self.bits} C={self.c} w={self.weight}"
+
+    def model(self, excluded: frozenset[int]) -> LexicalModel:
+        hit = self._models.get(excluded)
+        if hit is None:
+            from sklearn.linear_model import LogisticRegression
+            from threadpoolctl import threadpool_limits
+
+            rows = np.flatnonzero(self.train & ~np.isin(self.fold_all, list(excluded)))
+            clf = LogisticRegression(C=self.c, max_iter=300, tol=1e-5)
+            with threadpool_limits(1):
+                clf.fit(self.m[rows], self.y[rows], sample_weight=self.sw[rows])
+            w = clf.coef_[0].astype(np.float16).astype(np.float64)
+            hit = LexicalModel(w, round(float(clf.intercept_[0]), 6), self.kinds)
+            self._models[excluded] = hit
+        return hit
+
+    def scores(self, excluded: frozenset[int]) -> np.ndarray:
+        out = np.zeros(self.m.shape[0])
+        for f in np.unique(self.fold_all).tolist():
+            rows = np.flatnonzero(self.fold_all == f)
+            lm = self.model(excluded | {f})
+            out[rows] = self.m[rows] @ lm.weights + lm.bias
+        return out
+
+    def columns(self, excluded: frozenset[int]) -> np.ndarray:
+        return neighbour_columns(self.scores(excluded), self.doc_bounds)
+
+
+def with_lexical(x: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
+    return x if cols is None else np.hstack([x, cols])
+
+
 def doc_spans(doc: np.ndarray) -> list[tuple[int, int]]:
     """(start, end) of each document's rows in arrays sorted by document."""
     cuts = np.flatnonzero(np.diff(doc)) + 1
@@ -340,15 +438,32 @@ def _stage1_job(excluded: tuple[int, ...]) -> tuple[tuple[int, ...], Any, np.nda
     from threadpoolctl import threadpool_limits
 
     d, fold_unit, fold_all, kw = _JOB["data"], _JOB["fold"], _JOB["fold_all"], _JOB["kw"]
+    lex = _JOB["lex"].get(excluded)  # (columns of every row, model) or None
+    cols = None if lex is None else lex[0]
     tr = ~np.isin(fold_unit, excluded)
     te = np.isin(fold_all, excluded)
     with threadpool_limits(1):
-        model = fit(d["X"][tr], d["y"][tr], d["snip"][tr], **kw)
-        xt = d["X_all"][te]
+        x_unit = with_lexical(d["X"], None if cols is None else cols[d["unit_all"]])
+        model = fit(x_unit[tr], d["y"][tr], d["snip"][tr], **kw)
+        if lex is not None:
+            model = replace(model, lexical=lex[1])
+        xt = with_lexical(d["X_all"][te], None if cols is None else cols[te])
         p_mlp = model._mlp(xt)
         p_both = model.first_stage(xt)
     print(f"first stage without folds {excluded} done", file=sys.stderr)
     return excluded, model, p_both, p_mlp
+
+
+def site_folds(data: dict[str, np.ndarray], folds: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``GroupKFold``-by-site fold of every training row and of every row."""
+    from sklearn.model_selection import GroupKFold
+
+    g = data["group"]
+    fold_of_group: dict[int, int] = {}
+    for i, (_, te) in enumerate(GroupKFold(n_splits=folds).split(data["X"], data["y"], g)):
+        fold_of_group.update({int(k): i for k in np.unique(g[te])})
+    lookup = np.vectorize(fold_of_group.__getitem__, otypes=[np.int64])
+    return lookup(g), lookup(data["group_all"])
 
 
 def first_stage_oof(
@@ -356,6 +471,7 @@ def first_stage_oof(
     folds: int,
     cache: Path | None,
     outer_only: bool = False,
+    lexical: Lexical | None = None,
     **kw: Any,
 ) -> dict[str, Any]:
     """First-stage models and held-out probabilities for honest stacking.
@@ -369,15 +485,10 @@ def first_stage_oof(
     models alone (what an export needs), unless the full set is cached."""
     from itertools import combinations
 
-    from sklearn.model_selection import GroupKFold
-
-    g = data["group"]
-    fold_of_group: dict[int, int] = {}
-    for i, (_, te) in enumerate(GroupKFold(n_splits=folds).split(data["X"], data["y"], g)):
-        fold_of_group.update({int(k): i for k in np.unique(g[te])})
-    lookup = np.vectorize(fold_of_group.__getitem__, otypes=[np.int64])
-    fold_unit, fold_all = lookup(g), lookup(data["group_all"])
+    fold_unit, fold_all = site_folds(data, folds)
     key = hashlib.sha1(repr(sorted(kw.items())).encode())
+    if lexical is not None:
+        key.update(lexical.describe().encode())
     for name in ("X_all", "y", "snip", "group"):
         key.update(np.ascontiguousarray(data[name]).tobytes())
     full = cache.parent / f"stage1_{folds}_{key.hexdigest()[:16]}.pkl" if cache else None
@@ -389,7 +500,12 @@ def first_stage_oof(
     jobs: list[tuple[int, ...]] = [(i,) for i in range(folds)]
     if not outer_only:
         jobs += list(combinations(range(folds), 2))
-    _JOB.update(data=data, fold=fold_unit, fold_all=fold_all, kw=kw)
+    lex: dict[tuple[int, ...], tuple[np.ndarray, LexicalModel]] = {}
+    if lexical is not None:  # fitted here, before the pool forks (cheap: sparse, linear)
+        for e in jobs:
+            lex[e] = lexical.columns(frozenset(e)), lexical.model(frozenset(e))
+        print(f"lexical models ({lexical.describe()}) done", file=sys.stderr)
+    _JOB.update(data=data, fold=fold_unit, fold_all=fold_all, kw=kw, lex=lex)
     with get_context("fork").Pool(2) as pool:
         got = pool.map(_stage1_job, jobs, chunksize=1)
     out = {"fold_unit": fold_unit, "fold_all": fold_all, "models": {}, "both": {}, "mlp": {}}
@@ -458,13 +574,16 @@ def stacked_cv(
     return oof, by_group
 
 
+LEXICAL_FILE = "chrome_lexical.npy"
+
+
 def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str, object]:
     def r(a: np.ndarray) -> object:
         return np.round(a, 6).tolist()
 
     out: dict[str, object] = {
         "format": "newsetl-chrome-mlp-1",
-        "features": list(names),
+        "features": list(names + LEXICAL_NAMES if m.lexical is not None else names),
         "mean": r(m.mean),
         "scale": r(m.scale),
         "w1": r(m.w1),
@@ -490,6 +609,14 @@ def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str,
     if m.stages:
         out["stages"] = [to_dict(st, CONTEXT_NAMES) for st in m.stages]
         out["stage_blend"] = m.stage_blend
+    if m.lexical is not None:
+        out["lexical"] = {
+            "file": LEXICAL_FILE,
+            "bits": m.lexical.bits,
+            "bias": m.lexical.bias,
+            "kinds": list(m.lexical.kinds),
+            "sha256": hashlib.sha256(m.lexical.weights.astype(np.float16).tobytes()).hexdigest(),
+        }
     return out
 
 
@@ -499,17 +626,24 @@ def cross_validate(
     weight: int,
     folds: int,
     threshold: float,
+    lexical: Lexical | None = None,
     **trees: Any,
 ) -> tuple[np.ndarray, dict[int, ChromeModel]]:
     """Out-of-fold unit probabilities, and for each site group the model that never saw it."""
     from sklearn.model_selection import GroupKFold
 
     x, y, snip, g = data["X"], data["y"], data["snip"], data["group"]
+    fold_unit, _ = site_folds(data, folds)
     oof = np.zeros(len(y))
     by_group: dict[int, ChromeModel] = {}
     for i, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(x, y, g)):
-        model = fit(x[tr], y[tr], snip[tr], hidden, weight, threshold, **trees)
-        oof[te] = model.predict(x[te])
+        cols = None if lexical is None else lexical.columns(frozenset({i}))[data["unit_all"]]
+        xl = with_lexical(x, cols)
+        model = fit(xl[tr], y[tr], snip[tr], hidden, weight, threshold, **trees)
+        if lexical is not None:
+            assert set(np.unique(fold_unit[te]).tolist()) == {i}
+            model = replace(model, lexical=lexical.model(frozenset({i})))
+        oof[te] = model.predict(xl[te])
         by_group.update({int(k): model for k in np.unique(g[te])})
         print(f"fold {i + 1}/{folds} done", file=sys.stderr)
     return oof, by_group
@@ -649,6 +783,17 @@ def main(argv: list[str] | None = None) -> int:
         help="the context stage reads the network+trees probability, or the network's alone "
         "(the trees are then left out of the model)",
     )
+    ap.add_argument(
+        "--lexical",
+        default="",
+        help="kinds of hashed-token keys of the lexical model (tasks.lexical), comma separated "
+        f"from {','.join(KINDS)}; empty: no lexical model",
+    )
+    ap.add_argument("--lexical-bits", type=int, default=18, help="2**BITS hash buckets")
+    ap.add_argument("--lexical-c", type=float, default=1.0, help="inverse L2 strength")
+    ap.add_argument(
+        "--lexical-snippet-weight", type=int, default=4, help="the lexical model's snippet weight"
+    )
     ap.add_argument("--cv", action="store_true", help="grouped-by-site CV instead of export")
     ap.add_argument(
         "--dump", type=Path, help="--cv: write every page's counts and unit decisions (JSON)"
@@ -670,9 +815,22 @@ def main(argv: list[str] | None = None) -> int:
         "gate": tuple(args.gate),
     }
     thresholds = (args.threshold - 0.1, args.threshold - 0.05, args.threshold + 0.05)
+    lexical = None
+    if args.lexical:
+        kinds = tuple(k.strip() for k in args.lexical.split(",") if k.strip())
+        if not set(kinds) <= set(KINDS):
+            ap.error(f"--lexical: kinds among {', '.join(KINDS)}")
+        lexical = Lexical(
+            data,
+            site_folds(data, args.folds)[1],
+            kinds,
+            args.lexical_bits,
+            args.lexical_c,
+            args.lexical_snippet_weight,
+        )
     if args.cv and args.stages == 0:
         oof, by_group = cross_validate(
-            data, args.hidden, args.snippet_weight, args.folds, args.threshold, **trees
+            data, args.hidden, args.snippet_weight, args.folds, args.threshold, lexical, **trees
         )
         separator_cv(args.devset, res, data, by_group, args.dump, thresholds)
         if args.dump is not None:
@@ -686,7 +844,7 @@ def main(argv: list[str] | None = None) -> int:
         **trees,
     }
     if args.cv:
-        s1 = first_stage_oof(data, args.folds, args.cache, **first)
+        s1 = first_stage_oof(data, args.folds, args.cache, lexical=lexical, **first)
         oof, by_group = stacked_cv(
             data,
             s1,
@@ -703,12 +861,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from threadpoolctl import threadpool_limits
 
+    cols = None if lexical is None else lexical.columns(frozenset())[data["unit_all"]]
     with threadpool_limits(1):  # the same bytes on any machine
-        model = fit(data["X"], data["y"], data["snip"], **first)  # type: ignore[arg-type]
+        model = fit(with_lexical(data["X"], cols), data["y"], data["snip"], **first)  # type: ignore[arg-type]
+    if lexical is not None:
+        model = replace(model, lexical=lexical.model(frozenset()))
     if args.stage_input == "mlp":
         model = replace(model, trees=None, tree_weight=0.0)
     if args.stages:
-        s1 = first_stage_oof(data, args.folds, args.cache, outer_only=True, **first)
+        s1 = first_stage_oof(
+            data, args.folds, args.cache, outer_only=True, lexical=lexical, **first
+        )
         p1 = held_out_probs(s1, args.stage_input, None)
         z = context_matrix(p1, data["X_all"], data["doc_all"])[data["unit_all"]]
         stage = fit_stage(
@@ -716,6 +879,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         model = replace(model, stages=(stage,), stage_blend=args.stage_blend)
     args.out.write_text(json.dumps(to_dict(model)) + "\n", encoding="utf-8")
+    if model.lexical is not None:
+        weights = args.out.with_name(LEXICAL_FILE)
+        save_weights(weights, model.lexical.weights)
+        print(f"wrote {weights} ({weights.stat().st_size // 1024} KB)", file=sys.stderr)
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)", file=sys.stderr)
     return 0
 

@@ -37,8 +37,9 @@ from typing import Any
 import numpy as np
 
 from tasks.context import CONTEXT_NAMES, context_features_many
-from tasks.features import FEATURE_NAMES, DocFeatures, Resources, extract_batch
+from tasks.features import FEATURE_NAMES, DocFeatures, FeatureBatch, Resources, extract_batch
 from tasks.language import default_stoplists
+from tasks.lexical import LEXICAL_NAMES, LexicalModel, load_weights
 from tasks.lexicons import CONCERNS, compile_lexicons
 from tasks.records import Block, Decision, Separation, from_columns
 from tasks.segment import make_blocks
@@ -151,6 +152,15 @@ class ChromeModel:
     gate: tuple[float, float] = (0.0, 1.0)
     stages: tuple[ChromeModel, ...] = ()
     stage_blend: float = 0.0
+    lexical: LexicalModel | None = None
+
+    def matrix(self, fb: FeatureBatch) -> np.ndarray:
+        """The model's input for a batch: the unit features, and with a lexical model its
+        ``LEXICAL_NAMES`` columns after them (``tasks.lexical``)."""
+        x = fb.all.matrix
+        if self.lexical is None or not len(x):
+            return x
+        return np.hstack([x, self.lexical.columns(fb.tokens, fb.bounds)])
 
     def predict(self, x: np.ndarray, bounds: np.ndarray | None = None) -> np.ndarray:
         """Body probability of every unit of one document's feature matrix ``x``, or of
@@ -184,11 +194,21 @@ class ChromeModel:
         return out
 
 
-def model_from_dict(raw: dict[str, Any], names: tuple[str, ...] = FEATURE_NAMES) -> ChromeModel:
+def model_from_dict(
+    raw: dict[str, Any], names: tuple[str, ...] = FEATURE_NAMES, config_dir: Path = CONFIG_DIR
+) -> ChromeModel:
     """The model from its JSON form; refuses a model trained on other features (``names``:
-    the columns it must have been trained on; a context stage's are ``CONTEXT_NAMES``)."""
-    if tuple(raw["features"]) != names:
+    the columns it must have been trained on, and ``LEXICAL_NAMES`` after them when it has
+    a lexical model, whose weights file is read from ``config_dir``; a context stage's
+    columns are ``CONTEXT_NAMES``)."""
+    lex = raw.get("lexical")
+    if tuple(raw["features"]) != (names + LEXICAL_NAMES if lex else names):
         raise ValueError("chrome model was trained on other features; rerun bench/train_chrome.py")
+    lexical = None
+    if lex:
+        lexical = LexicalModel(
+            load_weights(config_dir / str(lex["file"])), float(lex["bias"]), tuple(lex["kinds"])
+        )
 
     def arr(key: str) -> np.ndarray:
         return np.asarray(raw[key], dtype=np.float64)
@@ -219,6 +239,7 @@ def model_from_dict(raw: dict[str, Any], names: tuple[str, ...] = FEATURE_NAMES)
         (float(raw.get("gate", [0.0, 1.0])[0]), float(raw.get("gate", [0.0, 1.0])[1])),
         tuple(model_from_dict(st, CONTEXT_NAMES) for st in raw.get("stages", ())),
         float(raw.get("stage_blend", 0.0)),
+        lexical,
     )
 
 
@@ -240,7 +261,7 @@ def load_resources(config_dir: Path = CONFIG_DIR) -> Resources:
 def load_chrome(config_dir: Path = CONFIG_DIR) -> Chrome:
     """Load stoplists, lexicons and model from a config folder (explicitly, not at import)."""
     raw = json.loads((config_dir / "chrome_model.json").read_text(encoding="utf-8"))
-    return Chrome(load_resources(config_dir), model_from_dict(raw))
+    return Chrome(load_resources(config_dir), model_from_dict(raw, config_dir=config_dir))
 
 
 @lru_cache(maxsize=4)
@@ -389,7 +410,8 @@ def _separate_batch(
         bl[p].text if p is not None else k
         for bl, p, k in zip(blocks, title_pos, known, strict=True)
     ]
-    probs = chrome.model.predict(feats.matrix, fb.bounds) if len(feats.texts) else np.zeros(0)
+    model = chrome.model
+    probs = model.predict(model.matrix(fb), fb.bounds) if len(feats.texts) else np.zeros(0)
     templated: list[int] = []
     for d in range(nd):
         if sites[d]:

@@ -12,7 +12,7 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -41,6 +41,7 @@ from tasks.chars import (
     char_classes,
 )
 from tasks.language import Stoplists, detect_many
+from tasks.lexical import TokenView
 from tasks.lexicons import CONCERNS, ChromeLexicons, normalise_control
 from tasks.segment import line_spans, unit_texts
 from tasks.tokens import (
@@ -407,6 +408,7 @@ class FeatureBatch:
     languages: list[str]
     confidences: list[float]
     bounds: np.ndarray  # (docs + 1,)
+    tokens: tuple[TokenView, ...] = ()  # for tasks.lexical: the runs' token streams
 
     def doc(self, i: int) -> DocFeatures:
         lo, hi = int(self.bounds[i]), int(self.bounds[i + 1])
@@ -515,11 +517,17 @@ def _concat(parts: list[FeatureBatch]) -> FeatureBatch:
     sizes = np.concatenate([np.diff(p.bounds) for p in parts])
     bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])
+    firsts = np.cumsum([0] + [int(p.bounds[-1]) for p in parts])
     return FeatureBatch(
         DocFeatures("mul", texts=texts, **arrays),
         [lang for p in parts for lang in p.languages],
         [c for p in parts for c in p.confidences],
         bounds,
+        tuple(
+            replace(v, first_unit=v.first_unit + int(f))
+            for p, f in zip(parts, firsts, strict=False)
+            for v in p.tokens
+        ),
     )
 
 
@@ -932,7 +940,8 @@ def _extract_run(
     teaser *= (1.0 - endp) * ((words >= 3) & (words <= 25))
     m[88] = teaser
     feats = DocFeatures("mul", starts, ends, texts_u, m.T, h, lexmask, close, offscript, fd, sd)
-    return FeatureBatch(feats, langs, confs, bounds)
+    view = TokenView(cp, cls, tok_s, tok_e, keys, ntok, gstarts, gends)
+    return FeatureBatch(feats, langs, confs, bounds, (view,))
 
 
 def _class_counts(

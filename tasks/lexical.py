@@ -1,0 +1,240 @@
+"""A learned lexical signal for the chrome separator: hashed tokens -> a sparse logistic
+model -> one score (logit) per unit, fed to the separator's network as extra columns.
+
+The hand lexicons (``config/lexicons``) name chrome phrases concern by concern; this
+model learns, from the devset's labels, which words and marks lean towards article or
+chrome ("lesen", "auch", "newsletter", "©", "|", "»", a unit that starts with a digit,
+one that ends with ":"...). Every unit is a bag of *keys* (``unit_keys``):
+
+* its words: the alnum runs the features already hashed (``tasks.tokens``, lowercased),
+  a run of digits collapsed to "digits of length k" (k capped at 4);
+* its punctuation and symbols, one key per character (code point);
+* its first and last word, and its first and last character (a letter or digit by its
+  class, anything else by its code point), each salted apart from the bag of words;
+* optionally (``BIGRAMS``) its word bigrams.
+
+A key goes to one of ``2**bits`` buckets (a 64-bit mixer, then the top bits); a unit's
+score is ``bias + sum of its keys' bucket weights / sqrt(number of keys)``: one gather
+and one ``bincount`` per batch, no per-unit Python. ``LexicalModel.columns`` gives the
+unit's score and its previous and next unit's (inside the document, 0 at the edges).
+
+The weights are a float16 ``.npy`` file beside ``config/chrome_model.json``, rebuilt
+deterministically by ``bench/train_chrome.py`` (scikit-learn's L2 logistic regression,
+trained with out-of-fold scores so that the network learns from honest ones).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tasks.chars import ALNUM, CLASS_MASK, P_DIGIT, SPACE
+
+LEXICAL_NAMES: tuple[str, ...] = ("lexical", "lexical_prev", "lexical_next")
+
+# salts that keep each kind of key apart (odd 64-bit constants)
+_PUNCT = np.uint64(0x8CB92BA72F3D8DD7)
+_FIRST_WORD = np.uint64(0x2545F4914F6CDD1D)
+_LAST_WORD = np.uint64(0x9E6C63D0676A9A99)
+_FIRST_CHAR = np.uint64(0xC2B2AE3D27D4EB4F)
+_LAST_CHAR = np.uint64(0x165667B19E3779F9)
+_BIGRAM = np.uint64(0x27D4EB2F165667C5)
+_DIGITS = np.uint64(0xFF51AFD7ED558CCD)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+_PREV = np.uint64(0x85EBCA77C2B2AE63)
+KINDS: tuple[str, ...] = ("words", "punct", "edges", "bigrams", "prev")
+DEFAULT_KINDS: tuple[str, ...] = ("words", "punct", "edges")
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """What ``tasks.features`` already computed for a run of documents, kept for the
+    lexical keys: the joined text's code points and classes, its word tokens (starts,
+    ends, ``tasks.tokens.token_keys``), the number of tokens of each unit, the units'
+    spans in the joined text, and the index of the run's first unit in its batch."""
+
+    cp: np.ndarray
+    cls: np.ndarray
+    tok_s: np.ndarray
+    tok_e: np.ndarray
+    keys: np.ndarray
+    ntok: np.ndarray
+    gstarts: np.ndarray
+    gends: np.ndarray
+    first_unit: int = 0
+
+
+@dataclass(frozen=True)
+class UnitKeys:
+    """The keys of a batch's units: ``unit[j]`` holds ``key[j]``; ``count``: keys per unit."""
+
+    unit: np.ndarray  # (entries,) int64
+    key: np.ndarray  # (entries,) uint64
+    count: np.ndarray  # (units,) int64
+
+
+def mix(key: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every bit of the key reaches the top bits (the bucket)."""
+    x = key ^ (key >> _S30)
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    out: np.ndarray = x
+    return out
+
+
+def unit_keys(
+    views: tuple[TokenView, ...],
+    n: int,
+    kinds: tuple[str, ...] = DEFAULT_KINDS,
+    bounds: np.ndarray | None = None,
+) -> UnitKeys:
+    """The keys of every unit of a batch of ``n`` units (``views``: its runs; ``bounds``:
+    each document's first unit and the end, for ``prev``: the previous unit's words and
+    last character, inside its document)."""
+    units: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    for v in views:
+        for u, k in _view_keys(v, kinds):
+            units.append(u + v.first_unit)
+            keys.append(k)
+    if "prev" in kinds:
+        first = np.zeros(n + 1, dtype=bool)
+        first[np.asarray(bounds if bounds is not None else [0, n])] = True
+        for v in views:
+            for u, k in _view_keys(v, ("words", "last_char")):
+                u = u + v.first_unit + 1
+                ok = ~first[u]
+                units.append(u[ok])
+                keys.append(k[ok] * _PREV + _PREV)
+    unit = np.concatenate(units) if units else np.zeros(0, dtype=np.int64)
+    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
+    return UnitKeys(unit, key, np.bincount(unit, minlength=n))
+
+
+def _view_keys(v: TokenView, kinds: tuple[str, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+    n = len(v.gstarts)
+    if not n:
+        return []
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    ntoks = len(v.keys)
+    tok_unit = np.repeat(np.arange(n, dtype=np.int64), v.ntok)
+    words = v.keys
+    if ntoks:
+        # a run of digits is "digits of length k" (k <= 4), whatever the digits
+        dig = np.zeros(len(v.cp) + 1, dtype=np.int32)
+        np.cumsum((v.cls & CLASS_MASK) == P_DIGIT, out=dig[1:])
+        length = v.tok_e - v.tok_s
+        number = (dig[v.tok_e] - dig[v.tok_s]) == length
+        if number.any():
+            words = words.copy()
+            words[number] = np.minimum(length[number], 4).astype(np.uint64) * _DIGITS
+    if "words" in kinds and ntoks:
+        out.append((tok_unit, words))
+    if "bigrams" in kinds and ntoks > 1:
+        same = np.flatnonzero(tok_unit[1:] == tok_unit[:-1])
+        out.append((tok_unit[same], (words[same] * _BIGRAM) ^ words[same + 1]))
+    if "punct" in kinds:
+        pos = np.flatnonzero((v.cls & (ALNUM | SPACE)) == 0)
+        if len(pos):
+            u = _unit_of(v.gstarts, v.gends, pos)
+            ok = u >= 0
+            out.append((u[ok], v.cp[pos[ok]].astype(np.uint64) * _PUNCT + _PUNCT))
+    idx = np.arange(n, dtype=np.int64)
+    if "edges" in kinds:
+        if ntoks:
+            has = np.flatnonzero(v.ntok > 0)
+            hi = np.cumsum(v.ntok)
+            lo = hi - v.ntok
+            out.append((has, words[lo[has]] ^ _FIRST_WORD))
+            out.append((has, words[hi[has] - 1] ^ _LAST_WORD))
+        out.append((idx, _char_keys(v, v.gstarts) * _FIRST_CHAR + _FIRST_CHAR))
+    if "edges" in kinds or "last_char" in kinds:
+        out.append((idx, _char_keys(v, v.gends - 1) * _LAST_CHAR + _LAST_CHAR))
+    return out
+
+
+def _char_keys(v: TokenView, at: np.ndarray) -> np.ndarray:
+    """A character's key: its class for letters and digits, else its code point."""
+    cls = v.cls[at]
+    word = (cls & ALNUM) != 0
+    out: np.ndarray = np.where(word, (cls & CLASS_MASK).astype(np.uint64), v.cp[at] + 0x100)
+    return out.astype(np.uint64)
+
+
+def _unit_of(gstarts: np.ndarray, gends: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """The unit each position falls in (-1: between units)."""
+    if len(gstarts) > 1 and bool((gstarts[1:] < gstarts[:-1]).any()):
+        order = np.argsort(gstarts, kind="stable")
+        k = np.searchsorted(gstarts[order], pos, side="right") - 1
+        u = np.where(k >= 0, order[np.maximum(k, 0)], -1)
+    else:
+        u = np.searchsorted(gstarts, pos, side="right") - 1
+    inside = (u >= 0) & (pos < gends[np.maximum(u, 0)])
+    out: np.ndarray = np.where(inside, u, -1)
+    return out
+
+
+@dataclass(frozen=True)
+class LexicalModel:
+    """Bucket weights of the hashed keys (``2**bits`` of them) and a bias."""
+
+    weights: np.ndarray  # (2**bits,) float64
+    bias: float
+    kinds: tuple[str, ...] = DEFAULT_KINDS
+
+    @property
+    def bits(self) -> int:
+        return int(len(self.weights)).bit_length() - 1
+
+    def logits(self, uk: UnitKeys) -> np.ndarray:
+        """Every unit's score (a logit)."""
+        buckets = buckets_of(uk.key, self.bits)
+        total = np.bincount(uk.unit, weights=self.weights[buckets], minlength=len(uk.count))
+        out: np.ndarray = total / np.sqrt(np.maximum(uk.count, 1)) + self.bias
+        return out
+
+    def columns(self, views: tuple[TokenView, ...], bounds: np.ndarray) -> np.ndarray:
+        """``LEXICAL_NAMES`` for every unit of a batch (``bounds``: each document's first
+        unit and the end): its score, the previous and the next unit's in its document."""
+        n = int(bounds[-1])
+        s = self.logits(unit_keys(views, n, self.kinds, bounds))
+        return neighbour_columns(s, bounds)
+
+
+def neighbour_columns(s: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """(units, 3): ``s``, the previous and the next unit's ``s`` inside each document
+    (0 where there is none)."""
+    n = len(s)
+    out = np.zeros((n, 3))
+    out[:, 0] = s
+    if n > 1:
+        out[1:, 1] = s[:-1]
+        out[:-1, 2] = s[1:]
+        starts = bounds[:-1][bounds[:-1] < n]
+        out[starts, 1] = 0.0
+        ends = bounds[1:][bounds[1:] > 0] - 1
+        out[ends, 2] = 0.0
+    return out
+
+
+def buckets_of(key: np.ndarray, bits: int) -> np.ndarray:
+    out: np.ndarray = (mix(key) >> np.uint64(64 - bits)).astype(np.intp)
+    return out
+
+
+def save_weights(path: Path, weights: np.ndarray) -> None:
+    """The weights as float16 ``.npy`` (the same bytes for the same weights)."""
+    with path.open("wb") as fh:
+        np.save(fh, weights.astype(np.float16), allow_pickle=False)
+
+
+def load_weights(path: Path) -> np.ndarray:
+    out: np.ndarray = np.load(path, allow_pickle=False).astype(np.float64)
+    return out
