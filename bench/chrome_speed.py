@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tasks.chrome import BATCH_DOCS, default_chrome, separate, separate_many  # noqa: E402
-from tasks.features import extract  # noqa: E402
+from tasks.features import extract_batch  # noqa: E402
 from tasks.segment import segment  # noqa: E402
 from tasks.tokens import compiled_kernels  # noqa: E402
 
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return separate(t, chrome=chrome)
 
     def features_model(t: str) -> object:
-        return chrome.model.predict(extract(t, chrome.resources).matrix)
+        return chrome.model.predict(chrome.model.matrix(extract_batch([t], chrome.resources)))
 
     def as_run(t: str) -> object:
         return separate(t, blocks=segment(t), chrome=chrome)

@@ -32,6 +32,8 @@ import numpy as np
 
 from tasks.chars import ALNUM, CLASS_MASK, P_DIGIT, SPACE
 
+assert ALNUM | SPACE == 0x300 and CLASS_MASK < ALNUM < SPACE
+_FLAGS = ALNUM  # class values sit below the flags: ``cls < ALNUM`` is neither flag
 LEXICAL_NAMES: tuple[str, ...] = ("lexical", "lexical_prev", "lexical_next")
 
 # salts that keep each kind of key apart (odd 64-bit constants)
@@ -128,20 +130,18 @@ def _view_keys(v: TokenView, kinds: tuple[str, ...]) -> list[tuple[np.ndarray, n
     words = v.keys
     if ntoks:
         # a run of digits is "digits of length k" (k <= 4), whatever the digits
-        dig = np.zeros(len(v.cp) + 1, dtype=np.int32)
-        np.cumsum((v.cls & CLASS_MASK) == P_DIGIT, out=dig[1:])
-        length = v.tok_e - v.tok_s
-        number = (dig[v.tok_e] - dig[v.tok_s]) == length
-        if number.any():
+        number = _numbers(v)
+        if len(number):
+            length = v.tok_e[number] - v.tok_s[number]
             words = words.copy()
-            words[number] = np.minimum(length[number], 4).astype(np.uint64) * _DIGITS
+            words[number] = np.minimum(length, 4).astype(np.uint64) * _DIGITS
     if "words" in kinds and ntoks:
         out.append((tok_unit, words))
     if "bigrams" in kinds and ntoks > 1:
         same = np.flatnonzero(tok_unit[1:] == tok_unit[:-1])
         out.append((tok_unit[same], (words[same] * _BIGRAM) ^ words[same + 1]))
     if "punct" in kinds:
-        pos = np.flatnonzero((v.cls & (ALNUM | SPACE)) == 0)
+        pos = np.flatnonzero(v.cls < _FLAGS)  # neither alnum nor space: a mark
         if len(pos):
             u = _unit_of(v.gstarts, v.gends, pos)
             ok = u >= 0
@@ -157,6 +157,20 @@ def _view_keys(v: TokenView, kinds: tuple[str, ...]) -> list[tuple[np.ndarray, n
         out.append((idx, _char_keys(v, v.gstarts) * _FIRST_CHAR + _FIRST_CHAR))
     if "edges" in kinds or "last_char" in kinds:
         out.append((idx, _char_keys(v, v.gends - 1) * _LAST_CHAR + _LAST_CHAR))
+    return out
+
+
+def _numbers(v: TokenView) -> np.ndarray:
+    """The tokens made of digits only (checked character by character on the few that
+    start with one)."""
+    cand = np.flatnonzero((v.cls[v.tok_s] & CLASS_MASK) == P_DIGIT)
+    if not len(cand):
+        return cand
+    length = v.tok_e[cand] - v.tok_s[cand]
+    first = np.cumsum(length) - length
+    at = np.arange(int(length.sum())) - np.repeat(first - v.tok_s[cand], length)
+    digit = (v.cls[at] & CLASS_MASK) == P_DIGIT
+    out: np.ndarray = cand[np.logical_and.reduceat(digit, first)]
     return out
 
 
@@ -185,7 +199,7 @@ def _unit_of(gstarts: np.ndarray, gends: np.ndarray, pos: np.ndarray) -> np.ndar
 class LexicalModel:
     """Bucket weights of the hashed keys (``2**bits`` of them) and a bias."""
 
-    weights: np.ndarray  # (2**bits,) float64
+    weights: np.ndarray  # (2**bits,) float16 values (float32 or float64 arrays)
     bias: float
     kinds: tuple[str, ...] = DEFAULT_KINDS
 
@@ -236,5 +250,5 @@ def save_weights(path: Path, weights: np.ndarray) -> None:
 
 
 def load_weights(path: Path) -> np.ndarray:
-    out: np.ndarray = np.load(path, allow_pickle=False).astype(np.float64)
+    out: np.ndarray = np.load(path, allow_pickle=False).astype(np.float32)
     return out

@@ -1,0 +1,170 @@
+"""The hashed-token lexical model (tasks/lexical.py): keys per unit, scores, batches,
+the weights file and the chrome model that carries it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tasks.chrome import Chrome, default_chrome, model_from_dict, separate, separate_many
+from tasks.features import FEATURE_NAMES, N_FEATURES, extract_batch
+from tasks.lexical import (
+    DEFAULT_KINDS,
+    KINDS,
+    LEXICAL_NAMES,
+    LexicalModel,
+    buckets_of,
+    load_weights,
+    neighbour_columns,
+    save_weights,
+    unit_keys,
+)
+from tasks.tokens import string_keys
+
+BITS = 12
+_DOCS = [
+    "Title of the page\n\nLesen Sie auch: Die Wahl\n\nDer Rat hat am Montag 2024 getagt.\n"
+    "© 2024 Verlag | Impressum",
+    "Another title\n\nNewsletter abonnieren »\n\nThe council met on Monday 1999.",
+    "Short",
+]
+
+
+def _keys(texts: list[str], kinds: tuple[str, ...] = DEFAULT_KINDS) -> list[list[int]]:
+    """Each unit's keys, sorted (a multiset), for a batch of documents."""
+    fb = extract_batch(texts, default_chrome().resources)
+    n = int(fb.bounds[-1])
+    uk = unit_keys(fb.tokens, n, kinds, fb.bounds)
+    out: list[list[int]] = [[] for _ in range(n)]
+    for u, k in zip(uk.unit.tolist(), uk.key.tolist(), strict=True):
+        out[u].append(k)
+    assert [len(x) for x in out] == uk.count.tolist()
+    return [sorted(x) for x in out]
+
+
+def test_a_batch_gives_each_document_its_own_keys() -> None:
+    for kinds in (DEFAULT_KINDS, KINDS):
+        together = _keys(_DOCS, kinds)
+        alone = [k for t in _DOCS for k in _keys([t], kinds)]
+        assert together == alone
+
+
+def test_a_unit_holds_its_words_marks_and_edges() -> None:
+    (title, teaser, *_rest) = _keys(["T\n\nLesen Sie auch: Wahl"], ("words",))
+    assert title == sorted(string_keys(["t"]).tolist())
+    assert teaser == sorted(string_keys(["lesen", "sie", "auch", "wahl"]).tolist())
+    (_, punct) = _keys(["T\n\nLesen Sie auch: Wahl"], ("punct",))
+    assert len(punct) == 1  # the colon
+    (_, edges) = _keys(["T\n\nLesen Sie auch: Wahl"], ("edges",))
+    assert len(edges) == 4  # first and last word, first and last character
+
+
+def test_numbers_are_collapsed_by_length() -> None:
+    a = _keys(["T\n\nTel 0123 und 5"], ("words",))[1]
+    b = _keys(["T\n\nTel 9876 und 7"], ("words",))[1]
+    c = _keys(["T\n\nTel 98765 und 7"], ("words",))[1]
+    d = _keys(["T\n\nTel 12 und 7"], ("words",))[1]
+    assert a == b == c  # four digits and more are one key
+    assert a != d
+    assert _keys(["T\n\nTel 0123a"], ("words",))[1] != _keys(["T\n\nTel 9876a"], ("words",))[1]
+
+
+def test_prev_keys_stay_inside_the_document() -> None:
+    keys = _keys(["A title\n\nfirst line", "B title\n\nsecond"], ("prev",))
+    assert keys[0] == [] and keys[2] == []  # each document's first unit has no previous
+    assert keys[1] and keys[3]
+
+
+def _model(seed: int = 3) -> LexicalModel:
+    w = np.random.default_rng(seed).normal(size=1 << BITS)
+    return LexicalModel(w.astype(np.float16).astype(np.float64), -0.25)
+
+
+def test_score_is_the_bias_plus_the_weights_of_its_keys_over_their_root() -> None:
+    model = _model()
+    fb = extract_batch(_DOCS, default_chrome().resources)
+    n = int(fb.bounds[-1])
+    uk = unit_keys(fb.tokens, n)
+    got = model.logits(uk)
+    b = buckets_of(uk.key, BITS)
+    for u in range(n):
+        ws = model.weights[b[uk.unit == u]]
+        assert got[u] == pytest.approx(model.bias + ws.sum() / np.sqrt(max(len(ws), 1)))
+
+
+def test_a_word_with_a_chrome_weight_lowers_only_its_units() -> None:
+    fb = extract_batch(
+        ["T\n\nJoin our newsletter today\n\nThe council met today"], default_chrome().resources
+    )
+    model = LexicalModel(np.zeros(1 << BITS), 0.0)
+    base = model.columns(fb.tokens, fb.bounds)[:, 0]
+    w = np.zeros(1 << BITS)
+    w[buckets_of(string_keys(["newsletter"]), BITS)] = -3.0
+    low = replace(model, weights=w).columns(fb.tokens, fb.bounds)[:, 0]
+    assert low[1] < base[1]
+    assert low[0] == base[0] and low[2] == base[2]
+
+
+def test_neighbour_columns_are_zero_across_documents() -> None:
+    s = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    cols = neighbour_columns(s, np.array([0, 2, 5]))
+    assert cols[:, 0].tolist() == s.tolist()
+    assert cols[:, 1].tolist() == [0.0, 1.0, 0.0, 3.0, 4.0]
+    assert cols[:, 2].tolist() == [2.0, 0.0, 4.0, 5.0, 0.0]
+
+
+def test_weights_file_is_float16_and_byte_stable(tmp_path: Path) -> None:
+    w = _model().weights
+    a, b = tmp_path / "a.npy", tmp_path / "b.npy"
+    save_weights(a, w)
+    save_weights(b, w.copy())
+    assert a.read_bytes() == b.read_bytes()
+    assert a.stat().st_size < (1 << BITS) * 2 + 200
+    assert np.array_equal(load_weights(a).astype(np.float64), w)
+
+
+def _raw_with_lexical(tmp_path: Path) -> dict[str, Any]:
+    rng = np.random.default_rng(7)
+    n_in = N_FEATURES + len(LEXICAL_NAMES)
+    save_weights(tmp_path / "lex.npy", _model().weights)
+    return {
+        "features": [*FEATURE_NAMES, *LEXICAL_NAMES],
+        "mean": np.zeros(n_in).tolist(),
+        "scale": np.ones(n_in).tolist(),
+        "w1": (rng.normal(size=(n_in, 3)) * 0.1).tolist(),
+        "b1": [0.0, 0.0, 0.0],
+        "w2": [1.0, -1.0, 0.5],
+        "b2": 0.0,
+        "threshold": 0.5,
+        "lexical": {"file": "lex.npy", "bias": -0.25, "kinds": list(DEFAULT_KINDS)},
+    }
+
+
+def test_model_with_lexical_columns_loads_and_scores_batches_like_documents(
+    tmp_path: Path,
+) -> None:
+    raw = _raw_with_lexical(tmp_path)
+    model = model_from_dict(raw, config_dir=tmp_path)
+    assert model.lexical is not None and np.array_equal(model.lexical.weights, _model().weights)
+    chrome = Chrome(default_chrome().resources, model)
+    together = separate_many(_DOCS, chrome=chrome)
+    alone = [separate(t, chrome=chrome) for t in _DOCS]
+    assert [s.decisions for s in together] == [s.decisions for s in alone]
+    fb = extract_batch(_DOCS[:1], default_chrome().resources)
+    assert model.matrix(fb).shape == (int(fb.bounds[-1]), N_FEATURES + len(LEXICAL_NAMES))
+
+
+def test_model_without_its_lexical_columns_is_refused(tmp_path: Path) -> None:
+    raw = _raw_with_lexical(tmp_path)
+    del raw["lexical"]
+    with pytest.raises(ValueError, match="other features"):
+        model_from_dict(raw, config_dir=tmp_path)
+    raw = json.loads(json.dumps(_raw_with_lexical(tmp_path)))
+    raw["features"] = list(FEATURE_NAMES)
+    with pytest.raises(ValueError, match="other features"):
+        model_from_dict(raw, config_dir=tmp_path)
