@@ -47,7 +47,6 @@ from tasks.evaluate import load_labels, load_scorer  # noqa: E402
 from tasks.features import FEATURE_NAMES, Resources, extract, extract_batch  # noqa: E402
 from tasks.lexical import (  # noqa: E402
     KINDS,
-    LEXICAL_NAMES,
     LexicalModel,
     neighbour_columns,
     save_weights,
@@ -359,12 +358,14 @@ class Lexical:
         bits: int,
         c: float,
         weight: int,
+        neighbours: bool = True,
     ) -> None:
         from scipy import sparse
 
         from tasks.lexical import buckets_of
 
         self.kinds, self.bits, self.c, self.weight = kinds, bits, c, weight
+        self.neighbours = neighbours
         self.fold_all = fold_all
         n = len(data["doc_all"])
         keep = np.isin(data["lex_kind"], [KINDS.index(k) for k in kinds])
@@ -384,7 +385,8 @@ class Lexical:
         self._models: dict[frozenset[int], LexicalModel] = {}
 
     def describe(self) -> str:
-        return f"kinds={','.join(self.kinds)} bits={self.bits} C={self.c} w={self.weight}"
+        out = f"kinds={','.join(self.kinds)} bits={self.bits} C={self.c} w={self.weight}"
+        return out if self.neighbours else out + " own"
 
     def model(self, excluded: frozenset[int]) -> LexicalModel:
         hit = self._models.get(excluded)
@@ -397,7 +399,7 @@ class Lexical:
             with threadpool_limits(1):
                 clf.fit(self.m[rows], self.y[rows], sample_weight=self.sw[rows])
             w = clf.coef_[0].astype(np.float16).astype(np.float64)
-            hit = LexicalModel(w, round(float(clf.intercept_[0]), 6), self.kinds)
+            hit = LexicalModel(w, round(float(clf.intercept_[0]), 6), self.kinds, self.neighbours)
             self._models[excluded] = hit
         return hit
 
@@ -410,7 +412,8 @@ class Lexical:
         return out
 
     def columns(self, excluded: frozenset[int]) -> np.ndarray:
-        return neighbour_columns(self.scores(excluded), self.doc_bounds)
+        s = self.scores(excluded)
+        return neighbour_columns(s, self.doc_bounds) if self.neighbours else s[:, None]
 
 
 def with_lexical(x: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
@@ -583,7 +586,7 @@ def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str,
 
     out: dict[str, object] = {
         "format": "newsetl-chrome-mlp-1",
-        "features": list(names + LEXICAL_NAMES if m.lexical is not None else names),
+        "features": list(names + m.lexical.names if m.lexical is not None else names),
         "mean": r(m.mean),
         "scale": r(m.scale),
         "w1": r(m.w1),
@@ -615,6 +618,7 @@ def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str,
             "bits": m.lexical.bits,
             "bias": m.lexical.bias,
             "kinds": list(m.lexical.kinds),
+            "neighbours": m.lexical.neighbours,
             "sha256": hashlib.sha256(m.lexical.weights.astype(np.float16).tobytes()).hexdigest(),
         }
     return out
@@ -790,6 +794,11 @@ def main(argv: list[str] | None = None) -> int:
         f"from {','.join(KINDS)}; empty: no lexical model",
     )
     ap.add_argument("--lexical-bits", type=int, default=18, help="2**BITS hash buckets")
+    ap.add_argument(
+        "--lexical-own",
+        action="store_true",
+        help="the unit's lexical score only (not its neighbours' as well)",
+    )
     ap.add_argument("--lexical-c", type=float, default=1.0, help="inverse L2 strength")
     ap.add_argument(
         "--lexical-snippet-weight", type=int, default=4, help="the lexical model's snippet weight"
@@ -827,6 +836,7 @@ def main(argv: list[str] | None = None) -> int:
             args.lexical_bits,
             args.lexical_c,
             args.lexical_snippet_weight,
+            not args.lexical_own,
         )
     if args.cv and args.stages == 0:
         oof, by_group = cross_validate(

@@ -39,7 +39,7 @@ import numpy as np
 from tasks.context import CONTEXT_NAMES, context_features_many
 from tasks.features import FEATURE_NAMES, DocFeatures, FeatureBatch, Resources, extract_batch
 from tasks.language import default_stoplists
-from tasks.lexical import LEXICAL_NAMES, LexicalModel, load_weights
+from tasks.lexical import LexicalModel, load_weights
 from tasks.lexicons import CONCERNS, compile_lexicons
 from tasks.records import Block, Decision, Separation, from_columns
 from tasks.segment import make_blocks
@@ -198,17 +198,20 @@ def model_from_dict(
     raw: dict[str, Any], names: tuple[str, ...] = FEATURE_NAMES, config_dir: Path = CONFIG_DIR
 ) -> ChromeModel:
     """The model from its JSON form; refuses a model trained on other features (``names``:
-    the columns it must have been trained on, and ``LEXICAL_NAMES`` after them when it has
+    the columns it must have been trained on, and ``tasks.lexical``'s after them when it has
     a lexical model, whose weights file is read from ``config_dir``; a context stage's
     columns are ``CONTEXT_NAMES``)."""
     lex = raw.get("lexical")
-    if tuple(raw["features"]) != (names + LEXICAL_NAMES if lex else names):
-        raise ValueError("chrome model was trained on other features; rerun bench/train_chrome.py")
     lexical = None
     if lex:
         lexical = LexicalModel(
-            load_weights(config_dir / str(lex["file"])), float(lex["bias"]), tuple(lex["kinds"])
+            load_weights(config_dir / str(lex["file"])),
+            float(lex["bias"]),
+            tuple(lex["kinds"]),
+            bool(lex.get("neighbours", True)),
         )
+    if tuple(raw["features"]) != (names + lexical.names if lexical else names):
+        raise ValueError("chrome model was trained on other features; rerun bench/train_chrome.py")
 
     def arr(key: str) -> np.ndarray:
         return np.asarray(raw[key], dtype=np.float64)

@@ -202,6 +202,11 @@ class LexicalModel:
     weights: np.ndarray  # (2**bits,) float16 values (float32 or float64 arrays)
     bias: float
     kinds: tuple[str, ...] = DEFAULT_KINDS
+    neighbours: bool = True  # the previous and next unit's scores as columns too
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return LEXICAL_NAMES if self.neighbours else LEXICAL_NAMES[:1]
 
     @property
     def bits(self) -> int:
@@ -215,11 +220,12 @@ class LexicalModel:
         return out
 
     def columns(self, views: tuple[TokenView, ...], bounds: np.ndarray) -> np.ndarray:
-        """``LEXICAL_NAMES`` for every unit of a batch (``bounds``: each document's first
-        unit and the end): its score, the previous and the next unit's in its document."""
+        """``names`` for every unit of a batch (``bounds``: each document's first unit and
+        the end): its score, and with ``neighbours`` the previous and the next unit's in
+        its document."""
         n = int(bounds[-1])
         s = self.logits(unit_keys(views, n, self.kinds, bounds))
-        return neighbour_columns(s, bounds)
+        return neighbour_columns(s, bounds) if self.neighbours else s[:, None]
 
 
 def neighbour_columns(s: np.ndarray, bounds: np.ndarray) -> np.ndarray:
