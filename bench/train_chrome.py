@@ -48,6 +48,7 @@ from tasks.features import FEATURE_NAMES, Resources, extract, extract_batch  # n
 from tasks.lexical import (  # noqa: E402
     KINDS,
     LexicalModel,
+    foreign_units,
     neighbour_columns,
     save_weights,
     unit_keys,
@@ -158,8 +159,14 @@ def build(
         unit_labels(lab, f.texts, extracts[i], loose)
         for lab, f, i in zip(labels, feats, ids, strict=True)
     ]
+    # the line labels (a short unit found only inside a longer line is not article), for
+    # the lexical model: "X" or "Politik" found somewhere in the extract is no lexical cue
+    strict = [
+        unit_labels(lab, f.texts, extracts[i], False)[0]
+        for lab, f, i in zip(labels, feats, ids, strict=True)
+    ]
     sites: dict[str, int] = {}
-    xs, y, w, g, d = [], [], [], [], []
+    xs, y, w, g, d, y_line = [], [], [], [], [], []
     lex_unit, lex_key, lex_kind = [], [], []
     rows = 0
     for k, (lab, f, (yy, sn)) in enumerate(zip(labels, feats, ys, strict=True)):
@@ -174,6 +181,7 @@ def build(
         rows += len(yy)
         xs.append(f.matrix)
         y.append(np.array(yy))
+        y_line.append(np.array(strict[k]))
         w.append(np.array(sn))
         g.append(np.full(len(yy), s))
         d.append(np.full(len(yy), k))
@@ -185,6 +193,7 @@ def build(
         # training rows: every unit but the title line (row 0 of each document)
         "X": x_all[unit],
         "y": np.concatenate(y)[unit],
+        "y_line": np.concatenate(y_line)[unit],
         "snip": np.concatenate(w)[unit],
         "group": np.concatenate(g)[unit],
         "doc": doc[unit],
@@ -359,47 +368,78 @@ class Lexical:
         c: float,
         weight: int,
         neighbours: bool = True,
+        line_labels: bool = False,
+        min_df: int = 1,
+        foreign_neutral: bool = False,
     ) -> None:
         from scipy import sparse
 
         from tasks.lexical import buckets_of
 
         self.kinds, self.bits, self.c, self.weight = kinds, bits, c, weight
-        self.neighbours = neighbours
+        self.neighbours, self.line_labels, self.min_df = neighbours, line_labels, min_df
+        self.foreign_neutral = foreign_neutral
+        x = data["X_all"]
+        self.foreign = foreign_units(
+            x[:, FEATURE_NAMES.index("off_script")],
+            x[:, FEATURE_NAMES.index("foreign_stop_density")],
+            x[:, FEATURE_NAMES.index("stop_density")],
+        )
         self.fold_all = fold_all
         n = len(data["doc_all"])
         keep = np.isin(data["lex_kind"], [KINDS.index(k) for k in kinds])
         rows, keys = data["lex_unit"][keep], data["lex_key"][keep]
         count = np.bincount(rows, minlength=n)
         vals = 1.0 / np.sqrt(np.maximum(count, 1))[rows]
-        m = sparse.coo_matrix((vals, (rows, buckets_of(keys, bits))), shape=(n, 1 << bits))
+        buckets = buckets_of(keys, bits)
+        # (document, bucket) of every key, for the buckets' document frequencies
+        self.doc_bucket = np.unique(data["doc_all"][rows].astype(np.int64) << bits | buckets)
+        m = sparse.coo_matrix((vals, (rows, buckets)), shape=(n, 1 << bits))
         self.m = m.tocsr()
         self.m.sum_duplicates()
         unit = data["unit_all"]
         self.y = np.zeros(n, dtype=np.int64)
-        self.y[unit] = data["y"]
+        self.y[unit] = data["y_line" if line_labels else "y"]
         self.sw = np.zeros(n)
         self.sw[unit] = 1.0 + weight * data["snip"]
         self.train = unit
         self.doc_bounds = np.searchsorted(data["doc_all"], np.arange(data["doc_all"].max() + 2))
+        self.doc_fold = np.zeros(data["doc_all"].max() + 1, dtype=np.int64)
+        self.doc_fold[data["doc_all"]] = fold_all
         self._models: dict[frozenset[int], LexicalModel] = {}
 
     def describe(self) -> str:
         out = f"kinds={','.join(self.kinds)} bits={self.bits} C={self.c} w={self.weight}"
-        return out if self.neighbours else out + " own"
+        out += "" if self.neighbours else " own"
+        out += f" min_df={self.min_df}" if self.min_df > 1 else ""
+        out += " foreign-neutral" if self.foreign_neutral else ""
+        return out + " line-labels" if self.line_labels else out
 
     def model(self, excluded: frozenset[int]) -> LexicalModel:
         hit = self._models.get(excluded)
         if hit is None:
+            from scipy import sparse
             from sklearn.linear_model import LogisticRegression
             from threadpoolctl import threadpool_limits
 
             rows = np.flatnonzero(self.train & ~np.isin(self.fold_all, list(excluded)))
+            x = self.m[rows]
+            if self.min_df > 1:  # buckets on fewer training pages than min_df: weight 0
+                seen = np.isin(self.doc_fold, list(excluded), invert=True)
+                pairs = self.doc_bucket[seen[self.doc_bucket >> self.bits]]
+                df = np.bincount(pairs & ((1 << self.bits) - 1), minlength=x.shape[1])
+                x = (x @ sparse.diags((df >= self.min_df).astype(np.float64))).tocsr()
             clf = LogisticRegression(C=self.c, max_iter=300, tol=1e-5)
             with threadpool_limits(1):
-                clf.fit(self.m[rows], self.y[rows], sample_weight=self.sw[rows])
+                clf.fit(x, self.y[rows], sample_weight=self.sw[rows])
             w = clf.coef_[0].astype(np.float16).astype(np.float64)
-            hit = LexicalModel(w, round(float(clf.intercept_[0]), 6), self.kinds, self.neighbours)
+            hit = LexicalModel(
+                w,
+                round(float(clf.intercept_[0]), 6),
+                self.kinds,
+                self.neighbours,
+                self.foreign_neutral,
+            )
             self._models[excluded] = hit
         return hit
 
@@ -409,6 +449,8 @@ class Lexical:
             rows = np.flatnonzero(self.fold_all == f)
             lm = self.model(excluded | {f})
             out[rows] = self.m[rows] @ lm.weights + lm.bias
+            if self.foreign_neutral:
+                out[rows[self.foreign[rows]]] = lm.bias
         return out
 
     def columns(self, excluded: frozenset[int]) -> np.ndarray:
@@ -619,6 +661,7 @@ def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str,
             "bias": m.lexical.bias,
             "kinds": list(m.lexical.kinds),
             "neighbours": m.lexical.neighbours,
+            "foreign_neutral": m.lexical.foreign_neutral,
             "sha256": hashlib.sha256(m.lexical.weights.astype(np.float16).tobytes()).hexdigest(),
         }
     return out
@@ -795,6 +838,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--lexical-bits", type=int, default=18, help="2**BITS hash buckets")
     ap.add_argument(
+        "--lexical-line-labels",
+        action="store_true",
+        help="the lexical model learns from line labels (as --line-labels), whatever the rest",
+    )
+    ap.add_argument(
+        "--lexical-min-df",
+        type=int,
+        default=1,
+        help="buckets found on fewer training pages get no weight (unseen words stay neutral)",
+    )
+    ap.add_argument(
+        "--lexical-foreign-neutral",
+        action="store_true",
+        help="units in another language or script than the page get the neutral score (bias)",
+    )
+    ap.add_argument(
         "--lexical-own",
         action="store_true",
         help="the unit's lexical score only (not its neighbours' as well)",
@@ -837,6 +896,9 @@ def main(argv: list[str] | None = None) -> int:
             args.lexical_c,
             args.lexical_snippet_weight,
             not args.lexical_own,
+            args.lexical_line_labels,
+            args.lexical_min_df,
+            args.lexical_foreign_neutral,
         )
     if args.cv and args.stages == 0:
         oof, by_group = cross_validate(

@@ -39,7 +39,7 @@ import numpy as np
 from tasks.context import CONTEXT_NAMES, context_features_many
 from tasks.features import FEATURE_NAMES, DocFeatures, FeatureBatch, Resources, extract_batch
 from tasks.language import default_stoplists
-from tasks.lexical import LexicalModel, load_weights
+from tasks.lexical import LexicalModel, foreign_units, load_weights
 from tasks.lexicons import CONCERNS, compile_lexicons
 from tasks.records import Block, Decision, Separation, from_columns
 from tasks.segment import make_blocks
@@ -160,7 +160,9 @@ class ChromeModel:
         x = fb.all.matrix
         if self.lexical is None or not len(x):
             return x
-        return np.hstack([x, self.lexical.columns(fb.tokens, fb.bounds)])
+        a = fb.all
+        foreign = foreign_units(a.offscript, a.foreign, a.stop)
+        return np.hstack([x, self.lexical.columns(fb.tokens, fb.bounds, foreign)])
 
     def predict(self, x: np.ndarray, bounds: np.ndarray | None = None) -> np.ndarray:
         """Body probability of every unit of one document's feature matrix ``x``, or of
@@ -209,6 +211,7 @@ def model_from_dict(
             float(lex["bias"]),
             tuple(lex["kinds"]),
             bool(lex.get("neighbours", True)),
+            bool(lex.get("foreign_neutral", False)),
         )
     if tuple(raw["features"]) != (names + lexical.names if lexical else names):
         raise ValueError("chrome model was trained on other features; rerun bench/train_chrome.py")

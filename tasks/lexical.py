@@ -203,6 +203,7 @@ class LexicalModel:
     bias: float
     kinds: tuple[str, ...] = DEFAULT_KINDS
     neighbours: bool = True  # the previous and next unit's scores as columns too
+    foreign_neutral: bool = False  # a unit in another language than its page scores bias
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -219,13 +220,26 @@ class LexicalModel:
         out: np.ndarray = total / np.sqrt(np.maximum(uk.count, 1)) + self.bias
         return out
 
-    def columns(self, views: tuple[TokenView, ...], bounds: np.ndarray) -> np.ndarray:
+    def columns(
+        self, views: tuple[TokenView, ...], bounds: np.ndarray, foreign: np.ndarray | None = None
+    ) -> np.ndarray:
         """``names`` for every unit of a batch (``bounds``: each document's first unit and
         the end): its score, and with ``neighbours`` the previous and the next unit's in
-        its document."""
+        its document. ``foreign``: the units written in another language or script than
+        their page (``foreign_units``), which score ``bias`` with ``foreign_neutral``."""
         n = int(bounds[-1])
         s = self.logits(unit_keys(views, n, self.kinds, bounds))
+        if self.foreign_neutral and foreign is not None:
+            s[foreign] = self.bias
         return neighbour_columns(s, bounds) if self.neighbours else s[:, None]
+
+
+def foreign_units(offscript: np.ndarray, foreign: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Units in another script or language than their page (the separator's
+    ``lang_mismatch`` test without its length condition): weights learnt from the pages'
+    own languages say little about them."""
+    out: np.ndarray = (offscript >= 0.5) | ((foreign >= 0.25) & (stop < 0.05))
+    return out
 
 
 def neighbour_columns(s: np.ndarray, bounds: np.ndarray) -> np.ndarray:
