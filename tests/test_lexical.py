@@ -19,6 +19,7 @@ from tasks.lexical import (
     LEXICAL_NAMES,
     LexicalModel,
     buckets_of,
+    foreign_units,
     load_weights,
     neighbour_columns,
     save_weights,
@@ -168,3 +169,25 @@ def test_model_without_its_lexical_columns_is_refused(tmp_path: Path) -> None:
     raw["features"] = list(FEATURE_NAMES)
     with pytest.raises(ValueError, match="other features"):
         model_from_dict(raw, config_dir=tmp_path)
+
+
+def test_own_column_only_and_foreign_units_score_the_bias() -> None:
+    fb = extract_batch(_DOCS[:2], default_chrome().resources)
+    model = replace(_model(), neighbours=False)
+    own = model.columns(fb.tokens, fb.bounds)
+    assert own.shape == (int(fb.bounds[-1]), 1) and model.names == LEXICAL_NAMES[:1]
+    foreign = np.zeros(len(own), dtype=bool)
+    foreign[1] = True
+    neutral = replace(model, foreign_neutral=True).columns(fb.tokens, fb.bounds, foreign)
+    assert neutral[1, 0] == model.bias
+    assert np.array_equal(np.delete(neutral, 1), np.delete(own, 1))
+    assert np.array_equal(model.columns(fb.tokens, fb.bounds, foreign), own)  # not asked
+
+
+def test_foreign_units_are_other_scripts_or_other_languages_stopwords() -> None:
+    got = foreign_units(
+        np.array([0.9, 0.0, 0.0, 0.0]),
+        np.array([0.0, 0.5, 0.5, 0.0]),
+        np.array([0.3, 0.01, 0.2, 0.3]),
+    )
+    assert got.tolist() == [True, True, False, False]
