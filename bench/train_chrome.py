@@ -46,6 +46,7 @@ from tasks.context import CONTEXT_NAMES, context_features  # noqa: E402
 from tasks.evaluate import load_labels, load_scorer  # noqa: E402
 from tasks.features import FEATURE_NAMES, Resources, extract, extract_batch  # noqa: E402
 from tasks.lexical import (  # noqa: E402
+    CJK_LANGUAGES,
     KINDS,
     LexicalModel,
     foreign_units,
@@ -166,7 +167,7 @@ def build(
         for lab, f, i in zip(labels, feats, ids, strict=True)
     ]
     sites: dict[str, int] = {}
-    xs, y, w, g, d, y_line = [], [], [], [], [], []
+    xs, y, w, g, d, y_line, cjk = [], [], [], [], [], [], []
     lex_unit, lex_key, lex_kind = [], [], []
     rows = 0
     for k, (lab, f, (yy, sn)) in enumerate(zip(labels, feats, ys, strict=True)):
@@ -180,6 +181,7 @@ def build(
             lex_kind.append(np.full(len(uk.key), kind_id, dtype=np.int8))
         rows += len(yy)
         xs.append(f.matrix)
+        cjk.append(np.full(len(yy), f.language in CJK_LANGUAGES))
         y.append(np.array(yy))
         y_line.append(np.array(strict[k]))
         w.append(np.array(sn))
@@ -202,6 +204,7 @@ def build(
         "doc_all": doc,
         "group_all": np.concatenate(g),
         "unit_all": unit,
+        "cjk_all": np.concatenate(cjk),  # rows of Chinese, Japanese and Korean pages
         # tasks.lexical keys of every row of X_all: (row, key, index of its kind in KINDS)
         "lex_unit": np.concatenate(lex_unit),
         "lex_key": np.concatenate(lex_key),
@@ -384,6 +387,7 @@ class Lexical:
             x[:, FEATURE_NAMES.index("off_script")],
             x[:, FEATURE_NAMES.index("foreign_stop_density")],
             x[:, FEATURE_NAMES.index("stop_density")],
+            data["cjk_all"],
         )
         self.fold_all = fold_all
         n = len(data["doc_all"])
@@ -412,7 +416,7 @@ class Lexical:
         out = f"kinds={','.join(self.kinds)} bits={self.bits} C={self.c} w={self.weight}"
         out += "" if self.neighbours else " own"
         out += f" min_df={self.min_df}" if self.min_df > 1 else ""
-        out += " foreign-neutral" if self.foreign_neutral else ""
+        out += " foreign+cjk-neutral" if self.foreign_neutral else ""
         return out + " line-labels" if self.line_labels else out
 
     def model(self, excluded: frozenset[int]) -> LexicalModel:

@@ -39,7 +39,7 @@ import numpy as np
 from tasks.context import CONTEXT_NAMES, context_features_many
 from tasks.features import FEATURE_NAMES, DocFeatures, FeatureBatch, Resources, extract_batch
 from tasks.language import default_stoplists
-from tasks.lexical import LexicalModel, foreign_units, load_weights
+from tasks.lexical import CJK_LANGUAGES, LexicalModel, foreign_units, load_weights
 from tasks.lexicons import CONCERNS, compile_lexicons
 from tasks.records import Block, Decision, Separation, from_columns
 from tasks.segment import make_blocks
@@ -161,7 +161,8 @@ class ChromeModel:
         if self.lexical is None or not len(x):
             return x
         a = fb.all
-        foreign = foreign_units(a.offscript, a.foreign, a.stop)
+        cjk = np.repeat([lang in CJK_LANGUAGES for lang in fb.languages], np.diff(fb.bounds))
+        foreign = foreign_units(a.offscript, a.foreign, a.stop, cjk)
         return np.hstack([x, self.lexical.columns(fb.tokens, fb.bounds, foreign)])
 
     def predict(self, x: np.ndarray, bounds: np.ndarray | None = None) -> np.ndarray:

@@ -234,12 +234,18 @@ class LexicalModel:
         return neighbour_columns(s, bounds) if self.neighbours else s[:, None]
 
 
-def foreign_units(offscript: np.ndarray, foreign: np.ndarray, stop: np.ndarray) -> np.ndarray:
+def foreign_units(
+    offscript: np.ndarray, foreign: np.ndarray, stop: np.ndarray, cjk: np.ndarray
+) -> np.ndarray:
     """Units in another script or language than their page (the separator's
-    ``lang_mismatch`` test without its length condition): weights learnt from the pages'
-    own languages say little about them."""
-    out: np.ndarray = (offscript >= 0.5) | ((foreign >= 0.25) & (stop < 0.05))
+    ``lang_mismatch`` test without its length condition), and units of Chinese, Japanese
+    and Korean pages (``cjk``; their alnum runs are whole phrases, not words): weights
+    learnt from space-separated words say little about them."""
+    out: np.ndarray = (offscript >= 0.5) | ((foreign >= 0.25) & (stop < 0.05)) | cjk
     return out
+
+
+CJK_LANGUAGES = ("zh", "ja", "ko")
 
 
 def neighbour_columns(s: np.ndarray, bounds: np.ndarray) -> np.ndarray:

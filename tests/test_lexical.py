@@ -189,5 +189,6 @@ def test_foreign_units_are_other_scripts_or_other_languages_stopwords() -> None:
         np.array([0.9, 0.0, 0.0, 0.0]),
         np.array([0.0, 0.5, 0.5, 0.0]),
         np.array([0.3, 0.01, 0.2, 0.3]),
+        np.array([False, False, False, True]),
     )
-    assert got.tolist() == [True, True, False, False]
+    assert got.tolist() == [True, True, False, True]
