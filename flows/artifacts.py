@@ -157,7 +157,7 @@ def source_rows(summaries: list[BatchSummary]) -> list[dict[str, Any]]:
 
 def batch_rows(summaries: list[BatchSummary]) -> list[dict[str, Any]]:
     skip = ("staged", "sources", "languages", "chrome_reasons", "reject_reasons")
-    skip += ("hashes", "started")
+    skip += ("digests", "started")
     return [
         {k: v for k, v in asdict(s).items() if k not in skip}
         | {"seconds": round(s.seconds, 2), "languages": str(s.languages)}

@@ -49,6 +49,20 @@ def content_sha256(path: str) -> str:
         return REFUSED_HASH
 
 
+# ``content_digest`` of a file that could not be read (what ``REFUSED_HASH`` is in hex)
+UNREAD = bytes(32)
+
+
+def content_digest(path: str) -> bytes:
+    """The SHA-256 of a file's bytes as 32 raw bytes (``content_sha256`` is its hex), or
+    ``UNREAD`` when the file cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").digest()
+    except OSError:
+        return UNREAD
+
+
 def read_files_table(warehouse: Path) -> pa.Table:
     """Every row of the live ``files`` table (all versions), as Arrow columns."""
     parts = [pq.read_table(path).cast(FILES) for path in live_files(warehouse, "files")]
