@@ -16,12 +16,11 @@ import zlib
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import chain
-from typing import Any
 
 import numpy as np
 
 from tasks.chars import has_odd_blank
-from tasks.tokens import compiled_kernels
+from tasks.tokens import stage_kernels
 
 NUM_PERM = 128  # MinHash permutations: Jaccard estimate error ~ 1/sqrt(128) ~ 0.09
 SHINGLE_WORDS = 3  # a shingle is three consecutive words
@@ -75,20 +74,6 @@ def normalized_body(body: str, clean: bool = False) -> str:
     ):
         return folded.replace("\n\n", " ").replace("\n", " ")
     return " ".join(folded.split())
-
-
-@lru_cache(maxsize=1)
-def stage_kernels() -> Any:
-    """``tasks.kernels_stages`` (loaded once per process), or None when
-    ``tasks.tokens.compiled_kernels()`` is (no numba, ``NEWSETL_NO_JIT=1``, no cache)."""
-    if compiled_kernels() is None:
-        return None
-    try:
-        from tasks import kernels_stages
-    except ImportError:
-        return None
-    kernels_stages.warm()
-    return kernels_stages
 
 
 @lru_cache(maxsize=1)

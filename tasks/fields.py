@@ -15,6 +15,7 @@ import numpy as np
 
 from tasks.chars import ALNUM, char_classes, char_table
 from tasks.title import split_title
+from tasks.tokens import stage_kernels
 
 MIN_DATE = datetime(1990, 1, 1, tzinfo=UTC)
 MAX_DATE = datetime(2100, 1, 1, tzinfo=UTC)
@@ -245,8 +246,6 @@ def word_count(text: str) -> int:
     """
     if not text:
         return 0
-    from tasks.dedup import stage_kernels
-
     kernels = stage_kernels()
     if kernels is not None:
         cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)

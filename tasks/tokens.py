@@ -19,9 +19,10 @@ characters beyond the BMP) are lowercased by Python and hashed from the string.
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -31,10 +32,10 @@ _SPECIAL = (0x130, 0x3A3)  # lowercase not one context-free character
 _ASTRAL = np.uint64(0x9FB21C651E98DF25)
 
 
-@lru_cache(maxsize=1)
-def compiled_kernels() -> Any:
-    """``tasks.kernels`` (compiled loops; numba is imported here, on first use), once per
-    process, or None without numba or with ``NEWSETL_NO_JIT=1``.
+@cache
+def _load_kernels(name: str) -> Any:
+    """The compiled module ``tasks.<name>`` (numba is imported with it), once per process,
+    or None without numba, with no writable cache folder or with ``NEWSETL_NO_JIT=1``.
 
     Loading numba and the kernels leaves ~100,000 long-lived objects behind (numba's
     types, the loaded code); they are moved out of the garbage collector's reach
@@ -43,12 +44,23 @@ def compiled_kernels() -> Any:
     if os.environ.get("NEWSETL_NO_JIT"):
         return None
     try:
-        from tasks import kernels
+        module = importlib.import_module(f"tasks.{name}")
     except ImportError:
         return None
-    kernels.warm()
+    module.warm()
     gc.freeze()
-    return kernels
+    return module
+
+
+def compiled_kernels() -> Any:
+    """``tasks.kernels``, the separator's compiled loops (see ``_load_kernels``)."""
+    return _load_kernels("kernels")
+
+
+def stage_kernels() -> Any:
+    """``tasks.kernels_stages``, the other stages' compiled loops, or None whenever
+    ``compiled_kernels()`` is (the same switches apply to both)."""
+    return _load_kernels("kernels_stages") if compiled_kernels() is not None else None
 
 
 @lru_cache(maxsize=1)
