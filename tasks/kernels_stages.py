@@ -1,8 +1,8 @@
 """Compiled loops (numba) for the stages around the separator, the same values as the
 numpy/Python code they stand in for (``tests/test_kernels_stages.py`` compares them).
 
-Imports numba: the stages reach this module only through ``stage_kernels()`` in
-``tasks.dedup`` (on first use, after ``tasks.tokens.compiled_kernels()``, so the same
+Imports numba: the stages reach this module only through ``tasks.tokens.stage_kernels()``
+(on first use, after ``tasks.tokens.compiled_kernels()``, so the same
 switches apply: no numba, ``NEWSETL_NO_JIT=1`` or no writable cache folder -> the
 numpy path). Compiled code is cached on disk like ``tasks.kernels``.
 """
