@@ -41,6 +41,9 @@ class BatchResult:
     documents: int = 0  # documents found (articles + rejects)
     line_counts: dict[str, Counter[int]] = field(default_factory=dict)  # per source, this batch
     minhashes: list[bytes] = field(default_factory=list)  # tasks.dedup signature per article
+    # SHA-256 (32 raw bytes) of each plain single-document file, from the bytes read
+    # (``tasks.read.read_file``); other files are absent: their reader hashes them itself
+    digests: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +88,7 @@ def process_batch(
     prepared: list[_Prepared] = []
     limits = read_limits(settings)
     for f in files:
-        for raw in read_file(f, limits):
+        for raw in read_file(f, limits, out.digests):
             out.documents += 1
             item = raw if isinstance(raw, Reject) else prepare_raw(raw, settings)
             if isinstance(item, Reject):

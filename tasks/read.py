@@ -24,6 +24,7 @@ Nothing here holds more than one document (at most ``max_document_bytes``) in me
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -78,8 +79,15 @@ class _Capped(io.RawIOBase):
         return n
 
 
-def read_file(f: SourceFile, limits: ReadLimits | int) -> Iterator[RawDoc | Reject]:
-    """The documents in ``f``, one at a time; problems become rejects, never exceptions."""
+def read_file(
+    f: SourceFile, limits: ReadLimits | int, digests: dict[str, bytes] | None = None
+) -> Iterator[RawDoc | Reject]:
+    """The documents in ``f``, one at a time; problems become rejects, never exceptions.
+
+    ``digests``: when given and ``f`` is a plain single-document file (read whole, no
+    wrapper), its SHA-256 (32 raw bytes) is stored there under ``f.rel_path``, hashed
+    from the bytes already read (the ``files`` table's content hash without a second read).
+    Other files (archives, JSON Lines, gzip/zstd, unreadable, too large) are left out."""
     if isinstance(limits, int):
         limits = ReadLimits(max_file_bytes=limits, max_document_bytes=limits)
     try:
@@ -97,12 +105,14 @@ def read_file(f: SourceFile, limits: ReadLimits | int) -> Iterator[RawDoc | Reje
         yield Reject(f.rel_path, 0, "read", "unreadable", exc.strerror or str(exc))
         return
     try:
-        yield from _read_stream(f, fh, limits)
+        yield from _read_stream(f, fh, limits, digests)
     finally:
         fh.close()
 
 
-def _read_stream(f: SourceFile, fh: IO[bytes], limits: ReadLimits) -> Iterator[RawDoc | Reject]:
+def _read_stream(
+    f: SourceFile, fh: IO[bytes], limits: ReadLimits, digests: dict[str, bytes] | None = None
+) -> Iterator[RawDoc | Reject]:
     try:
         head = fh.read(4)
         fh.seek(0)
@@ -148,6 +158,8 @@ def _read_stream(f: SourceFile, fh: IO[bytes], limits: ReadLimits) -> Iterator[R
                 else:
                     yield Reject(f.rel_path, 0, "read", "too_large", f"> {cap} bytes")
                 return
+            if digests is not None and wrapper is None:  # the whole file's bytes
+                digests[f.rel_path] = hashlib.sha256(data).digest()
             produced += 1
             yield RawDoc(f.rel_path, 0, data, source=f.source, offset=0)
     except CapExceeded as exc:

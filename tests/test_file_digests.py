@@ -42,3 +42,40 @@ def test_digests_of_another_batch_are_refused(tmp_path: Path) -> None:
     digests = FileDigests([files[:2], files[2:]], [_summary(0, files)])
     with pytest.raises(ValueError, match="other files"):
         digests.get("f0.txt")
+
+
+def test_run_batch_hashes_each_file_once_whatever_its_kind(tmp_path: Path) -> None:
+    """A plain file is hashed from the bytes its reader read; a compressed file, a JSON
+    Lines file, one too large and one gone are hashed (or marked unread) by the batch:
+    every digest is still the SHA-256 of the file on disk."""
+    import gzip
+    import json
+    from datetime import UTC, date, datetime
+
+    from flows.batch import run_batch
+    from tasks.read import read_file
+    from tasks.settings import load_settings
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    body = "Title\n\n" + "A sentence of an article that is long enough to keep. " * 20
+    files = [
+        _file(raw, "plain.txt", body.encode()),
+        _file(raw, "packed.txt.gz", gzip.compress(body.encode())),
+        _file(raw, "lines.jsonl", json.dumps({"url": "u", "text": body}).encode() + b"\n"),
+        _file(raw, "big.txt", body.encode() * 40),
+        _file(raw, "gone.txt", None),
+    ]
+    settings = load_settings(None, workers=0, max_file_bytes=20_000)
+    read: dict[str, bytes] = {}
+    for f in files:
+        list(read_file(f, 20_000, read))
+    assert set(read) == {"plain.txt"}  # only a plain file read whole hashes itself
+
+    warehouse = tmp_path / "wh"
+    warehouse.mkdir()
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    summary = run_batch(0, files, settings, str(warehouse), "run", date(2026, 1, 1), at)
+    by_path = FileDigests([files], [summary])
+    assert dict(by_path) == {f.rel_path: file_sha256(f.path) for f in files[:4]}
+    assert summary.digests[-32:] == UNREAD
