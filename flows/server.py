@@ -60,6 +60,12 @@ class TemporaryServer:
             "PREFECT_UI_ENABLED": "0",
             "PREFECT__SERVER_EPHEMERAL": "1",
             "PREFECT__SERVER_FINAL": "1",
+            # No block types registered at start-up: that imports every installed Prefect
+            # collection first (prefect-dask, hence distributed), ~0.5 CPU-s and ~0.8 s
+            # before /health answers, and a run uses no blocks. A full server (`newsetl
+            # ui`, `prefect server start`) registers them in the same database.
+            "PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
+            "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
         }
         env.pop("PREFECT_API_URL", None)
         cmd = [sys.executable, "-m", "uvicorn", "--app-dir", _app_dir()]
