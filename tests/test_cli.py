@@ -80,3 +80,22 @@ def test_eval_refuses_a_folder_that_is_not_a_devset(
 ) -> None:
     assert main(["eval", "--devset", str(tmp_path)]) == 2
     assert "not a devset folder" in capsys.readouterr().err
+
+
+def test_command_line_exits_with_its_code_and_all_its_output(tmp_path: Path) -> None:
+    """The command line skips the interpreter's teardown (``_exit_without_teardown``):
+    its exit code and everything it printed to a pipe still arrive."""
+    page = tmp_path / "page.txt"
+    page.write_text("A title\n\n" + "\n\n".join(f"Paragraph {i} of the page." for i in range(400)))
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "explain", str(page), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout) > 8192  # more than one pipe buffer of output, flushed at exit
+    assert len(json.loads(proc.stdout)["blocks"]) == 401
+    bad = [sys.executable, "-m", "flows.cli", "query", "--warehouse", str(tmp_path), "select 1"]
+    proc = subprocess.run(bad, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "run `newsetl run` first" in proc.stderr
