@@ -95,9 +95,8 @@ class TreeEnsemble:
         if k is not None and len(self.roots) <= k.PAIRWISE_MAX and self.depth >= 1:
             out: np.ndarray = k.tree_raw(
                 np.ascontiguousarray(x, dtype=np.float64),
-                self.feature,
                 self.threshold,
-                self.left,
+                self._packed[3],
                 self.value,
                 self.roots,
                 self.depth,

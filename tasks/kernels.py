@@ -60,9 +60,8 @@ def pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
 @_jit
 def tree_raw(
     x: np.ndarray,
-    feature: np.ndarray,
     threshold: np.ndarray,
-    left: np.ndarray,
+    packed: np.ndarray,
     value: np.ndarray,
     roots: np.ndarray,
     depth: int,
@@ -70,7 +69,9 @@ def tree_raw(
 ) -> np.ndarray:
     """``tasks.chrome.TreeEnsemble.raw(x)``: every tree walked ``depth`` steps from its
     root (``left[k] + (x[feature[k]] > threshold[k])``; leaves point to themselves), the
-    reached leaves' values summed in numpy's order, plus ``baseline``. A row's trees
+    reached leaves' values summed in numpy's order, plus ``baseline``. ``packed``: each
+    node's left child and feature in one int64 (``left | feature << 32``), so a step
+    loads two node arrays, not three (0.155 -> 0.10 ms per devset dump). A row's trees
     advance together, one level at a time (independent loads, no branches)."""
     nt = len(roots)
     out = np.empty(len(x))
@@ -82,7 +83,8 @@ def tree_raw(
         for _ in range(depth):
             for t in range(nt):
                 k = at[t]
-                at[t] = left[k] + np.intp(row[feature[k]] > threshold[k])
+                c = packed[k]
+                at[t] = (c & 0xFFFFFFFF) + np.intp(row[c >> 32] > threshold[k])
         for t in range(nt):
             leaves[t] = value[at[t]]
         out[r] = pairwise_sum(leaves, 0, nt) + baseline
@@ -373,7 +375,7 @@ def warm() -> None:
     ro32 = np.frombuffer(np.array([65, 10, 66], dtype=np.uint32).tobytes(), dtype=np.uint32)
     one_i = np.zeros(1, dtype=i64)
     one_f = np.zeros(1)
-    tree_raw(np.zeros((1, 1)), one_i, np.full(1, np.inf), one_i, one_f, one_i, 1, 0.0)
+    tree_raw(np.zeros((1, 1)), np.full(1, np.inf), one_i, one_f, one_i, 1, 0.0)
     table_get(np.zeros(16, dtype=u64), np.zeros(16, dtype=i64), 60, np.ones(1, dtype=u64))
     cuts = np.array([0, 1], dtype=i64)
     context_columns(
