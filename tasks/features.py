@@ -51,6 +51,7 @@ from tasks.tokens import (
     lowered,
     pair_keys,
     run_keys,
+    scan,
     token_keys,
 )
 
@@ -569,10 +570,15 @@ def _extract_run(
         joined = "\n".join(texts)
         lens = np.fromiter(map(len, texts), np.int64, nd) + 1
         offsets = np.cumsum(lens) - lens
-    cp, cls = char_classes(joined)
-    nl = np.cumsum(cp == 10, dtype=np.int32)  # line number of every character
+    given = all(s is not None for s in spans)
+    sc = scan(joined, not given)  # (compiled: the character steps below in one pass)
+    if sc is None:
+        cp, cls = char_classes(joined)
+        nl = np.cumsum(cp == 10, dtype=np.int32)  # line number of every character
+    else:
+        cp, cls, nl = sc.cp, sc.cls, sc.nl
     # the units: given spans (shifted into the joined text) or the non-blank lines
-    if all(s is not None for s in spans):
+    if given:
         counts = np.fromiter((len(s[0]) for s in spans), np.int64, nd)  # type: ignore[index]
         if nd == 1:
             gstarts, gends = spans[0]  # type: ignore[misc]
@@ -583,7 +589,7 @@ def _extract_run(
             shift = np.repeat(offsets, counts)
             gstarts, gends = starts + shift, ends + shift
     else:
-        ls, le = line_spans(cls, nl)
+        ls, le = line_spans(cls, nl) if sc is None else (sc.line_s, sc.line_e)
         if any(s is not None for s in spans):  # some given, some not
             cut = np.searchsorted(ls, np.append(offsets, len(joined) + 1))
             pieces_s, pieces_e = [], []
@@ -616,10 +622,13 @@ def _extract_run(
 
     # per-unit character-class histogram; characters between units count to the one before,
     # those before a document's first unit to that unit
-    alnum = (cls & ALNUM) != 0
-    ws = np.empty_like(alnum)
-    ws[0] = alnum[0]
-    np.greater(alnum[1:], alnum[:-1], out=ws[1:])
+    if sc is None:
+        alnum = (cls & ALNUM) != 0
+        ws = np.empty_like(alnum)
+        ws[0] = alnum[0]
+        np.greater(alnum[1:], alnum[:-1], out=ws[1:])
+    else:
+        ws = sc.ws
     eff = gstarts.copy()
     has_units = counts > 0
     eff[bounds[:-1][has_units]] = np.minimum(offsets[has_units], eff[bounds[:-1][has_units]])
@@ -635,8 +644,12 @@ def _extract_run(
     nchars = (ends - starts).astype(np.float64)
 
     # tokens = alnum runs, then lowercased, as hashes (tasks.tokens)
-    hasher = Hasher(joined, cp)
-    tok_s, tok_e, keys = run_keys(hasher, alnum, ws)
+    if sc is None:
+        hasher = Hasher(joined, cp)
+        tok_s, tok_e, keys = run_keys(hasher, alnum, ws)
+    else:
+        hasher, tok_s, tok_e = sc.hasher, sc.tok_s, sc.tok_e
+        keys = hasher.keys(tok_s, tok_e, sc.odd_tok)
 
     def words_of(lo: int, hi: int) -> list[str]:
         """The lowercased tokens ``lo .. hi-1``."""

@@ -106,6 +106,15 @@ class Hasher:
         # any whose random value is 0): runs holding one are lowercased by Python
         self.odd = self.values == 0
 
+    @classmethod
+    def of_prefix(cls, text: str, acc: np.ndarray, odd: np.ndarray) -> Hasher:
+        """The hasher of ``text`` from its prefix sums and odd characters, computed
+        elsewhere (``tasks.kernels.scan_text``)."""
+        self = cls.__new__(cls)
+        self.text, self.acc, self.odd = text, acc, odd
+        self.down = _POWERS.get(len(acc))[1]
+        return self
+
     def raw(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """The runs' hashes (exact for runs without odd characters)."""
         out: np.ndarray = (self.acc[ends] - self.acc[starts]) * self.down[starts]
@@ -139,6 +148,62 @@ def run_keys(
     if len(odd):
         odd = np.unique(np.searchsorted(tok_s, odd, side="right") - 1)
     return tok_s, tok_e, hasher.keys(tok_s, tok_e, odd)
+
+
+@dataclass(frozen=True)
+class TextScan:
+    """What ``scan`` finds in a text in one pass (see ``tasks.kernels.scan_text``)."""
+
+    cp: np.ndarray  # code points (uint32)
+    cls: np.ndarray  # tasks.chars.char_classes
+    nl: np.ndarray  # line number of every character (cumsum of newlines, int32)
+    ws: np.ndarray  # bool: an alnum run starts here
+    hasher: Hasher
+    tok_s: np.ndarray  # the alnum runs' starts and ends (``run_keys``)
+    tok_e: np.ndarray
+    odd_tok: np.ndarray  # the runs holding an odd character
+    line_s: np.ndarray  # with ``lines``: ``tasks.segment.line_spans`` (else empty)
+    line_e: np.ndarray
+
+
+def scan(text: str, lines: bool) -> TextScan | None:
+    """``tasks.chars.char_classes``, the line numbers, alnum run starts, ``Hasher``,
+    ``run_keys``' runs (and with ``lines`` the non-blank lines) of ``text`` in one
+    compiled pass, the same arrays as the numpy steps; None without the kernels or for
+    an empty text."""
+    k = compiled_kernels()
+    if k is None or not text:
+        return None
+    from tasks.chars import ALNUM, SPACE, char_classes, char_table
+
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    up = _POWERS.get(len(cp) + 1)[0]
+    table, low = char_table(), lower_values()
+    none = table[:0]
+    out = k.scan_text(cp, none, table, low, up, SPACE, ALNUM, lines)
+    if out[-1]:  # astral characters: classed one by one, as char_classes does
+        at = np.flatnonzero(cp > 0xFFFF)
+        fixed = char_classes("".join([text[i] for i in at.tolist()]))[1]
+        if (fixed & (ALNUM | SPACE)).any():  # runs or lines change: again with them
+            cls = out[0]
+            cls[at] = fixed
+            out = k.scan_text(cp, cls, table, low, up, SPACE, ALNUM, lines)
+        else:  # only the classes themselves
+            out[0][at] = fixed
+    cls, nl, ws, acc, odd, tok_s, tok_e, odd_tok, line_s, line_e, _ = out
+    hasher = Hasher.of_prefix(text, acc, odd)
+    return TextScan(
+        cp,
+        cls,
+        nl,
+        ws,
+        hasher,
+        tok_s,
+        tok_e,
+        odd_tok,
+        line_s,
+        line_e,
+    )
 
 
 class _Powers:

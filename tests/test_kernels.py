@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tasks import chrome, context, features, segment, tokens
-from tasks.chars import char_classes
+from tasks.chars import ALNUM, char_classes
 from tasks.chrome import TreeEnsemble, default_chrome, separate_many
 from tasks.context import context_features_many, context_features_numpy
 from tasks.tokens import HashTable, compiled_kernels, string_keys
@@ -196,3 +196,31 @@ def test_separate_many_leaves_the_collector_as_it_found_it(enabled: bool) -> Non
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+@pytest.mark.parametrize("lines", [True, False])
+def test_text_scan_matches_the_numpy_steps(lines: bool) -> None:
+    rng = np.random.default_rng(6)
+    alphabet = list("ab X.\n\n\t\u3000é-İΣ") + ["😀", "𝔘", "漢"]
+    texts = ["".join(rng.choice(alphabet, int(rng.integers(1, 60)))) for _ in range(200)]
+    texts += _texts() + ["x", "\n", " 😀 ", "𝔘𝔫𝔦 ok", "İİ Σς"]
+    for text in texts:
+        sc = tokens.scan(text, lines)
+        assert sc is not None
+        cp, cls = char_classes(text)
+        nl = np.cumsum(cp == 10, dtype=np.int32)
+        alnum = (cls & ALNUM) != 0
+        ws = np.concatenate((alnum[:1], alnum[1:] > alnum[:-1]))
+        hasher = tokens.Hasher(text, cp)
+        tok_s, tok_e, keys = tokens.run_keys(hasher, alnum, ws)
+        want = [cp, cls, nl, ws, hasher.acc, hasher.odd, tok_s, tok_e, keys]
+        got = [sc.cp, sc.cls, sc.nl, sc.ws, sc.hasher.acc, sc.hasher.odd, sc.tok_s, sc.tok_e]
+        got.append(sc.hasher.keys(sc.tok_s, sc.tok_e, sc.odd_tok))
+        if lines:
+            want += list(segment.line_spans(cls, nl))
+            got += [sc.line_s, sc.line_e]
+        else:
+            assert len(sc.line_s) == len(sc.line_e) == 0
+        for a, b in zip(got, want, strict=True):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), text
+    assert tokens.scan("", lines) is None
