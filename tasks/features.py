@@ -571,7 +571,7 @@ def _extract_run(
         lens = np.fromiter(map(len, texts), np.int64, nd) + 1
         offsets = np.cumsum(lens) - lens
     given = all(s is not None for s in spans)
-    sc = scan(joined, not given)  # (compiled: the character steps below in one pass)
+    sc = scan(joined)  # (compiled: the character steps below in one pass)
     if sc is None:
         cp, cls = char_classes(joined)
         nl = np.cumsum(cp == 10, dtype=np.int32)  # line number of every character
@@ -589,7 +589,7 @@ def _extract_run(
             shift = np.repeat(offsets, counts)
             gstarts, gends = starts + shift, ends + shift
     else:
-        ls, le = line_spans(cls, nl) if sc is None else (sc.line_s, sc.line_e)
+        ls, le = line_spans(cls, nl)
         if any(s is not None for s in spans):  # some given, some not
             cut = np.searchsorted(ls, np.append(offsets, len(joined) + 1))
             pieces_s, pieces_e = [], []

@@ -251,25 +251,17 @@ def hash_prefix(
 
 @_jit
 def scan_text(
-    cp: np.ndarray,
-    given: np.ndarray,
-    table: np.ndarray,
-    lower: np.ndarray,
-    up: np.ndarray,
-    space: int,
-    alnum: int,
-    lines: bool,
+    cp: np.ndarray, table: np.ndarray, lower: np.ndarray, up: np.ndarray, alnum: int
 ) -> tuple[Any, ...]:
     """One pass over a text's code points ``cp`` for what ``tasks.features`` needs of its
     characters, each as the numpy code computes it:
 
-    * ``cls``: ``tasks.chars.char_table()[min(cp, 0xFFFF)]`` (or ``given``, when not
-      empty: the classes with astral characters classed one by one);
+    * ``cls``: ``tasks.chars.char_table()[min(cp, 0xFFFF)]`` (astral characters are
+      classed by the caller);
     * ``nl``: ``cumsum(cp == 10)`` (int32), each character's line number;
     * ``ws``: where an alnum run starts; ``tok_s``/``tok_e``: the runs' starts and ends;
     * ``acc``/``odd``: ``tasks.tokens.Hasher``'s prefix sums and odd characters
-      (``hash_prefix``); ``odd_tok``: the runs holding an odd character, in order;
-    * with ``lines``, ``line_s``/``line_e``: ``line_spans`` (the stripped non-blank lines).
+      (``hash_prefix``); ``odd_tok``: the runs holding an odd character, in order.
 
     Returns those and the number of astral characters (``cp > 0xFFFF``)."""
     n = len(cp)
@@ -278,57 +270,46 @@ def scan_text(
     ws = np.empty(n, dtype=np.bool_)
     odd = np.empty(n, dtype=np.bool_)
     acc = np.empty(n + 1, dtype=np.uint64)
-    cap = (n + 1) // 2
+    # a spare slot: the next start and end are written on every step, kept only when
+    # the count moves on (no branch on the character's kind)
+    cap = (n + 1) // 2 + 1
     tok_s = np.empty(cap, dtype=np.int64)
     tok_e = np.empty(cap, dtype=np.int64)
     odd_tok = np.empty(cap, dtype=np.int64)
-    line_s = np.empty(n if lines else 0, dtype=np.int64)
-    line_e = np.empty(n if lines else 0, dtype=np.int64)
-    use_given = len(given) == n and n > 0
     s = np.uint64(0)
     acc[0] = s
     line = 0
-    nt = 0
-    no = 0
-    k = -1
-    last_line = -1
+    nt = ne = no = 0
     astral = 0
-    prev = False
+    prev = 0
     for i in range(n):
-        c = cp[i]
+        c = np.int64(cp[i])
         if c > 0xFFFF:
             astral += 1
-            c = 0xFFFF
-        f = given[i] if use_given else table[c]
+            c = np.int64(0xFFFF)
+        f = table[c]
         cls[i] = f
-        if cp[i] == 10:
-            line += 1
+        line += c == 10
         nl[i] = line
         v = lower[c]
         bad = v == 0
         odd[i] = bad
         s += v * up[i]
         acc[i + 1] = s
-        a = (f & alnum) != 0
-        ws[i] = a and not prev
-        if a:
-            if not prev:
-                tok_s[nt] = i
-                nt += 1
-            if bad and (no == 0 or odd_tok[no - 1] != nt - 1):
-                odd_tok[no] = nt - 1
-                no += 1
-        elif prev:
-            tok_e[nt - 1] = i
+        a = 1 if (f & alnum) != 0 else 0
+        start = a & (1 - prev)
+        ws[i] = start
+        tok_s[nt] = i
+        nt += start
+        tok_e[ne] = i
+        ne += prev & (1 - a)
         prev = a
-        if lines and not (f & space):
-            if k < 0 or line != last_line:
-                k += 1
-                line_s[k] = i
-                last_line = line
-            line_e[k] = i + 1
+        if bad and a and (no == 0 or odd_tok[no - 1] != nt - 1):
+            odd_tok[no] = nt - 1
+            no += 1
     if prev:
-        tok_e[nt - 1] = n
+        tok_e[ne] = n
+        ne += 1
     return (
         cls,
         nl,
@@ -336,10 +317,8 @@ def scan_text(
         acc,
         odd,
         tok_s[:nt].copy(),
-        tok_e[:nt].copy(),
+        tok_e[:ne].copy(),
         odd_tok[:no].copy(),
-        line_s[: k + 1].copy(),
-        line_e[: k + 1].copy(),
         astral,
     )
 
@@ -480,17 +459,7 @@ def warm() -> None:
     )
     hash_prefix(ro32, np.ones(0x10000, dtype=u64), np.ones(4, dtype=u64))
     table16 = np.zeros(0x10000, dtype=np.uint16)
-    for lines in (True, False):
-        scan_text(
-            ro32,
-            table16[:0],
-            table16,
-            np.ones(0x10000, dtype=u64),
-            np.ones(4, dtype=u64),
-            1,
-            2,
-            lines,
-        )
+    scan_text(ro32, table16, np.ones(0x10000, dtype=u64), np.ones(4, dtype=u64), 2)
     cls = np.zeros(3, dtype=np.uint16)
     class_counts(cls, np.zeros(3, dtype=np.bool_), np.array([3], dtype=i64), 31, np.zeros((64, 2)))
     token_counts(one_i, one_i, one_i + 1, one_i + 1, 1)

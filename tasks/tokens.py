@@ -162,15 +162,14 @@ class TextScan:
     tok_s: np.ndarray  # the alnum runs' starts and ends (``run_keys``)
     tok_e: np.ndarray
     odd_tok: np.ndarray  # the runs holding an odd character
-    line_s: np.ndarray  # with ``lines``: ``tasks.segment.line_spans`` (else empty)
-    line_e: np.ndarray
 
 
-def scan(text: str, lines: bool) -> TextScan | None:
-    """``tasks.chars.char_classes``, the line numbers, alnum run starts, ``Hasher``,
-    ``run_keys``' runs (and with ``lines`` the non-blank lines) of ``text`` in one
-    compiled pass, the same arrays as the numpy steps; None without the kernels or for
-    an empty text."""
+def scan(text: str) -> TextScan | None:
+    """``tasks.chars.char_classes``, the line numbers, alnum run starts, ``Hasher`` and
+    ``run_keys``' runs of ``text`` in one compiled pass, the same arrays as the numpy
+    steps (1.4 ns a character for classes, lines and hashes, where the steps took 5);
+    None without the kernels, for an empty text, or when an astral character is a
+    letter or digit (rare: then the runs need its class first; the numpy steps do it)."""
     k = compiled_kernels()
     if k is None or not text:
         return None
@@ -178,32 +177,15 @@ def scan(text: str, lines: bool) -> TextScan | None:
 
     cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     up = _POWERS.get(len(cp) + 1)[0]
-    table, low = char_table(), lower_values()
-    none = table[:0]
-    out = k.scan_text(cp, none, table, low, up, SPACE, ALNUM, lines)
-    if out[-1]:  # astral characters: classed one by one, as char_classes does
+    out = k.scan_text(cp, char_table(), lower_values(), up, ALNUM)
+    cls, nl, ws, acc, odd, tok_s, tok_e, odd_tok, astral = out
+    if astral:  # classed one by one, as char_classes does (emoji: no runs, no blanks)
         at = np.flatnonzero(cp > 0xFFFF)
         fixed = char_classes("".join([text[i] for i in at.tolist()]))[1]
-        if (fixed & (ALNUM | SPACE)).any():  # runs or lines change: again with them
-            cls = out[0]
-            cls[at] = fixed
-            out = k.scan_text(cp, cls, table, low, up, SPACE, ALNUM, lines)
-        else:  # only the classes themselves
-            out[0][at] = fixed
-    cls, nl, ws, acc, odd, tok_s, tok_e, odd_tok, line_s, line_e, _ = out
-    hasher = Hasher.of_prefix(text, acc, odd)
-    return TextScan(
-        cp,
-        cls,
-        nl,
-        ws,
-        hasher,
-        tok_s,
-        tok_e,
-        odd_tok,
-        line_s,
-        line_e,
-    )
+        if (fixed & (ALNUM | SPACE)).any():
+            return None
+        cls[at] = fixed
+    return TextScan(cp, cls, nl, ws, Hasher.of_prefix(text, acc, odd), tok_s, tok_e, odd_tok)
 
 
 class _Powers:
