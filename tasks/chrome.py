@@ -205,7 +205,8 @@ class ChromeModel:
         A row's result does not depend on the other rows (so a document scores the same
         alone and in any batch): the hidden layer is one matrix product of at least two
         rows (a single row would go through BLAS's matrix-vector path, which sums in
-        another order), the output layer a row-wise sum."""
+        another order), the output layer numpy's ``einsum`` (the same loop for every row,
+        whatever its place or alignment; BLAS's matrix-vector product is not)."""
         mean, inv, w1, b1, w2 = self._f32
         z = x.astype(np.float32)
         z -= mean
@@ -216,7 +217,7 @@ class ChromeModel:
             h += b1
             np.maximum(h, 0.0, out=h)
             z = h[:1] if one else h
-        t = (z * w2).sum(axis=1)
+        t = np.einsum("ij,j->i", z, w2)
         t += np.float32(self.b2)
         out: np.ndarray = 1.0 / (1.0 + np.exp(-t.astype(np.float64)))
         return out
