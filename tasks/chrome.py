@@ -493,6 +493,7 @@ _REASONS: tuple[str, ...] = (
     "model:context",
     "model:chrome",
 )
+_REASON_OBJECTS = np.array(_REASONS, dtype=object)  # code -> the same str objects, by take
 _LEX_BITS = tuple(1 << CONCERNS.index(c) for c in _REASON_ORDER)
 _SHORT = FEATURE_NAMES.index("short")
 _LOG_WORDS = FEATURE_NAMES.index("log_words")
@@ -561,7 +562,7 @@ def decide(
         code[title_units] = 1
         rule[title_units] = True
     scores = np.where(rule, np.minimum(probs, _RULE_SCORE), probs).round(4).tolist()
-    reasons = list(map(_REASONS.__getitem__, code.tolist()))
+    reasons = _REASON_OBJECTS.take(code).tolist()
     positions = chain.from_iterable(map(range, counts.tolist()))
     columns = (positions, (code == 0).tolist(), reasons, scores)
     return from_columns(Decision, len(reasons), columns)

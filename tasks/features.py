@@ -136,6 +136,9 @@ class Resources:
     _hashed: dict[str, tuple[HashTable, HashTable]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _joined: dict[str, tuple[np.ndarray, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def tokens(self, lang: str) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
         hit = self._tables.get(lang)
@@ -169,6 +172,24 @@ class Resources:
             merged, bigrams = self.lookup(lang)
             hit = HashTable.of_words(merged), HashTable.of_pairs(bigrams)
             self._hashed[lang] = hit
+        return hit
+
+    def hashed_joined(self, langs: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+        """``hashed(lang)[0]`` of each of ``langs``, back to back for
+        ``tasks.kernels.table_get_docs``: keys, values, each table's first slot, its
+        slot mask and its shift."""
+        key = "joined:" + "|".join(langs)
+        hit = self._joined.get(key)
+        if hit is None:
+            tables = [self.hashed(x)[0] for x in langs]
+            sizes = np.array([len(t.keys) for t in tables], dtype=np.int64)
+            hit = self._joined[key] = (
+                np.concatenate([t.keys for t in tables]),
+                np.concatenate([t.values for t in tables]),
+                np.cumsum(sizes) - sizes,
+                sizes - 1,
+                np.array([int(t.shift) for t in tables], dtype=np.int64),
+            )
         return hit
 
     def hashed_close(self, lang: str) -> HashTable:
@@ -708,6 +729,10 @@ def _extract_run(
     if len(names) == 1:
         codes = res.hashed(names[0])[0].get(keys)
         tok_lang = np.zeros(0, dtype=np.int64)
+    elif kern is not None:  # each document's tokens in its language's table, one pass
+        tok_lang = np.repeat(lang_id, np.diff(tok_b))
+        keys_u = np.ascontiguousarray(keys, np.uint64)
+        codes = kern.table_get_docs(*res.hashed_joined(tuple(names)), lang_id, tok_b, keys_u)
     else:  # one lookup per language over its documents' tokens
         codes = np.zeros(ntoks, dtype=np.int64)
         tok_lang = np.repeat(lang_id, np.diff(tok_b))

@@ -117,6 +117,41 @@ def table_get(keys: np.ndarray, values: np.ndarray, shift: int, query: np.ndarra
 
 
 @_jit
+def table_get_docs(
+    keys: np.ndarray,
+    values: np.ndarray,
+    first: np.ndarray,
+    masks: np.ndarray,
+    shifts: np.ndarray,
+    doc_table: np.ndarray,
+    doc_bounds: np.ndarray,
+    query: np.ndarray,
+) -> np.ndarray:
+    """``table_get`` with one table per document: several tables back to back in
+    ``keys``/``values`` (table ``j`` from ``first[j]``, ``masks[j] + 1`` slots, home slot
+    ``key >> shifts[j]``); document ``d``'s queries ``query[doc_bounds[d]:doc_bounds[d +
+    1]]`` are looked up in table ``doc_table[d]``, by the same probing."""
+    out = np.zeros(len(query), dtype=np.int64)
+    for d in range(len(doc_table)):
+        j = doc_table[d]
+        base = first[j]
+        mask = masks[j]
+        sh = np.uint64(shifts[j])
+        for i in range(doc_bounds[d], doc_bounds[d + 1]):
+            q = query[i]
+            s = np.intp(q >> sh)
+            while True:
+                k = keys[base + s]
+                if k == q:
+                    out[i] = values[base + s]
+                    break
+                if k == 0:
+                    break
+                s = (s + 1) & mask
+    return out
+
+
+@_jit
 def context_columns(
     p: np.ndarray,
     w: np.ndarray,
@@ -453,6 +488,16 @@ def warm() -> None:
     one_f = np.zeros(1)
     tree_raw(np.zeros((1, 1)), np.full(1, np.inf), one_i, one_f, one_i, 1, 0.0)
     table_get(np.zeros(16, dtype=u64), np.zeros(16, dtype=i64), 60, np.ones(1, dtype=u64))
+    table_get_docs(
+        np.zeros(16, dtype=u64),
+        np.zeros(16, dtype=i64),
+        one_i,
+        one_i + 15,
+        one_i + 60,
+        one_i,
+        np.array([0, 1], dtype=i64),
+        np.ones(1, dtype=u64),
+    )
     cuts = np.array([0, 1], dtype=i64)
     context_columns(
         np.full(1, 0.5), one_f, cuts, one_i, one_i + 1, one_f, np.zeros((1, 26)), np.zeros((4, 1))

@@ -219,3 +219,18 @@ def test_text_scan_matches_the_numpy_steps() -> None:
             assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), text
     # an astral letter (or none at all): the numpy steps
     assert tokens.scan("𝔘𝔫𝔦 ok") is None and tokens.scan("") is None
+
+
+def test_per_document_tables_match_each_tables_lookup() -> None:
+    res = default_chrome().resources
+    langs = ("de", "en", "fr")
+    rng = np.random.default_rng(8)
+    words = [w for lang in langs for w in list(res.lookup(lang)[0])[:300]] + ["zzzq", "xx"]
+    bounds = np.array([0, 500, 500, 1400, 2000], dtype=np.int64)  # one document empty
+    doc_table = np.array([2, 0, 1, 0], dtype=np.int64)
+    query = string_keys([words[i] for i in rng.integers(0, len(words), 2000)])
+    got = kernels.table_get_docs(*res.hashed_joined(langs), doc_table, bounds, query)
+    for d, j in enumerate(doc_table.tolist()):
+        a, b = bounds[d], bounds[d + 1]
+        assert got[a:b].tolist() == res.hashed(langs[j])[0].get_numpy(query[a:b]).tolist()
+    assert got.any()
