@@ -152,6 +152,28 @@ def table_get_docs(
 
 
 @_jit
+def language_counts(
+    masks: np.ndarray, starts: np.ndarray, n_langs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``tasks.language.detect_many``'s counts: for each group of masks ``masks[starts[g]
+    : starts[g + 1]]`` (the last to the end), how many have bit ``i`` set, for each of
+    the first ``n_langs`` bits, and how many are not 0."""
+    ng = len(starts)
+    per = np.zeros((ng, n_langs), dtype=np.int64)
+    hits = np.zeros(ng, dtype=np.int64)
+    for g in range(ng):
+        end = starts[g + 1] if g + 1 < ng else len(masks)
+        for t in range(starts[g], end):
+            m = masks[t]
+            if m != 0:
+                hits[g] += 1
+                for i in range(n_langs):
+                    if (m >> i) & 1:
+                        per[g, i] += 1
+    return per, hits
+
+
+@_jit
 def context_columns(
     p: np.ndarray,
     w: np.ndarray,
@@ -498,6 +520,7 @@ def warm() -> None:
         np.array([0, 1], dtype=i64),
         np.ones(1, dtype=u64),
     )
+    language_counts(one_i, one_i, 3)
     cuts = np.array([0, 1], dtype=i64)
     context_columns(
         np.full(1, 0.5), one_f, cuts, one_i, one_i + 1, one_f, np.zeros((1, 26)), np.zeros((4, 1))

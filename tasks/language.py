@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from tasks.lexicons import WORD
+from tasks.tokens import compiled_kernels
 
 STOPLIST_DIR = Path(__file__).resolve().parent.parent / "config" / "stoplists"
 _MAX_LANGS = 63  # bitmasks live in int64
@@ -61,12 +62,18 @@ def detect_many(stop: Stoplists, masks: np.ndarray, bounds: list[int]) -> list[t
     some = np.flatnonzero(b[1:] > b[:-1])
     if not len(some):
         return out
-    # bit i of a mask = language i: one byte per bit, summed per document
-    bits = np.unpackbits(
-        masks.astype(np.int64).view(np.uint8).reshape(-1, 8), axis=1, bitorder="little"
-    )
-    per = np.add.reduceat(bits, b[some], axis=0, dtype=np.int64)[:, : len(stop.langs)]
-    hits = np.add.reduceat(masks != 0, b[some], dtype=np.int64).tolist()
+    k = compiled_kernels()
+    if k is not None and len(stop.langs) <= 63:  # the same counts in one compiled pass
+        per, hits_a = k.language_counts(
+            np.ascontiguousarray(masks, dtype=np.int64), b[some], len(stop.langs)
+        )
+        hits = hits_a.tolist()
+    else:  # bit i of a mask = language i: one byte per bit, summed per document
+        bits = np.unpackbits(
+            masks.astype(np.int64).view(np.uint8).reshape(-1, 8), axis=1, bitorder="little"
+        )
+        per = np.add.reduceat(bits, b[some], axis=0, dtype=np.int64)[:, : len(stop.langs)]
+        hits = np.add.reduceat(masks != 0, b[some], dtype=np.int64).tolist()
     best = np.argmax(per * stop.weights, axis=1).tolist()
     for j, d in enumerate(some.tolist()):
         if hits[j]:

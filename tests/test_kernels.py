@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tasks import chrome, context, features, segment, tokens
+from tasks import chrome, context, features, language, segment, tokens
 from tasks.chars import ALNUM, char_classes
 from tasks.chrome import TreeEnsemble, default_chrome, separate_many
 from tasks.context import context_features_many, context_features_numpy
@@ -121,7 +121,7 @@ def _texts() -> list[str]:
 
 
 def _without_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
-    for mod in (tokens, features, context, chrome, segment):
+    for mod in (tokens, features, context, chrome, segment, language):
         monkeypatch.setattr(mod, "compiled_kernels", lambda: None)
 
 
@@ -234,3 +234,15 @@ def test_per_document_tables_match_each_tables_lookup() -> None:
         a, b = bounds[d], bounds[d + 1]
         assert got[a:b].tolist() == res.hashed(langs[j])[0].get_numpy(query[a:b]).tolist()
     assert got.any()
+
+
+def test_language_counts_match_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    stop = default_chrome().resources.stop
+    rng = np.random.default_rng(9)
+    masks = np.array(list(stop.masks.values()), dtype=np.int64)[rng.integers(0, 5000, 3000)]
+    masks[::7] = 0  # tokens that are no stopword
+    bounds = [0, 0, 700, 701, 701, 2500, 3000]  # empty documents among them
+    got = language.detect_many(stop, masks, bounds)
+    monkeypatch.setattr(language, "compiled_kernels", lambda: None)
+    assert language.detect_many(stop, masks, bounds) == got
+    assert got[1][0] != "und" and got[0] == ("und", 0.0)
