@@ -174,14 +174,14 @@ class Resources:
             self._hashed[lang] = hit
         return hit
 
-    def hashed_joined(self, langs: tuple[str, ...]) -> tuple[np.ndarray, ...]:
-        """``hashed(lang)[0]`` of each of ``langs``, back to back for
-        ``tasks.kernels.table_get_docs``: keys, values, each table's first slot, its
-        slot mask and its shift."""
-        key = "joined:" + "|".join(langs)
+    def hashed_joined(self, langs: tuple[str, ...], close: bool = False) -> tuple[np.ndarray, ...]:
+        """``hashed(lang)[0]`` (``close``: ``hashed_close(lang)``) of each of ``langs``,
+        back to back for ``tasks.kernels.table_get_docs``: keys, values, each table's
+        first slot, its slot mask and its shift."""
+        key = ("close:" if close else "joined:") + "|".join(langs)
         hit = self._joined.get(key)
         if hit is None:
-            tables = [self.hashed(x)[0] for x in langs]
+            tables = [self.hashed_close(x) if close else self.hashed(x)[0] for x in langs]
             sizes = np.array([len(t.keys) for t in tables], dtype=np.int64)
             hit = self._joined[key] = (
                 np.concatenate([t.keys for t in tables]),
@@ -798,8 +798,13 @@ def _extract_run(
         np.cumsum(hasher.odd, out=odd_cs[1:])
         unit_odd = odd_cs[gends[some]] > odd_cs[gstarts[some]]
     ukeys = hasher.keys(gstarts[some], gends[some], np.flatnonzero(unit_odd))
-    for ids, k in _by_lang(np.arange(len(some)), ul[some], len(names)):
-        close[some[ids]] = res.hashed_close(names[k]).get(ukeys[ids]) != 0
+    if kern is not None and len(names) > 1 and len(some):  # one pass, each unit's language
+        doc_b = np.searchsorted(some, bounds)
+        joined_close = res.hashed_joined(tuple(names), close=True)
+        close[some] = kern.table_get_docs(*joined_close, lang_id, doc_b, ukeys) != 0
+    else:
+        for ids, k in _by_lang(np.arange(len(some)), ul[some], len(names)):
+            close[some[ids]] = res.hashed_close(names[k]).get(ukeys[ids]) != 0
     # controls wrapped in punctuation ("[x]", "Close »"): normalise those few
     first_cls = cls[gstarts] & CLASS_MASK
     last_cls = cls[gends - 1] & CLASS_MASK
