@@ -136,7 +136,7 @@ class Resources:
     _hashed: dict[str, tuple[HashTable, HashTable]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    _joined: dict[str, tuple[np.ndarray, ...]] = field(
+    _joined: dict[str, tuple[tuple[str, ...], tuple[np.ndarray, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -174,23 +174,30 @@ class Resources:
             self._hashed[lang] = hit
         return hit
 
-    def hashed_joined(self, langs: tuple[str, ...], close: bool = False) -> tuple[np.ndarray, ...]:
-        """``hashed(lang)[0]`` (``close``: ``hashed_close(lang)``) of each of ``langs``,
-        back to back for ``tasks.kernels.table_get_docs``: keys, values, each table's
-        first slot, its slot mask and its shift."""
-        key = ("close:" if close else "joined:") + "|".join(langs)
-        hit = self._joined.get(key)
-        if hit is None:
-            tables = [self.hashed_close(x) if close else self.hashed(x)[0] for x in langs]
+    def hashed_joined(
+        self, langs: Sequence[str], close: bool = False
+    ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """The ``hashed(lang)[0]`` (``close``: ``hashed_close(lang)``) tables of every
+        language asked for so far, back to back for ``tasks.kernels.table_get_docs``
+        (keys, values, each table's first slot, its slot mask and its shift), and the
+        table number of each of ``langs``. One copy of each table: the joined arrays are
+        rebuilt when a language is new (a few times per process), not per set of
+        languages."""
+        kind = "close" if close else "tokens"
+        order, arrays = self._joined.get(kind, ((), ()))
+        if any(x not in order for x in langs):
+            order = (*order, *dict.fromkeys(x for x in langs if x not in order))
+            tables = [self.hashed_close(x) if close else self.hashed(x)[0] for x in order]
             sizes = np.array([len(t.keys) for t in tables], dtype=np.int64)
-            hit = self._joined[key] = (
+            arrays = (
                 np.concatenate([t.keys for t in tables]),
                 np.concatenate([t.values for t in tables]),
                 np.cumsum(sizes) - sizes,
                 sizes - 1,
                 np.array([int(t.shift) for t in tables], dtype=np.int64),
             )
-        return hit
+            self._joined[kind] = (order, arrays)
+        return arrays, np.array([order.index(x) for x in langs], dtype=np.int64)
 
     def hashed_close(self, lang: str) -> HashTable:
         """The close controls of ``lang``'s lexicon table as a ``HashTable`` (value 1)."""
@@ -732,7 +739,8 @@ def _extract_run(
     elif kern is not None:  # each document's tokens in its language's table, one pass
         tok_lang = np.repeat(lang_id, np.diff(tok_b))
         keys_u = np.ascontiguousarray(keys, np.uint64)
-        codes = kern.table_get_docs(*res.hashed_joined(tuple(names)), lang_id, tok_b, keys_u)
+        tabs, number = res.hashed_joined(names)
+        codes = kern.table_get_docs(*tabs, number[lang_id], tok_b, keys_u)
     else:  # one lookup per language over its documents' tokens
         codes = np.zeros(ntoks, dtype=np.int64)
         tok_lang = np.repeat(lang_id, np.diff(tok_b))
@@ -800,8 +808,8 @@ def _extract_run(
     ukeys = hasher.keys(gstarts[some], gends[some], np.flatnonzero(unit_odd))
     if kern is not None and len(names) > 1 and len(some):  # one pass, each unit's language
         doc_b = np.searchsorted(some, bounds)
-        joined_close = res.hashed_joined(tuple(names), close=True)
-        close[some] = kern.table_get_docs(*joined_close, lang_id, doc_b, ukeys) != 0
+        tabs, number = res.hashed_joined(names, close=True)
+        close[some] = kern.table_get_docs(*tabs, number[lang_id], doc_b, ukeys) != 0
     else:
         for ids, k in _by_lang(np.arange(len(some)), ul[some], len(names)):
             close[some[ids]] = res.hashed_close(names[k]).get(ukeys[ids]) != 0

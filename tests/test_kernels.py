@@ -222,14 +222,17 @@ def test_text_scan_matches_the_numpy_steps() -> None:
 
 
 def test_per_document_tables_match_each_tables_lookup() -> None:
-    res = default_chrome().resources
+    res = chrome.load_resources()
     langs = ("de", "en", "fr")
     rng = np.random.default_rng(8)
     words = [w for lang in langs for w in list(res.lookup(lang)[0])[:300]] + ["zzzq", "xx"]
     bounds = np.array([0, 500, 500, 1400, 2000], dtype=np.int64)  # one document empty
     doc_table = np.array([2, 0, 1, 0], dtype=np.int64)
     query = string_keys([words[i] for i in rng.integers(0, len(words), 2000)])
-    got = kernels.table_get_docs(*res.hashed_joined(langs), doc_table, bounds, query)
+    res.hashed_joined(("it", "de"))  # tables joined earlier stay where they are
+    joined, number = res.hashed_joined(langs)
+    assert number.tolist() == [1, 2, 3] and res.hashed_joined(langs)[0] is joined
+    got = kernels.table_get_docs(*joined, number[doc_table], bounds, query)
     for d, j in enumerate(doc_table.tolist()):
         a, b = bounds[d], bounds[d + 1]
         assert got[a:b].tolist() == res.hashed(langs[j])[0].get_numpy(query[a:b]).tolist()
