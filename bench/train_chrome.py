@@ -50,7 +50,6 @@ from tasks.lexical import (  # noqa: E402
     KINDS,
     LexicalModel,
     foreign_units,
-    neighbour_columns,
     save_weights,
     unit_keys,
 )
@@ -374,6 +373,11 @@ class Lexical:
         line_labels: bool = False,
         min_df: int = 1,
         foreign_neutral: bool = False,
+        min_sites: int = 1,
+        min_words: int = 0,
+        min_coverage: float = 0.0,
+        coverage: bool = False,
+        dropout: float = 0.0,
     ) -> None:
         from scipy import sparse
 
@@ -382,7 +386,10 @@ class Lexical:
         self.kinds, self.bits, self.c, self.weight = kinds, bits, c, weight
         self.neighbours, self.line_labels, self.min_df = neighbours, line_labels, min_df
         self.foreign_neutral = foreign_neutral
+        self.min_sites, self.min_words, self.min_coverage = min_sites, min_words, min_coverage
+        self.coverage, self.dropout = coverage, dropout
         x = data["X_all"]
+        self.log_words = x[:, FEATURE_NAMES.index("log_words")]
         self.foreign = foreign_units(
             x[:, FEATURE_NAMES.index("off_script")],
             x[:, FEATURE_NAMES.index("foreign_stop_density")],
@@ -398,6 +405,23 @@ class Lexical:
         buckets = buckets_of(keys, bits)
         # (document, bucket) of every key, for the buckets' document frequencies
         self.doc_bucket = np.unique(data["doc_all"][rows].astype(np.int64) << bits | buckets)
+        # (site, bucket) likewise, for the buckets' site frequencies
+        self.site_bucket = np.unique(data["group_all"][rows].astype(np.int64) << bits | buckets)
+        self.site_fold = np.zeros(data["group_all"].max() + 1, dtype=np.int64)
+        self.site_fold[data["group_all"]] = fold_all
+        # every row's word keys as counts (rows x buckets), for the coverage
+        word = data["lex_kind"] == KINDS.index("words")
+        wb = buckets_of(data["lex_key"][word], bits)
+        self.mw = sparse.coo_matrix(
+            (np.ones(len(wb)), (data["lex_unit"][word], wb)), shape=(n, 1 << bits)
+        ).tocsr()
+        self.mw.sum_duplicates()
+        self.nwords = np.bincount(data["lex_unit"][word], minlength=n)
+        # whole pages whose lexical columns are neutral when training the network
+        # (``dropout``): a fixed draw, so the same command gives the same model
+        ndocs = int(data["doc_all"].max()) + 1
+        self.drop_doc = np.random.default_rng(0).random(ndocs) < dropout
+        self.doc_all = data["doc_all"]
         m = sparse.coo_matrix((vals, (rows, buckets)), shape=(n, 1 << bits))
         self.m = m.tocsr()
         self.m.sum_duplicates()
@@ -416,6 +440,11 @@ class Lexical:
         out = f"kinds={','.join(self.kinds)} bits={self.bits} C={self.c} w={self.weight}"
         out += "" if self.neighbours else " own"
         out += f" min_df={self.min_df}" if self.min_df > 1 else ""
+        out += f" min_sites={self.min_sites}" if self.min_sites > 1 else ""
+        out += f" min_words={self.min_words}" if self.min_words > 0 else ""
+        out += f" min_cov={self.min_coverage}" if self.min_coverage > 0 else ""
+        out += " coverage" if self.coverage else ""
+        out += f" dropout={self.dropout}" if self.dropout > 0 else ""
         out += " foreign+cjk-neutral" if self.foreign_neutral else ""
         return out + " line-labels" if self.line_labels else out
 
@@ -433,6 +462,11 @@ class Lexical:
                 pairs = self.doc_bucket[seen[self.doc_bucket >> self.bits]]
                 df = np.bincount(pairs & ((1 << self.bits) - 1), minlength=x.shape[1])
                 x = (x @ sparse.diags((df >= self.min_df).astype(np.float64))).tocsr()
+            if self.min_sites > 1:  # buckets found on fewer training sites: weight 0
+                seen = np.isin(self.site_fold, list(excluded), invert=True)
+                pairs = self.site_bucket[seen[self.site_bucket >> self.bits]]
+                sf = np.bincount(pairs & ((1 << self.bits) - 1), minlength=x.shape[1])
+                x = (x @ sparse.diags((sf >= self.min_sites).astype(np.float64))).tocsr()
             clf = LogisticRegression(C=self.c, max_iter=300, tol=1e-5)
             with threadpool_limits(1):
                 clf.fit(x, self.y[rows], sample_weight=self.sw[rows])
@@ -443,23 +477,36 @@ class Lexical:
                 self.kinds,
                 self.neighbours,
                 self.foreign_neutral,
+                self.min_words,
+                self.min_coverage,
+                self.coverage,
             )
             self._models[excluded] = hit
         return hit
 
-    def scores(self, excluded: frozenset[int]) -> np.ndarray:
-        out = np.zeros(self.m.shape[0])
+    def columns(self, excluded: frozenset[int], dropout: bool = False) -> np.ndarray:
+        """``names`` of every row, each row scored by a model that saw neither its fold nor
+        ``excluded`` (``tasks.lexical.finish_columns``, as at inference); ``dropout``: the
+        drawn pages neutral too (for the rows a network trains on)."""
+        from tasks.lexical import finish_columns
+
+        n = self.m.shape[0]
+        s, cov, bias = np.zeros(n), np.zeros(n), np.zeros(n)
+        neutral = np.zeros(n, dtype=bool)
         for f in np.unique(self.fold_all).tolist():
             rows = np.flatnonzero(self.fold_all == f)
             lm = self.model(excluded | {f})
-            out[rows] = self.m[rows] @ lm.weights + lm.bias
-            if self.foreign_neutral:
-                out[rows[self.foreign[rows]]] = lm.bias
-        return out
-
-    def columns(self, excluded: frozenset[int]) -> np.ndarray:
-        s = self.scores(excluded)
-        return neighbour_columns(s, self.doc_bounds) if self.neighbours else s[:, None]
+            s[rows] = self.m[rows] @ lm.weights + lm.bias
+            bias[rows] = lm.bias
+            if lm.guarded:
+                known = (lm.weights != 0).astype(np.float64)
+                cov[rows] = (self.mw[rows] @ known) / np.maximum(self.nwords[rows], 1)
+            neutral[rows] = lm.neutral(cov[rows], self.foreign[rows], self.log_words[rows])
+        if dropout:
+            neutral |= self.drop_doc[self.doc_all]
+        return finish_columns(
+            s, cov, neutral, bias, self.doc_bounds, self.neighbours, self.coverage
+        )
 
 
 def with_lexical(x: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
@@ -487,15 +534,16 @@ def _stage1_job(excluded: tuple[int, ...]) -> tuple[tuple[int, ...], Any, np.nda
     from threadpoolctl import threadpool_limits
 
     d, fold_unit, fold_all, kw = _JOB["data"], _JOB["fold"], _JOB["fold_all"], _JOB["kw"]
-    lex = _JOB["lex"].get(excluded)  # (columns of every row, model) or None
+    # (columns of every row, the same with the dropped pages neutral, model) or None
+    lex = _JOB["lex"].get(excluded)
     cols = None if lex is None else lex[0]
     tr = ~np.isin(fold_unit, excluded)
     te = np.isin(fold_all, excluded)
     with threadpool_limits(1):
-        x_unit = with_lexical(d["X"], None if cols is None else cols[d["unit_all"]])
+        x_unit = with_lexical(d["X"], None if lex is None else lex[1][d["unit_all"]])
         model = fit(x_unit[tr], d["y"][tr], d["snip"][tr], **kw)
         if lex is not None:
-            model = replace(model, lexical=lex[1])
+            model = replace(model, lexical=lex[2])
         xt = with_lexical(d["X_all"][te], None if cols is None else cols[te])
         p_mlp = model._mlp(xt)
         p_both = model.first_stage(xt)
@@ -549,10 +597,13 @@ def first_stage_oof(
     jobs: list[tuple[int, ...]] = [(i,) for i in range(folds)]
     if not outer_only:
         jobs += list(combinations(range(folds), 2))
-    lex: dict[tuple[int, ...], tuple[np.ndarray, LexicalModel]] = {}
+    lex: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, LexicalModel]] = {}
     if lexical is not None:  # fitted here, before the pool forks (cheap: sparse, linear)
         for e in jobs:
-            lex[e] = lexical.columns(frozenset(e)), lexical.model(frozenset(e))
+            ex = frozenset(e)
+            cols = lexical.columns(ex)
+            drop = lexical.columns(ex, dropout=True) if lexical.dropout > 0 else cols
+            lex[e] = cols, drop, lexical.model(ex)
         print(f"lexical models ({lexical.describe()}) done", file=sys.stderr)
     _JOB.update(data=data, fold=fold_unit, fold_all=fold_all, kw=kw, lex=lex)
     with get_context("fork").Pool(2) as pool:
@@ -666,6 +717,9 @@ def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str,
             "kinds": list(m.lexical.kinds),
             "neighbours": m.lexical.neighbours,
             "foreign_neutral": m.lexical.foreign_neutral,
+            "min_words": m.lexical.min_words,
+            "min_coverage": m.lexical.min_coverage,
+            "coverage": m.lexical.coverage,
             "sha256": hashlib.sha256(m.lexical.weights.astype(np.float16).tobytes()).hexdigest(),
         }
     return out
@@ -690,7 +744,12 @@ def cross_validate(
     for i, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(x, y, g)):
         cols = None if lexical is None else lexical.columns(frozenset({i}))[data["unit_all"]]
         xl = with_lexical(x, cols)
-        model = fit(xl[tr], y[tr], snip[tr], hidden, weight, threshold, **trees)
+        if lexical is not None and lexical.dropout > 0:
+            drop = lexical.columns(frozenset({i}), dropout=True)[data["unit_all"]]
+            xl_tr = with_lexical(x, drop)[tr]
+        else:
+            xl_tr = xl[tr]
+        model = fit(xl_tr, y[tr], snip[tr], hidden, weight, threshold, **trees)
         if lexical is not None:
             assert set(np.unique(fold_unit[te]).tolist()) == {i}
             model = replace(model, lexical=lexical.model(frozenset({i})))
@@ -862,6 +921,36 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the unit's lexical score only (not its neighbours' as well)",
     )
+    ap.add_argument(
+        "--lexical-min-sites",
+        type=int,
+        default=1,
+        help="buckets found on fewer training sites get no weight (one site's template "
+        "words say nothing about other sites)",
+    )
+    ap.add_argument(
+        "--lexical-min-words",
+        type=int,
+        default=0,
+        help="units with fewer words get the neutral score (a lone X, Close, a menu item)",
+    )
+    ap.add_argument(
+        "--lexical-min-coverage",
+        type=float,
+        default=0.0,
+        help="units with a smaller share of words in weighted buckets get the neutral score",
+    )
+    ap.add_argument(
+        "--lexical-coverage",
+        action="store_true",
+        help="a column with the share of the unit's words in weighted buckets",
+    )
+    ap.add_argument(
+        "--lexical-dropout",
+        type=float,
+        default=0.0,
+        help="share of training pages whose lexical columns the network sees neutral",
+    )
     ap.add_argument("--lexical-c", type=float, default=1.0, help="inverse L2 strength")
     ap.add_argument(
         "--lexical-snippet-weight", type=int, default=4, help="the lexical model's snippet weight"
@@ -903,6 +992,11 @@ def main(argv: list[str] | None = None) -> int:
             args.lexical_line_labels,
             args.lexical_min_df,
             args.lexical_foreign_neutral,
+            args.lexical_min_sites,
+            args.lexical_min_words,
+            args.lexical_min_coverage,
+            args.lexical_coverage,
+            args.lexical_dropout,
         )
     if args.cv and args.stages == 0:
         oof, by_group = cross_validate(
@@ -937,7 +1031,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from threadpoolctl import threadpool_limits
 
-    cols = None if lexical is None else lexical.columns(frozenset())[data["unit_all"]]
+    cols = None
+    if lexical is not None:
+        cols = lexical.columns(frozenset(), dropout=True)[data["unit_all"]]
     with threadpool_limits(1):  # the same bytes on any machine
         model = fit(with_lexical(data["X"], cols), data["y"], data["snip"], **first)  # type: ignore[arg-type]
     if lexical is not None:

@@ -162,7 +162,8 @@ class ChromeModel:
         a = fb.all
         cjk = np.repeat([lang in CJK_LANGUAGES for lang in fb.languages], np.diff(fb.bounds))
         foreign = foreign_units(a.offscript, a.foreign, a.stop, cjk)
-        return np.hstack([x, self.lexical.columns(fb.tokens, fb.bounds, foreign)])
+        cols = self.lexical.columns(fb.tokens, fb.bounds, foreign, x[:, _LOG_WORDS])
+        return np.hstack([x, cols])
 
     def predict(self, x: np.ndarray, bounds: np.ndarray | None = None) -> np.ndarray:
         """Body probability of every unit of one document's feature matrix ``x``, or of
@@ -239,6 +240,9 @@ def model_from_dict(
             tuple(lex["kinds"]),
             bool(lex.get("neighbours", True)),
             bool(lex.get("foreign_neutral", False)),
+            int(lex.get("min_words", 0)),
+            float(lex.get("min_coverage", 0.0)),
+            bool(lex.get("coverage", False)),
         )
     if tuple(raw["features"]) != (names + lexical.names if lexical else names):
         raise ValueError("chrome model was trained on other features; rerun bench/train_chrome.py")

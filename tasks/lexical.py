@@ -35,6 +35,7 @@ from tasks.chars import ALNUM, CLASS_MASK, P_DIGIT, SPACE
 assert ALNUM | SPACE == 0x300 and CLASS_MASK < ALNUM < SPACE
 _FLAGS = ALNUM  # class values sit below the flags: ``cls < ALNUM`` is neither flag
 LEXICAL_NAMES: tuple[str, ...] = ("lexical", "lexical_prev", "lexical_next")
+COVERAGE_NAME = "lexical_coverage"
 
 # salts that keep each kind of key apart (odd 64-bit constants)
 _PUNCT = np.uint64(0x8CB92BA72F3D8DD7)
@@ -78,6 +79,7 @@ class UnitKeys:
     unit: np.ndarray  # (entries,) int64
     key: np.ndarray  # (entries,) uint64
     count: np.ndarray  # (units,) int64
+    word: np.ndarray | None = None  # (entries,) bool: a "words" key (for the coverage)
 
 
 def mix(key: np.ndarray) -> np.ndarray:
@@ -102,29 +104,33 @@ def unit_keys(
     last character, inside its document)."""
     units: list[np.ndarray] = []
     keys: list[np.ndarray] = []
+    words: list[np.ndarray] = []
     for v in views:
-        for u, k in _view_keys(v, kinds):
+        for kind, u, k in _view_keys(v, kinds):
             units.append(u + v.first_unit)
             keys.append(k)
+            words.append(np.full(len(k), kind == "words"))
     if "prev" in kinds:
         first = np.zeros(n + 1, dtype=bool)
         first[np.asarray(bounds if bounds is not None else [0, n])] = True
         for v in views:
-            for u, k in _view_keys(v, ("words", "last_char")):
+            for _, u, k in _view_keys(v, ("words", "last_char")):
                 u = u + v.first_unit + 1
                 ok = ~first[u]
                 units.append(u[ok])
                 keys.append(k[ok] * _PREV + _PREV)
+                words.append(np.zeros(int(ok.sum()), dtype=bool))
     unit = np.concatenate(units) if units else np.zeros(0, dtype=np.int64)
     key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
-    return UnitKeys(unit, key, np.bincount(unit, minlength=n))
+    word = np.concatenate(words) if words else np.zeros(0, dtype=bool)
+    return UnitKeys(unit, key, np.bincount(unit, minlength=n), word)
 
 
-def _view_keys(v: TokenView, kinds: tuple[str, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+def _view_keys(v: TokenView, kinds: tuple[str, ...]) -> list[tuple[str, np.ndarray, np.ndarray]]:
     n = len(v.gstarts)
     if not n:
         return []
-    out: list[tuple[np.ndarray, np.ndarray]] = []
+    out: list[tuple[str, np.ndarray, np.ndarray]] = []
     ntoks = len(v.keys)
     tok_unit = np.repeat(np.arange(n, dtype=np.int64), v.ntok)
     words = v.keys
@@ -136,27 +142,27 @@ def _view_keys(v: TokenView, kinds: tuple[str, ...]) -> list[tuple[np.ndarray, n
             words = words.copy()
             words[number] = np.minimum(length, 4).astype(np.uint64) * _DIGITS
     if "words" in kinds and ntoks:
-        out.append((tok_unit, words))
+        out.append(("words", tok_unit, words))
     if "bigrams" in kinds and ntoks > 1:
         same = np.flatnonzero(tok_unit[1:] == tok_unit[:-1])
-        out.append((tok_unit[same], (words[same] * _BIGRAM) ^ words[same + 1]))
+        out.append(("bigrams", tok_unit[same], (words[same] * _BIGRAM) ^ words[same + 1]))
     if "punct" in kinds:
         pos = np.flatnonzero(v.cls < _FLAGS)  # neither alnum nor space: a mark
         if len(pos):
             u = _unit_of(v.gstarts, v.gends, pos)
             ok = u >= 0
-            out.append((u[ok], v.cp[pos[ok]].astype(np.uint64) * _PUNCT + _PUNCT))
+            out.append(("punct", u[ok], v.cp[pos[ok]].astype(np.uint64) * _PUNCT + _PUNCT))
     idx = np.arange(n, dtype=np.int64)
     if "edges" in kinds:
         if ntoks:
             has = np.flatnonzero(v.ntok > 0)
             hi = np.cumsum(v.ntok)
             lo = hi - v.ntok
-            out.append((has, words[lo[has]] ^ _FIRST_WORD))
-            out.append((has, words[hi[has] - 1] ^ _LAST_WORD))
-        out.append((idx, _char_keys(v, v.gstarts) * _FIRST_CHAR + _FIRST_CHAR))
+            out.append(("edges", has, words[lo[has]] ^ _FIRST_WORD))
+            out.append(("edges", has, words[hi[has] - 1] ^ _LAST_WORD))
+        out.append(("edges", idx, _char_keys(v, v.gstarts) * _FIRST_CHAR + _FIRST_CHAR))
     if "edges" in kinds or "last_char" in kinds:
-        out.append((idx, _char_keys(v, v.gends - 1) * _LAST_CHAR + _LAST_CHAR))
+        out.append(("edges", idx, _char_keys(v, v.gends - 1) * _LAST_CHAR + _LAST_CHAR))
     return out
 
 
@@ -197,17 +203,30 @@ def _unit_of(gstarts: np.ndarray, gends: np.ndarray, pos: np.ndarray) -> np.ndar
 
 @dataclass(frozen=True)
 class LexicalModel:
-    """Bucket weights of the hashed keys (``2**bits`` of them) and a bias."""
+    """Bucket weights of the hashed keys (``2**bits`` of them) and a bias.
+
+    Where the model knows little, a unit scores the neutral ``bias`` (and coverage 0):
+    units in another language than their page (``foreign_neutral``), units of fewer than
+    ``min_words`` words (a lone ``X`` or ``Close``: the other features and the lexicons
+    decide those), and units whose words mostly fall in buckets no training site had
+    (``min_coverage``: an unseen language). ``coverage`` adds the share of the unit's
+    words whose bucket has a weight as a column, so that the network learns when to trust
+    the score; it was trained with whole pages set neutral at random, so a neutral page
+    falls back to the other features."""
 
     weights: np.ndarray  # (2**bits,) float16 values (float32 or float64 arrays)
     bias: float
     kinds: tuple[str, ...] = DEFAULT_KINDS
     neighbours: bool = True  # the previous and next unit's scores as columns too
     foreign_neutral: bool = False  # a unit in another language than its page scores bias
+    min_words: int = 0  # units with fewer words score bias
+    min_coverage: float = 0.0  # units with a smaller share of known words score bias
+    coverage: bool = False  # the share of known words as a column
 
     @property
     def names(self) -> tuple[str, ...]:
-        return LEXICAL_NAMES if self.neighbours else LEXICAL_NAMES[:1]
+        out = LEXICAL_NAMES if self.neighbours else LEXICAL_NAMES[:1]
+        return (*out, COVERAGE_NAME) if self.coverage else out
 
     @property
     def bits(self) -> int:
@@ -220,18 +239,76 @@ class LexicalModel:
         out: np.ndarray = total / np.sqrt(np.maximum(uk.count, 1)) + self.bias
         return out
 
+    def word_coverage(self, uk: UnitKeys) -> np.ndarray:
+        """Share of each unit's word keys whose bucket has a weight (0 without words)."""
+        n = len(uk.count)
+        if uk.word is None:
+            return np.zeros(n)
+        unit = uk.unit[uk.word]
+        known = self.weights[buckets_of(uk.key[uk.word], self.bits)] != 0
+        have = np.bincount(unit, weights=known, minlength=n)
+        out: np.ndarray = have / np.maximum(np.bincount(unit, minlength=n), 1)
+        return out
+
+    @property
+    def guarded(self) -> bool:
+        return self.coverage or self.min_coverage > 0
+
     def columns(
-        self, views: tuple[TokenView, ...], bounds: np.ndarray, foreign: np.ndarray | None = None
+        self,
+        views: tuple[TokenView, ...],
+        bounds: np.ndarray,
+        foreign: np.ndarray | None = None,
+        log_words: np.ndarray | None = None,
     ) -> np.ndarray:
         """``names`` for every unit of a batch (``bounds``: each document's first unit and
         the end): its score, and with ``neighbours`` the previous and the next unit's in
-        its document. ``foreign``: the units written in another language or script than
-        their page (``foreign_units``), which score ``bias`` with ``foreign_neutral``."""
+        its document, and with ``coverage`` the share of its known words. ``foreign``: the
+        units written in another language or script than their page (``foreign_units``);
+        ``log_words``: the units' ``log1p(words)`` feature (for ``min_words``)."""
         n = int(bounds[-1])
-        s = self.logits(unit_keys(views, n, self.kinds, bounds))
+        uk = unit_keys(views, n, self.kinds, bounds)
+        s = self.logits(uk)
+        cov = self.word_coverage(uk) if self.guarded else np.zeros(n)
+        neutral = self.neutral(cov, foreign, log_words)
+        return finish_columns(s, cov, neutral, self.bias, bounds, self.neighbours, self.coverage)
+
+    def neutral(
+        self, cov: np.ndarray, foreign: np.ndarray | None, log_words: np.ndarray | None
+    ) -> np.ndarray:
+        """The units that score ``bias`` (see the class)."""
+        out = np.zeros(len(cov), dtype=bool)
         if self.foreign_neutral and foreign is not None:
-            s[foreign] = self.bias
-        return neighbour_columns(s, bounds) if self.neighbours else s[:, None]
+            out |= foreign
+        if self.min_words > 0 and log_words is not None:
+            out |= short_units(log_words, self.min_words)
+        if self.min_coverage > 0:
+            out |= cov < self.min_coverage
+        return out
+
+
+def short_units(log_words: np.ndarray, min_words: int) -> np.ndarray:
+    """Units of fewer than ``min_words`` words, from their ``log1p(words)`` feature."""
+    out: np.ndarray = log_words < np.log1p(min_words - 0.5)
+    return out
+
+
+def finish_columns(
+    s: np.ndarray,
+    cov: np.ndarray,
+    neutral: np.ndarray,
+    bias: float,
+    bounds: np.ndarray,
+    neighbours: bool,
+    coverage: bool,
+) -> np.ndarray:
+    """The lexical columns from the scores ``s`` and coverages ``cov``: ``neutral`` units
+    score ``bias`` and cover 0 (the same in training and at inference)."""
+    s = np.where(neutral, bias, s)
+    out = neighbour_columns(s, bounds) if neighbours else s[:, None]
+    if coverage:
+        out = np.hstack([out, np.where(neutral, 0.0, cov)[:, None]])
+    return out
 
 
 def foreign_units(

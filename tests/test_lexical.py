@@ -14,6 +14,7 @@ import pytest
 from tasks.chrome import Chrome, default_chrome, model_from_dict, separate, separate_many
 from tasks.features import FEATURE_NAMES, N_FEATURES, extract_batch
 from tasks.lexical import (
+    COVERAGE_NAME,
     DEFAULT_KINDS,
     KINDS,
     LEXICAL_NAMES,
@@ -23,6 +24,7 @@ from tasks.lexical import (
     load_weights,
     neighbour_columns,
     save_weights,
+    short_units,
     unit_keys,
 )
 from tasks.tokens import string_keys
@@ -192,3 +194,70 @@ def test_foreign_units_are_other_scripts_or_other_languages_stopwords() -> None:
         np.array([False, False, False, True]),
     )
     assert got.tolist() == [True, True, False, True]
+
+
+def _weights_for(words: list[str], value: float) -> np.ndarray:
+    w = np.zeros(1 << BITS)
+    w[buckets_of(string_keys(words), BITS)] = value
+    return w
+
+
+def test_coverage_is_the_share_of_words_in_weighted_buckets() -> None:
+    fb = extract_batch(
+        ["T\n\nThe council met today\n\nDer Rat tagte heute"], default_chrome().resources
+    )
+    model = LexicalModel(_weights_for(["the", "council", "met", "today"], 0.5), 0.0, coverage=True)
+    cols = model.columns(fb.tokens, fb.bounds)
+    assert model.names == (*LEXICAL_NAMES, COVERAGE_NAME) and cols.shape[1] == 4
+    assert cols[1, 3] == 1.0  # every word known
+    assert cols[2, 3] == 0.0  # no word known (bar a hash collision, not at these keys)
+    assert cols[1, 0] > cols[2, 0]
+
+
+def test_short_unseen_and_foreign_units_score_the_bias_and_cover_nothing() -> None:
+    fb = extract_batch(
+        ["T\n\nX\n\nThe council met today\n\nBu site çerez kullanır ve verileri saklar"],
+        default_chrome().resources,
+    )
+    w = _weights_for(["the", "council", "met", "today", "x"], 2.0)
+    log_words = fb.all.matrix[:, FEATURE_NAMES.index("log_words")]
+    plain = LexicalModel(w, -0.5, coverage=True)
+    guarded = replace(plain, min_words=3, min_coverage=0.5)
+    a = plain.columns(fb.tokens, fb.bounds, None, log_words)
+    b = guarded.columns(fb.tokens, fb.bounds, None, log_words)
+    assert a[1, 0] > -0.5 and b[1, 0] == -0.5 and b[1, 3] == 0.0  # the lone X: neutral
+    assert b[2, 0] == a[2, 0] > -0.5 and b[2, 3] == 1.0  # known prose: as before
+    assert b[3, 0] == -0.5 and b[3, 3] == 0.0  # unseen language: neutral
+    assert b[2, 1] == -0.5 and b[2, 2] == -0.5  # the neighbours' columns see it neutral
+    foreign = np.zeros(len(a), dtype=bool)
+    foreign[2] = True
+    c = replace(plain, foreign_neutral=True).columns(fb.tokens, fb.bounds, foreign, log_words)
+    assert c[2, 0] == -0.5 and c[2, 3] == 0.0
+
+
+def test_short_units_counts_words_from_the_log_feature() -> None:
+    got = short_units(np.log1p(np.array([0.0, 1.0, 2.0, 3.0, 10.0])), 3)
+    assert got.tolist() == [True, True, True, False, False]
+
+
+def test_guard_settings_reach_the_model_from_its_json(tmp_path: Path) -> None:
+    raw = _raw_with_lexical(tmp_path)
+    n_in = N_FEATURES + len(LEXICAL_NAMES) + 1
+    rng = np.random.default_rng(7)
+    raw.update(
+        features=[*FEATURE_NAMES, *LEXICAL_NAMES, COVERAGE_NAME],
+        mean=np.zeros(n_in).tolist(),
+        scale=np.ones(n_in).tolist(),
+        w1=(rng.normal(size=(n_in, 3)) * 0.1).tolist(),
+    )
+    raw["lexical"].update(min_words=3, min_coverage=0.4, coverage=True, foreign_neutral=True)
+    model = model_from_dict(raw, config_dir=tmp_path)
+    lex = model.lexical
+    assert lex is not None
+    assert (lex.min_words, lex.min_coverage, lex.coverage) == (3, 0.4, True)
+    chrome = Chrome(default_chrome().resources, model)
+    together = separate_many(_DOCS, chrome=chrome)
+    alone = [separate(t, chrome=chrome) for t in _DOCS]
+    assert [s.decisions for s in together] == [s.decisions for s in alone]
+    fb = extract_batch(_DOCS[:1], default_chrome().resources)
+    assert model.matrix(fb).shape == (int(fb.bounds[-1]), n_in)
