@@ -204,6 +204,8 @@ def build(
         "group_all": np.concatenate(g),
         "unit_all": unit,
         "cjk_all": np.concatenate(cjk),  # rows of Chinese, Japanese and Korean pages
+        # the label's language of every document (index: doc)
+        "lang_doc": np.array([str(lab.get("lang") or "?") for lab in labels]),
         # tasks.lexical keys of every row of X_all: (row, key, index of its kind in KINDS)
         "lex_unit": np.concatenate(lex_unit),
         "lex_key": np.concatenate(lex_key),
@@ -378,6 +380,7 @@ class Lexical:
         min_coverage: float = 0.0,
         coverage: bool = False,
         dropout: float = 0.0,
+        balance: float = 0.0,
     ) -> None:
         from scipy import sparse
 
@@ -430,6 +433,12 @@ class Lexical:
         self.y[unit] = data["y_line" if line_labels else "y"]
         self.sw = np.zeros(n)
         self.sw[unit] = 1.0 + weight * data["snip"]
+        self.balance = balance
+        if balance > 0:  # a page of a language with k pages weighs k ** -balance (mean 1)
+            _, inv, pages = np.unique(data["lang_doc"], return_inverse=True, return_counts=True)
+            per_doc = pages[inv].astype(np.float64) ** -balance
+            per_doc /= per_doc.mean()
+            self.sw *= per_doc[data["doc_all"]]
         self.train = unit
         self.doc_bounds = np.searchsorted(data["doc_all"], np.arange(data["doc_all"].max() + 2))
         self.doc_fold = np.zeros(data["doc_all"].max() + 1, dtype=np.int64)
@@ -445,6 +454,7 @@ class Lexical:
         out += f" min_cov={self.min_coverage}" if self.min_coverage > 0 else ""
         out += " coverage" if self.coverage else ""
         out += f" dropout={self.dropout}" if self.dropout > 0 else ""
+        out += f" balance={self.balance}" if self.balance > 0 else ""
         out += " foreign+cjk-neutral" if self.foreign_neutral else ""
         return out + " line-labels" if self.line_labels else out
 
@@ -709,6 +719,9 @@ def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str,
     if m.stages:
         out["stages"] = [to_dict(st, CONTEXT_NAMES) for st in m.stages]
         out["stage_blend"] = m.stage_blend
+    if m.fallback is not None:
+        out["fallback"] = to_dict(m.fallback, names)
+        out["fallback_below"] = m.fallback_below
     if m.lexical is not None:
         out["lexical"] = {
             "file": LEXICAL_FILE,
@@ -839,6 +852,35 @@ def _print_counts(scorer: ModuleType, counts: list[dict[str, object]], what: str
             )
 
 
+def export_model(
+    data: dict[str, np.ndarray], args: argparse.Namespace, first: dict[str, Any], lexical: Any
+) -> ChromeModel:
+    """The shipped model: the first stage on every page (the lexical columns with the
+    dropout draw), the context stage on the outer folds' held-out first-stage scores."""
+    from threadpoolctl import threadpool_limits
+
+    cols = None
+    if lexical is not None:
+        cols = lexical.columns(frozenset(), dropout=True)[data["unit_all"]]
+    with threadpool_limits(1):  # the same bytes on any machine
+        model = fit(with_lexical(data["X"], cols), data["y"], data["snip"], **first)
+    if lexical is not None:
+        model = replace(model, lexical=lexical.model(frozenset()))
+    if args.stage_input == "mlp":
+        model = replace(model, trees=None, tree_weight=0.0)
+    if args.stages:
+        s1 = first_stage_oof(
+            data, args.folds, args.cache, outer_only=True, lexical=lexical, **first
+        )
+        p1 = held_out_probs(s1, args.stage_input, None)
+        z = context_matrix(p1, data["X_all"], data["doc_all"])[data["unit_all"]]
+        stage = fit_stage(
+            z, data["y"], data["snip"], args.stage_hidden, args.stage_snippet_weight, args.threshold
+        )
+        model = replace(model, stages=(stage,), stage_blend=args.stage_blend)
+    return model
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--devset", type=Path, default=ROOT.parent / "shared" / "devset")
@@ -951,6 +993,19 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="share of training pages whose lexical columns the network sees neutral",
     )
+    ap.add_argument(
+        "--lexical-balance",
+        type=float,
+        default=0.0,
+        help="the lexical model weighs a page of a language with k pages k**-B (0: equal)",
+    )
+    ap.add_argument(
+        "--lexical-fallback",
+        type=float,
+        default=0.0,
+        help="pages whose mean lexical coverage is below this are scored by a model "
+        "without lexical columns, trained alongside (needs --lexical-coverage)",
+    )
     ap.add_argument("--lexical-c", type=float, default=1.0, help="inverse L2 strength")
     ap.add_argument(
         "--lexical-snippet-weight", type=int, default=4, help="the lexical model's snippet weight"
@@ -981,6 +1036,8 @@ def main(argv: list[str] | None = None) -> int:
         kinds = tuple(k.strip() for k in args.lexical.split(",") if k.strip())
         if not set(kinds) <= set(KINDS):
             ap.error(f"--lexical: kinds among {', '.join(KINDS)}")
+        if args.lexical_fallback > 0 and not args.lexical_coverage:
+            ap.error("--lexical-fallback needs --lexical-coverage")
         lexical = Lexical(
             data,
             site_folds(data, args.folds)[1],
@@ -997,6 +1054,7 @@ def main(argv: list[str] | None = None) -> int:
             args.lexical_min_coverage,
             args.lexical_coverage,
             args.lexical_dropout,
+            args.lexical_balance,
         )
     if args.cv and args.stages == 0:
         oof, by_group = cross_validate(
@@ -1024,32 +1082,30 @@ def main(argv: list[str] | None = None) -> int:
             args.threshold,
             args.stage_blend,
         )
+        if lexical is not None and args.lexical_fallback > 0:  # the same CV without it
+            s1_plain = first_stage_oof(data, args.folds, args.cache, lexical=None, **first)
+            _, plain = stacked_cv(
+                data,
+                s1_plain,
+                args.stage_input,
+                args.stage_hidden,
+                args.stage_snippet_weight,
+                args.threshold,
+                args.stage_blend,
+            )
+            by_group = {
+                g: replace(m, fallback=plain[g], fallback_below=args.lexical_fallback)
+                for g, m in by_group.items()
+            }
         separator_cv(args.devset, res, data, by_group, args.dump, thresholds)
         if args.dump is not None:
             np.save(args.dump.with_suffix(".oof.npy"), oof)
         report(args.devset, res, data, oof, [0.35, 0.4, args.threshold, 0.5, 0.55])
         return 0
-    from threadpoolctl import threadpool_limits
-
-    cols = None
-    if lexical is not None:
-        cols = lexical.columns(frozenset(), dropout=True)[data["unit_all"]]
-    with threadpool_limits(1):  # the same bytes on any machine
-        model = fit(with_lexical(data["X"], cols), data["y"], data["snip"], **first)  # type: ignore[arg-type]
-    if lexical is not None:
-        model = replace(model, lexical=lexical.model(frozenset()))
-    if args.stage_input == "mlp":
-        model = replace(model, trees=None, tree_weight=0.0)
-    if args.stages:
-        s1 = first_stage_oof(
-            data, args.folds, args.cache, outer_only=True, lexical=lexical, **first
-        )
-        p1 = held_out_probs(s1, args.stage_input, None)
-        z = context_matrix(p1, data["X_all"], data["doc_all"])[data["unit_all"]]
-        stage = fit_stage(
-            z, data["y"], data["snip"], args.stage_hidden, args.stage_snippet_weight, args.threshold
-        )
-        model = replace(model, stages=(stage,), stage_blend=args.stage_blend)
+    model = export_model(data, args, first, lexical)
+    if lexical is not None and args.lexical_fallback > 0:
+        plain = export_model(data, args, first, None)
+        model = replace(model, fallback=plain, fallback_below=args.lexical_fallback)
     args.out.write_text(json.dumps(to_dict(model)) + "\n", encoding="utf-8")
     if model.lexical is not None:
         weights = args.out.with_name(LEXICAL_FILE)

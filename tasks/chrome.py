@@ -39,7 +39,13 @@ import numpy as np
 from tasks.context import CONTEXT_NAMES, context_features_many
 from tasks.features import FEATURE_NAMES, DocFeatures, FeatureBatch, Resources, extract_batch
 from tasks.language import default_stoplists
-from tasks.lexical import CJK_LANGUAGES, LexicalModel, foreign_units, load_weights
+from tasks.lexical import (
+    CJK_LANGUAGES,
+    LexicalModel,
+    foreign_units,
+    load_weights,
+    page_coverage,
+)
 from tasks.lexicons import CONCERNS, compile_lexicons
 from tasks.records import Block, Decision, Separation, from_columns
 from tasks.segment import make_blocks
@@ -152,6 +158,11 @@ class ChromeModel:
     stages: tuple[ChromeModel, ...] = ()
     stage_blend: float = 0.0
     lexical: LexicalModel | None = None
+    # documents whose lexical coverage (``tasks.lexical.page_coverage``) is below
+    # ``fallback_below`` (an unseen language: the lexical model knows nothing there) are
+    # scored by ``fallback``, a model without lexical columns, on the feature columns
+    fallback: ChromeModel | None = None
+    fallback_below: float = 0.0
 
     def matrix(self, fb: FeatureBatch) -> np.ndarray:
         """The model's input for a batch: the unit features, and with a lexical model its
@@ -169,6 +180,30 @@ class ChromeModel:
         """Body probability of every unit of one document's feature matrix ``x``, or of
         several documents' stacked matrices with ``bounds`` (start offsets and the end:
         document ``k`` is ``x[bounds[k]:bounds[k + 1]]``)."""
+        if self.fallback is not None and len(x):
+            return self._predict_or_fall_back(x, bounds)
+        return self._predict(x, bounds)
+
+    def _predict_or_fall_back(self, x: np.ndarray, bounds: np.ndarray | None) -> np.ndarray:
+        """``predict``, with the documents the lexical model barely covers scored by
+        ``fallback`` (on the feature columns alone)."""
+        assert self.fallback is not None and self.lexical is not None and self.lexical.coverage
+        cuts = np.array([0, len(x)]) if bounds is None else np.asarray(bounds)
+        cov = page_coverage(x[:, -1], x[:, _LOG_WORDS], cuts)
+        low = cov < self.fallback_below
+        if not low.any():
+            return self._predict(x, cuts)
+        base = x[:, : len(self.fallback.mean)]
+        if low.all():
+            return self.fallback.predict(base, cuts)
+        sizes = np.diff(cuts)
+        out = np.empty(len(x))
+        for docs, model, xs in ((low, self.fallback, base), (~low, self, x)):
+            rows = np.repeat(docs, sizes)
+            out[rows] = model._predict(xs[rows], np.concatenate(([0], np.cumsum(sizes[docs]))))
+        return out
+
+    def _predict(self, x: np.ndarray, bounds: np.ndarray | None) -> np.ndarray:
         p = self.first_stage(x)
         if not self.stages or not len(x):
             return p
@@ -277,6 +312,8 @@ def model_from_dict(
         tuple(model_from_dict(st, CONTEXT_NAMES) for st in raw.get("stages", ())),
         float(raw.get("stage_blend", 0.0)),
         lexical,
+        model_from_dict(raw["fallback"], names, config_dir) if raw.get("fallback") else None,
+        float(raw.get("fallback_below", 0.0)),
     )
 
 

@@ -287,6 +287,21 @@ class LexicalModel:
         return out
 
 
+def page_coverage(
+    coverage: np.ndarray, log_words: np.ndarray, bounds: np.ndarray, min_words: int = 3
+) -> np.ndarray:
+    """Each document's mean ``lexical_coverage`` column over its units of at least
+    ``min_words`` words (0 when it has none): how much of the page the lexical model
+    knows. A page in a language no training site had (or of Chinese, Japanese, Korean
+    text, whose units are neutral) reads near 0."""
+    long = ~short_units(log_words, min_words)
+    doc = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+    have = np.bincount(doc[long], weights=coverage[long], minlength=len(bounds) - 1)
+    units = np.bincount(doc[long], minlength=len(bounds) - 1)
+    out: np.ndarray = have / np.maximum(units, 1)
+    return out
+
+
 def short_units(log_words: np.ndarray, min_words: int) -> np.ndarray:
     """Units of fewer than ``min_words`` words, from their ``log1p(words)`` feature."""
     out: np.ndarray = log_words < np.log1p(min_words - 0.5)

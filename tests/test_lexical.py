@@ -23,6 +23,7 @@ from tasks.lexical import (
     foreign_units,
     load_weights,
     neighbour_columns,
+    page_coverage,
     save_weights,
     short_units,
     unit_keys,
@@ -261,3 +262,52 @@ def test_guard_settings_reach_the_model_from_its_json(tmp_path: Path) -> None:
     assert [s.decisions for s in together] == [s.decisions for s in alone]
     fb = extract_batch(_DOCS[:1], default_chrome().resources)
     assert model.matrix(fb).shape == (int(fb.bounds[-1]), n_in)
+
+
+def test_page_coverage_is_the_mean_over_units_of_three_words_or_more() -> None:
+    cov = np.array([0.9, 0.0, 0.5, 1.0, 0.2])
+    log_words = np.log1p(np.array([5.0, 1.0, 4.0, 3.0, 2.0]))
+    got = page_coverage(cov, log_words, np.array([0, 3, 5]))
+    assert got.tolist() == [pytest.approx(0.7), 1.0]
+    assert page_coverage(cov[:2], log_words[:2], np.array([0, 2])).tolist() == [0.9]
+    assert page_coverage(cov[1:2], log_words[1:2], np.array([0, 1])).tolist() == [0.0]
+
+
+def test_pages_the_lexical_model_does_not_cover_are_scored_by_the_fallback(
+    tmp_path: Path,
+) -> None:
+    raw = _raw_with_lexical(tmp_path)
+    n_in = N_FEATURES + len(LEXICAL_NAMES) + 1
+    rng = np.random.default_rng(11)
+    raw.update(
+        features=[*FEATURE_NAMES, *LEXICAL_NAMES, COVERAGE_NAME],
+        mean=np.zeros(n_in).tolist(),
+        scale=np.ones(n_in).tolist(),
+        w1=(rng.normal(size=(n_in, 3)) * 0.1).tolist(),
+    )
+    raw["lexical"].update(coverage=True)
+    plain = {k: v for k, v in _raw_with_lexical(tmp_path).items() if k != "lexical"}
+    w = _weights_for(["the", "council", "met", "today", "on", "monday"], 1.0)
+    save_weights(tmp_path / "lex.npy", w)
+    plain.update(features=list(FEATURE_NAMES), mean=[0.0] * N_FEATURES)
+    plain.update(scale=[1.0] * N_FEATURES, w1=(rng.normal(size=(N_FEATURES, 3))).tolist())
+    raw.update(fallback=plain, fallback_below=0.5)
+    model = model_from_dict(raw, config_dir=tmp_path)
+    assert model.fallback is not None and model.fallback.lexical is None
+    docs = [
+        "Council\n\nThe council met today on Monday.\n\nThe council met today.",
+        "Belediye\n\nBelediye meclisi bugün toplandı.\n\nMeclis yarın yine toplanacak.",
+    ]
+    res = default_chrome().resources
+    fb = extract_batch(docs, res)
+    x = model.matrix(fb)
+    p = model.predict(x, fb.bounds)
+    lo, hi = fb.bounds[1], fb.bounds[2]
+    # (the same floats but for BLAS's summation order over another number of rows)
+    assert np.allclose(p[:lo], model._predict(x[:lo], np.array([0, lo])), rtol=1e-12)
+    assert np.allclose(p[lo:], model.fallback.predict(x[lo:hi, :N_FEATURES]), rtol=1e-12)
+    assert not np.allclose(p[lo:], model._predict(x[lo:hi], np.array([0, hi - lo])))
+    chrome = Chrome(res, model)
+    assert [s.decisions for s in separate_many(docs, chrome=chrome)] == [
+        separate(t, chrome=chrome).decisions for t in docs
+    ]
