@@ -94,6 +94,21 @@ def tree_raw(
 
 
 @_jit
+def _probe(keys: np.ndarray, values: np.ndarray, base: int, mask: int, sh: Any, q: Any) -> int:
+    """The value of key ``q`` in the table of ``mask + 1`` slots from ``keys[base]`` (0
+    when absent): linear probing from its home slot ``q >> sh`` until the key or an empty
+    slot (key 0)."""
+    s = np.intp(q >> sh)
+    while True:
+        k = keys[base + s]
+        if k == q:
+            return values[base + s]
+        if k == 0:
+            return 0
+        s = (s + 1) & mask
+
+
+@_jit
 def table_get(keys: np.ndarray, values: np.ndarray, shift: int, query: np.ndarray) -> np.ndarray:
     """``tasks.tokens.HashTable.get``: each query key's value (0 when absent), by linear
     probing from its home slot ``key >> shift`` until the key or an empty slot (key 0).
@@ -103,16 +118,7 @@ def table_get(keys: np.ndarray, values: np.ndarray, shift: int, query: np.ndarra
     out = np.zeros(len(query), dtype=np.int64)
     sh = np.uint64(shift)
     for i in range(len(query)):
-        q = query[i]
-        s = np.intp(q >> sh)
-        while True:
-            k = keys[s]
-            if k == q:
-                out[i] = values[s]
-                break
-            if k == 0:
-                break
-            s = (s + 1) & mask
+        out[i] = _probe(keys, values, 0, mask, sh, query[i])
     return out
 
 
@@ -138,16 +144,7 @@ def table_get_docs(
         mask = masks[j]
         sh = np.uint64(shifts[j])
         for i in range(doc_bounds[d], doc_bounds[d + 1]):
-            q = query[i]
-            s = np.intp(q >> sh)
-            while True:
-                k = keys[base + s]
-                if k == q:
-                    out[i] = values[base + s]
-                    break
-                if k == 0:
-                    break
-                s = (s + 1) & mask
+            out[i] = _probe(keys, values, base, mask, sh, query[i])
     return out
 
 
