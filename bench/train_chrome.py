@@ -64,13 +64,13 @@ from tasks.context import CONTEXT_NAMES, context_features  # noqa: E402
 from tasks.evaluate import load_labels, load_scorer  # noqa: E402
 from tasks.features import FEATURE_NAMES, Resources, extract, extract_batch  # noqa: E402
 from tasks.lexical import (  # noqa: E402
-    CJK_LANGUAGES,
     KINDS,
     LexicalModel,
     foreign_units,
     save_weights,
     unit_keys,
 )
+from tasks.lexicons import CJK_LANGS  # noqa: E402
 
 _WS = re.compile(r"\s+")
 
@@ -198,7 +198,7 @@ def build(
             lex_kind.append(np.full(len(uk.key), kind_id, dtype=np.int8))
         rows += len(yy)
         xs.append(f.matrix)
-        cjk.append(np.full(len(yy), f.language in CJK_LANGUAGES))
+        cjk.append(np.full(len(yy), f.language in CJK_LANGS))
         y.append(np.array(yy))
         y_line.append(np.array(strict[k]))
         w.append(np.array(sn))

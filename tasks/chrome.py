@@ -40,13 +40,12 @@ from tasks.context import CONTEXT_NAMES, context_features_many
 from tasks.features import FEATURE_NAMES, DocFeatures, FeatureBatch, Resources, extract_batch
 from tasks.language import default_stoplists
 from tasks.lexical import (
-    CJK_LANGUAGES,
     LexicalModel,
     foreign_units,
     load_weights,
     page_coverage,
 )
-from tasks.lexicons import CONCERNS, compile_lexicons
+from tasks.lexicons import CJK_LANGS, CONCERNS, compile_lexicons
 from tasks.records import Block, Decision, Separation, from_columns
 from tasks.segment import make_blocks
 from tasks.templates import line_hash
@@ -171,7 +170,7 @@ class ChromeModel:
         if self.lexical is None or not len(x):
             return x
         a = fb.all
-        cjk = np.repeat([lang in CJK_LANGUAGES for lang in fb.languages], np.diff(fb.bounds))
+        cjk = np.repeat([lang in CJK_LANGS for lang in fb.languages], np.diff(fb.bounds))
         foreign = foreign_units(a.offscript, a.foreign, a.stop, cjk)
         cols = self.lexical.columns(fb.tokens, fb.bounds, foreign, x[:, _LOG_WORDS])
         return np.hstack([x, cols])

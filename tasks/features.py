@@ -42,7 +42,7 @@ from tasks.chars import (
 )
 from tasks.language import Stoplists, detect_many
 from tasks.lexical import TokenView
-from tasks.lexicons import CONCERNS, ChromeLexicons, normalise_control
+from tasks.lexicons import CJK_LANGS, CONCERNS, ChromeLexicons, normalise_control
 from tasks.segment import line_spans, unit_texts
 from tasks.tokens import (
     Hasher,
@@ -729,21 +729,20 @@ def _extract_run(
     names = sorted(set(langs))
     lang_id = np.array([names.index(x) for x in langs], dtype=np.int64)
     ul = lang_id[ud]
-    cjk_docs = np.array([x in ("zh", "ja", "ko") for x in langs])
+    cjk_docs = np.array([x in CJK_LANGS for x in langs])
     cjk_u = cjk_docs[ud]
 
     # token codes: one dict lookup per token in its document's language table
-    if len(names) == 1:
+    one = len(names) == 1
+    tok_lang = np.zeros(0, dtype=np.int64) if one else np.repeat(lang_id, np.diff(tok_b))
+    if one:
         codes = res.hashed(names[0])[0].get(keys)
-        tok_lang = np.zeros(0, dtype=np.int64)
     elif kern is not None:  # each document's tokens in its language's table, one pass
-        tok_lang = np.repeat(lang_id, np.diff(tok_b))
         keys_u = np.ascontiguousarray(keys, np.uint64)
         tabs, number = res.hashed_joined(names)
         codes = kern.table_get_docs(*tabs, number[lang_id], tok_b, keys_u)
     else:  # one lookup per language over its documents' tokens
         codes = np.zeros(ntoks, dtype=np.int64)
-        tok_lang = np.repeat(lang_id, np.diff(tok_b))
         for k, name in enumerate(names):
             at = np.flatnonzero(tok_lang == k)
             if len(at):

@@ -337,9 +337,6 @@ def foreign_units(
     return out
 
 
-CJK_LANGUAGES = ("zh", "ja", "ko")
-
-
 def neighbour_columns(s: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """(units, 3): ``s``, the previous and the next unit's ``s`` inside each document
     (0 where there is none)."""
