@@ -1090,27 +1090,24 @@ def main(argv: list[str] | None = None) -> int:
         **trees,
     }
     if args.cv:
-        s1 = first_stage_oof(data, args.folds, args.cache, lexical=lexical, **first)
-        oof, by_group = stacked_cv(
-            data,
-            s1,
-            args.stage_input,
-            args.stage_hidden,
-            args.stage_snippet_weight,
-            args.threshold,
-            args.stage_blend,
-        )
-        if lexical is not None and args.lexical_fallback > 0:  # the same CV without it
-            s1_plain = first_stage_oof(data, args.folds, args.cache, lexical=None, **first)
-            _, plain = stacked_cv(
+
+        def stacked(lex: Lexical | None) -> tuple[np.ndarray, dict[int, ChromeModel]]:
+            """The stacked CV over the first stage's out-of-fold scores (``lex``: with
+            that lexical setting, or None)."""
+            s1 = first_stage_oof(data, args.folds, args.cache, lexical=lex, **first)
+            return stacked_cv(
                 data,
-                s1_plain,
+                s1,
                 args.stage_input,
                 args.stage_hidden,
                 args.stage_snippet_weight,
                 args.threshold,
                 args.stage_blend,
             )
+
+        oof, by_group = stacked(lexical)
+        if lexical is not None and args.lexical_fallback > 0:  # the same CV without it
+            _, plain = stacked(None)
             by_group = {
                 g: replace(m, fallback=plain[g], fallback_below=args.lexical_fallback)
                 for g, m in by_group.items()
