@@ -236,21 +236,27 @@ def test_short_unseen_and_foreign_units_score_the_bias_and_cover_nothing() -> No
     assert c[2, 0] == -0.5 and c[2, 3] == 0.0
 
 
-def test_short_units_counts_words_from_the_log_feature() -> None:
-    got = short_units(np.log1p(np.array([0.0, 1.0, 2.0, 3.0, 10.0])), 3)
-    assert got.tolist() == [True, True, True, False, False]
-
-
-def test_guard_settings_reach_the_model_from_its_json(tmp_path: Path) -> None:
+def _raw_with_coverage(tmp_path: Path, rng: np.random.Generator) -> tuple[dict[str, Any], int]:
+    """``_raw_with_lexical`` with the coverage column after the lexical ones (a hidden
+    layer of 3 units drawn from ``rng``), and its number of input columns."""
     raw = _raw_with_lexical(tmp_path)
     n_in = N_FEATURES + len(LEXICAL_NAMES) + 1
-    rng = np.random.default_rng(7)
     raw.update(
         features=[*FEATURE_NAMES, *LEXICAL_NAMES, COVERAGE_NAME],
         mean=np.zeros(n_in).tolist(),
         scale=np.ones(n_in).tolist(),
         w1=(rng.normal(size=(n_in, 3)) * 0.1).tolist(),
     )
+    return raw, n_in
+
+
+def test_short_units_counts_words_from_the_log_feature() -> None:
+    got = short_units(np.log1p(np.array([0.0, 1.0, 2.0, 3.0, 10.0])), 3)
+    assert got.tolist() == [True, True, True, False, False]
+
+
+def test_guard_settings_reach_the_model_from_its_json(tmp_path: Path) -> None:
+    raw, n_in = _raw_with_coverage(tmp_path, np.random.default_rng(7))
     raw["lexical"].update(min_words=3, min_coverage=0.4, coverage=True, foreign_neutral=True)
     model = model_from_dict(raw, config_dir=tmp_path)
     lex = model.lexical
@@ -276,15 +282,8 @@ def test_page_coverage_is_the_mean_over_units_of_three_words_or_more() -> None:
 def test_pages_the_lexical_model_does_not_cover_are_scored_by_the_fallback(
     tmp_path: Path,
 ) -> None:
-    raw = _raw_with_lexical(tmp_path)
-    n_in = N_FEATURES + len(LEXICAL_NAMES) + 1
     rng = np.random.default_rng(11)
-    raw.update(
-        features=[*FEATURE_NAMES, *LEXICAL_NAMES, COVERAGE_NAME],
-        mean=np.zeros(n_in).tolist(),
-        scale=np.ones(n_in).tolist(),
-        w1=(rng.normal(size=(n_in, 3)) * 0.1).tolist(),
-    )
+    raw, _ = _raw_with_coverage(tmp_path, rng)
     raw["lexical"].update(coverage=True)
     plain = {k: v for k, v in _raw_with_lexical(tmp_path).items() if k != "lexical"}
     w = _weights_for(["the", "council", "met", "today", "on", "monday"], 1.0)
