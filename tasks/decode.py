@@ -165,6 +165,12 @@ def _mostly_utf8(data: bytes) -> bool:
     return bad <= 0.02 * non_ascii
 
 
+def _nul_in_head(data: bytes) -> bool:
+    """A NUL byte in the first 64 KiB: ``decode_bytes`` then tries a wide encoding, or
+    rejects the bytes, or drops a few stray NULs before decoding."""
+    return data.find(b"\x00", 0, 65536) != -1
+
+
 def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str, str]:
     """Decode bytes to text; returns ``(text, encoding, how)``. Raises DecodeError."""
     if not data:
@@ -178,7 +184,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str, st
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             raise DecodeError("binary", kind)
-    if data.find(b"\x00", 0, 65536) != -1:
+    if _nul_in_head(data):
         wide = _wide_encoding(data)
         if wide is not None:
             try:
@@ -307,7 +313,7 @@ def decode(
     repaired = None
     if how != "bom":
         # the raw bytes are the text's UTF-8 unless decode_bytes dropped stray NULs
-        same = how == "utf-8" and raw.data.find(b"\x00", 0, 65536) == -1
+        same = how == "utf-8" and not _nul_in_head(raw.data)
         text, did = repair_mojibake(text, raw.data if same else None)
         repaired = "mojibake" if did else None
     if fmt == "html":

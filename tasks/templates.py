@@ -58,8 +58,7 @@ def block_norms(text: str, blocks: Sequence[Block], clean: bool = False) -> list
 
 def norm_hashes(blocks: Sequence[Block], norms: list[str]) -> tuple[list[int], set[int]]:
     """``block_hashes`` from the blocks' ``block_norms``."""
-    b2, fb = hashlib.blake2b, int.from_bytes  # _hash inlined: one call less per line
-    every = [fb(b2(n.encode(), digest_size=8).digest(), "big", signed=True) for n in norms]
+    every = list(map(_hash, norms))
     return every, {h for b, h in zip(blocks, every, strict=True) if len(b.text) >= _MIN_CHARS}
 
 

@@ -35,9 +35,14 @@ from warehouse.store import live_files
 REFUSED_HASH = ""  # a file discovery refused (never read), or unreadable: no content hash
 
 
-def file_sha256(path: str) -> str:
+def file_digest(path: str) -> bytes:
+    """The SHA-256 of a file's bytes (32 raw bytes); OSError when it cannot be read."""
     with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+        return hashlib.file_digest(fh, "sha256").digest()
+
+
+def file_sha256(path: str) -> str:
+    return file_digest(path).hex()
 
 
 def content_sha256(path: str) -> str:
@@ -54,11 +59,10 @@ UNREAD = bytes(32)
 
 
 def content_digest(path: str) -> bytes:
-    """The SHA-256 of a file's bytes as 32 raw bytes (``content_sha256`` is its hex), or
-    ``UNREAD`` when the file cannot be read."""
+    """``file_digest`` (``content_sha256`` is its hex), or ``UNREAD`` when the file
+    cannot be read."""
     try:
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").digest()
+        return file_digest(path)
     except OSError:
         return UNREAD
 
