@@ -45,10 +45,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from tasks.decode import clean_text
+from tasks.html_meta import page_metadata
 from tasks.html_structure import STRUCTURE_FEATURES, PageText, structure_features
 from tasks.records import Block, Decision, Decoded, Separation
 
@@ -107,48 +109,118 @@ def date_params(doc: Decoded) -> dict[str, object]:
     return params
 
 
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    """trafilatura's HTML parser settings, with a C-level element class lookup.
+
+    ``lxml.html``'s own parser asks a Python method (``HtmlElementClassLookup.lookup``)
+    for the class of every element proxy it creates, ~5% of the HTML path. Every element
+    here is an ``HtmlElement`` (no ``FormElement``/``InputElement`` subclasses: nothing
+    downstream uses their form helpers), which lxml decides in C. Copies of the tree keep
+    the parser, so trafilatura's work on its copies gains too.
+    """
+    from lxml import etree
+    from lxml import html as lhtml
+
+    parser = lhtml.HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+    )
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=lhtml.HtmlElement,
+            comment=lhtml.HtmlComment,
+            pi=lhtml.HtmlProcessingInstruction,
+            entity=lhtml.HtmlEntity,
+        )
+    )
+    return parser
+
+
+def load_tree(text: str) -> Any:
+    """The page's tree as ``trafilatura.utils.load_html`` builds it from a string.
+
+    The same steps (repair, parse the string, parse its UTF-8 bytes when lxml refuses
+    the string or finds no element, reject a one-element tree of a page that does not
+    say "html" in its first 50 characters), with ``_parser()``.
+    """
+    from lxml import html as lhtml
+    from trafilatura.utils import is_dubious_html, repair_faulty_html
+
+    beginning = text[:50].lower()
+    dubious = is_dubious_html(beginning)
+    text = repair_faulty_html(text, beginning)
+    tree = None
+    parsed_bytes = False
+    try:
+        tree = lhtml.fromstring(text, parser=_parser())
+    except ValueError:  # a string with an encoding declaration: lxml wants bytes
+        parsed_bytes = True
+        tree = _from_bytes(text)
+    except Exception:  # noqa: BLE001 (as load_html: an unparsable page has no tree)
+        tree = None
+    if (tree is None or len(tree) < 1) and not parsed_bytes:
+        tree = _from_bytes(text)
+    if tree is not None and dubious and len(tree) < 2:
+        return None
+    return tree
+
+
+def _from_bytes(text: str) -> Any:
+    from lxml import html as lhtml
+
+    try:
+        return lhtml.fromstring(text.encode("utf8", "surrogatepass"), parser=_parser())
+    except Exception:  # noqa: BLE001 (trafilatura.utils.fromstring_bytes: None)
+        return None
+
+
 def extract_html(
     doc: Decoded, options: dict[str, bool]
 ) -> tuple[str, dict[str, str], PageText | None]:
     """Main text (one paragraph per blank-line block), metadata and the page's text.
 
-    The page is parsed once (``trafilatura.utils.load_html``); trafilatura works on a
-    copy, and the page's visible text (``PageText``, for ``page_structure``) is read from
+    The page is parsed once (``load_tree``); its metadata is read by
+    ``tasks.html_meta.page_metadata``, trafilatura extracts the text from a copy, and
+    the page's visible text (``PageText``, for ``page_structure``) is read from
     the tree. When trafilatura left out the lead paragraph (the visible paragraph that
     starts like the meta description), it is put back in front of the text.
     """
     import trafilatura
-    from trafilatura.utils import load_html
 
-    depth = nesting_depth(doc.text)
-    if depth > MAX_DEPTH:
+    # a page with at most MAX_DEPTH tags cannot nest deeper: only ~2% of pages need the scan
+    if doc.text.count("<") > MAX_DEPTH and nesting_depth(doc.text) > MAX_DEPTH:
         raise HtmlRejected("html_too_deep", f"elements nested more than {MAX_DEPTH} deep")
-    tree = load_html(doc.text)
+    tree = load_tree(doc.text)
     if tree is None:
         return "", {}, None
+    # the metadata as trafilatura's extract_metadata finds it (tasks.html_meta); the
+    # main text without it: bare_extraction works on a copy of the tree
+    metadata = page_metadata(tree, doc.url, date_params(doc))
     result = trafilatura.bare_extraction(
         tree,
         url=doc.url,
-        with_metadata=True,
+        with_metadata=False,
         include_comments=options.get("include_comments", False),
         include_tables=options.get("include_tables", True),
         favor_precision=options.get("favor_precision", False),
         favor_recall=options.get("favor_recall", False),
         fast=options.get("fast", False),
         deduplicate=False,
-        date_extraction_params=date_params(doc),
     )
     if result is None:
         return "", {}, None
-    data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     meta: dict[str, str] = {}
     for key in META_FIELDS:
-        value = data.get(key)
+        value = getattr(metadata, key)
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value if v)
         if value:
             meta[key] = clean_text(str(value))
-    text = clean_text(data.get("text") or "")
+    text = clean_text(getattr(result, "text", None) or "")
     page = PageText(tree)
     lead = page.visible_lead(meta["description"]) if meta.get("description") else None
     if lead and text.strip():
