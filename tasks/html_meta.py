@@ -25,7 +25,7 @@ trafilatura's own author search.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 
@@ -62,17 +62,41 @@ _D_ALWAYS = frozenset(("time", "figure"))
 _AUTHOR_MAX = 120  # extract_author's len_limit
 
 
-def _get(e: Any, name: str) -> str:
-    """An attribute's XPath string value ('' when absent)."""
-    return e.get(name) or ""
+# a class/id that none of these matches fails every class/id test of AUTHOR_XPATHS
+_AUTHORISH_CLASS = re.compile(
+    "uthor|byl|BBL|username|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|"
+    "journalist-name|screenname|writer|yline"
+)
+_AUTHORISH_ID = re.compile("uthor|zuozhe|bianji|xiaobian")
+_AUTHOR_ATTRS = frozenset(("rel", "itemprop", "data-testid", "data-component"))
+
+Row = tuple[Any, str, dict[str, str]]  # element, tag, attributes
 
 
-def _author_flags(e: Any) -> tuple[bool, bool, bool]:
-    """Whether ``e`` is selected by AUTHOR_XPATHS[0], [1], [2] (without ``//author``)."""
-    tag = e.tag
-    cls, ident, itemprop = _get(e, "class"), _get(e, "id"), _get(e, "itemprop")
+def rows(tree: Any) -> list[Row]:
+    """Every element of ``tree`` (itself included) with attributes, or named ``author``,
+    in document order: what the tests below look at."""
+    from lxml import etree
+
+    return [
+        (e, e.tag, dict(items))
+        for e in tree.iter(etree.Element)
+        if (items := e.items()) or e.tag == "author"
+    ]
+
+
+def _author_flags(tag: str, a: dict[str, str]) -> tuple[bool, bool, bool]:
+    """Whether the element is selected by AUTHOR_XPATHS[0], [1], [2]."""
+    cls, ident = a.get("class", ""), a.get("id", "")
+    if not (
+        (cls and _AUTHORISH_CLASS.search(cls))
+        or (ident and _AUTHORISH_ID.search(ident))
+        or not _AUTHOR_ATTRS.isdisjoint(a)
+    ):
+        return tag == "author", False, False
+    itemprop = a.get("itemprop", "")
     a0 = tag in _A0_TAGS and (
-        any(_get(e, k) == v for k, v in _A0_EXACT) or bool(_A0_CLASS.search(cls))
+        any(a.get(k) == v for k, v in _A0_EXACT) or bool(_A0_CLASS.search(cls))
     )
     a1 = tag in _A1_TAGS and (
         cls in _A1_CLASSES
@@ -81,7 +105,7 @@ def _author_flags(e: Any) -> tuple[bool, bool, bool]:
         or bool(_A1_CLASS.search(cls))
     )
     a2 = (
-        "Byline" in _get(e, "data-component")
+        "Byline" in a.get("data-component", "")
         or "author" in itemprop
         or bool(_A2_ID.search(ident))
         or bool(_A2_CLASS.search(cls))
@@ -91,27 +115,23 @@ def _author_flags(e: Any) -> tuple[bool, bool, bool]:
 
 def _discarded(e: Any, root: Any) -> bool:
     """``e`` itself is removed by ``prune_unwanted_nodes(root, AUTHOR_DISCARD_XPATHS)``."""
-    if e.tag in _D_ALWAYS:
+    tag = e.tag
+    if tag in _D_ALWAYS:
         return True
-    if e is root or e.tag not in _D_TAGS:
+    if e is root or tag not in _D_TAGS:
         return False
-    cls, ident = _get(e, "class"), _get(e, "id")
+    a = e.attrib
     return (
-        any(_get(e, k) == v for k, v in _D_EXACT)
-        or bool(_D_ID.search(ident))
-        or bool(_D_CLASS.search(cls))
-        or "Figure" in _get(e, "data-component")
+        any(a.get(k) == v for k, v in _D_EXACT)
+        or bool(_D_ID.search(a.get("id", "")))
+        or bool(_D_CLASS.search(a.get("class", "")))
+        or "Figure" in a.get("data-component", "")
     )
 
 
-def _elements(root: Any) -> Iterable[Any]:
-    from lxml import etree
-
-    return root.iter(etree.Element)
-
-
-def author(tree: Any) -> str | None:
-    """``trafilatura.metadata.extract_author(tree)``, without copying the page."""
+def author(tree: Any, page: list[Row] | None = None) -> str | None:
+    """``trafilatura.metadata.extract_author(tree)``, without copying the page
+    (``page``: ``rows(tree)``, when already made)."""
     from trafilatura.htmlprocessing import prune_unwanted_nodes
     from trafilatura.metadata import extract_author, normalize_authors
     from trafilatura.utils import trim
@@ -120,8 +140,8 @@ def author(tree: Any) -> str | None:
     if next(tree.iter("rel"), None) is not None:
         return extract_author(tree)
     found: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
-    for e in _elements(tree):
-        for hit, bucket in zip(_author_flags(e), found, strict=True):
+    for e, tag, a in rows(tree) if page is None else page:
+        for hit, bucket in zip(_author_flags(tag, a), found, strict=True):
             if hit:
                 bucket.append(e)
     for candidates in found:
@@ -138,66 +158,62 @@ def author(tree: Any) -> str | None:
     return None
 
 
-# CATEGORIES_XPATHS and TAGS_XPATHS: containers (tag, test on the element); the
-# expression selects their descendants <a href>
-_Test = Callable[[Any], bool]
+# CATEGORIES_XPATHS and TAGS_XPATHS: containers (tags or None for any, a test of the
+# class and id values); each expression selects its containers' descendants <a href>
+_Test = Callable[[str, str], bool]
+_Containers = tuple[tuple[frozenset[str] | None, _Test], ...]
 _CAT_META = re.compile("^(?:post-?info|post-?meta|meta|entry-meta|entry-info|entry-utility)")
 _TAG_META = re.compile("^(?:tag|postmeta|meta)")
-_CATEGORY_CONTAINERS: tuple[tuple[frozenset[str] | None, _Test], ...] = (
+_CATEGORY_CONTAINERS: _Containers = (
     (
         frozenset({"div"}),
-        lambda e: bool(_CAT_META.search(_get(e, "class"))) or _get(e, "id").startswith("postpath"),
+        lambda cls, ident: bool(_CAT_META.search(cls)) or ident.startswith("postpath"),
     ),
     (
         frozenset({"p"}),
-        lambda e: (
-            _get(e, "class").startswith(("postmeta", "entry-categories"))
-            or _get(e, "class") == "postinfo"
-            or _get(e, "id") == "filedunder"
+        lambda cls, ident: (
+            cls.startswith(("postmeta", "entry-categories"))
+            or cls == "postinfo"
+            or ident == "filedunder"
         ),
     ),
-    (frozenset({"footer"}), lambda e: _get(e, "class").startswith(("entry-meta", "entry-footer"))),
+    (frozenset({"footer"}), lambda cls, _: cls.startswith(("entry-meta", "entry-footer"))),
     (
         frozenset({"li", "span"}),
-        lambda e: (
-            _get(e, "class") in ("post-category", "postcategory", "entry-category")
-            or "cat-links" in _get(e, "class")
+        lambda cls, _: (
+            cls in ("post-category", "postcategory", "entry-category") or "cat-links" in cls
         ),
     ),
-    (frozenset({"header"}), lambda e: _get(e, "class") == "entry-header"),
-    (frozenset({"div"}), lambda e: _get(e, "class") in ("row", "tags")),
+    (frozenset({"header"}), lambda cls, _: cls == "entry-header"),
+    (frozenset({"div"}), lambda cls, _: cls in ("row", "tags")),
 )
-_TAG_CONTAINERS: tuple[tuple[frozenset[str] | None, _Test], ...] = (
-    (frozenset({"div"}), lambda e: _get(e, "class") == "tags"),
-    (frozenset({"p"}), lambda e: _get(e, "class").startswith("entry-tags")),
+_TAG_CONTAINERS: _Containers = (
+    (frozenset({"div"}), lambda cls, _: cls == "tags"),
+    (frozenset({"p"}), lambda cls, _: cls.startswith("entry-tags")),
     (
         frozenset({"div"}),
-        lambda e: (
-            _get(e, "class") in ("row", "jp-relatedposts", "entry-utility")
-            or bool(_TAG_META.search(_get(e, "class")))
+        lambda cls, _: (
+            cls in ("row", "jp-relatedposts", "entry-utility") or bool(_TAG_META.search(cls))
         ),
     ),
     (
         None,
-        lambda e: (
-            _get(e, "class") == "entry-meta"
-            or "topics" in _get(e, "class")
-            or "tags-links" in _get(e, "class")
-        ),
+        lambda cls, _: cls == "entry-meta" or "topics" in cls or "tags-links" in cls,
     ),
 )
 
 
-def container_links(
-    tree: Any, containers: tuple[tuple[frozenset[str] | None, _Test], ...]
-) -> list[list[Any]]:
-    """For each ``//container//a[@href]`` expression, its elements in document order."""
+def container_links(page: list[Row], containers: _Containers) -> list[list[Any]]:
+    """For each ``//container//a[@href]`` expression, its elements in document order
+    (``page``: ``rows(tree)``)."""
     found: list[list[Any]] = [[] for _ in containers]
-    for e in _elements(tree):
-        if e.get("class") is None and e.get("id") is None:
+    for e, tag, a in page:
+        cls, ident = a.get("class"), a.get("id")
+        if cls is None and ident is None:
             continue  # every container test needs one of them
+        cls, ident = cls or "", ident or ""
         for (tags, test), bucket in zip(containers, found, strict=True):
-            if (tags is None or e.tag in tags) and test(e):
+            if (tags is None or tag in tags) and test(cls, ident):
                 bucket.append(e)
     out = []
     for boxes in found:
@@ -210,15 +226,16 @@ def container_links(
     return out
 
 
-def catstags(metatype: str, tree: Any) -> list[str]:
-    """``trafilatura.metadata.extract_catstags(metatype, tree)`` in one pass."""
+def catstags(metatype: str, tree: Any, page: list[Row] | None = None) -> list[str]:
+    """``trafilatura.metadata.extract_catstags(metatype, tree)`` in one pass
+    (``page``: ``rows(tree)``, when already made)."""
     from trafilatura.baseline import block_text
     from trafilatura.utils import line_processing
 
     results: list[str] = []
     regexpr = "/" + metatype.rstrip("y") + "(?:y|ies|s)?/"
     containers = _CATEGORY_CONTAINERS if metatype == "category" else _TAG_CONTAINERS
-    for links in container_links(tree, containers):
+    for links in container_links(rows(tree) if page is None else page, containers):
         results.extend(block_text(a) for a in links if re.search(regexpr, a.attrib["href"]))
         if results:
             break
@@ -263,8 +280,15 @@ def page_metadata(tree: Any, default_url: str | None, date_config: dict[str, Any
         pass
     if not metadata.title:
         metadata.title = extract_title(tree)
+    page: list[Row] = []  # rows(tree), made when first needed
+
+    def page_rows() -> list[Row]:
+        if not page:
+            page.extend(rows(tree))
+        return page
+
     if not metadata.author:
-        metadata.author = author(tree)
+        metadata.author = author(tree, page_rows())
     if not metadata.url:
         metadata.url = extract_url(tree, default_url)
     date_config["url"] = metadata.url
@@ -284,9 +308,9 @@ def page_metadata(tree: Any, default_url: str | None, date_config: dict[str, Any
         if match:
             metadata.sitename = match[1]
     if not metadata.categories:
-        metadata.categories = catstags("category", tree)
+        metadata.categories = catstags("category", tree, page_rows())
     if not metadata.tags:
-        metadata.tags = catstags("tag", tree)
+        metadata.tags = catstags("tag", tree, page_rows())
     metadata.filedate = date_config.get("max_date")
     metadata.clean_and_trim()
     return metadata

@@ -131,7 +131,7 @@ def test_author_candidates_are_the_xpath_selections() -> None:
 
     tree = load_tree(_synthetic_page())
     for i, expression in enumerate(AUTHOR_XPATHS):
-        ours = [e for e in html_meta._elements(tree) if html_meta._author_flags(e)[i]]
+        ours = [e for e, tag, a in html_meta.rows(tree) if html_meta._author_flags(tag, a)[i]]
         assert ours == expression(tree), i
         assert ours  # the page exercises every expression
 
@@ -141,7 +141,7 @@ def test_discarded_elements_are_the_pruned_ones() -> None:
     # what prune_unwanted_nodes deletes: the first expression, then the second on the rest
     expected = list(AUTHOR_DISCARD_XPATHS[0](tree))
     expected += [e for e in AUTHOR_DISCARD_XPATHS[1](tree) if e not in expected]
-    ours = [e for e in html_meta._elements(tree) if html_meta._discarded(e, tree)]
+    ours = [e for e in tree.iter() if html_meta._discarded(e, tree)]
     assert set(ours) == set(expected) and ours
 
 
@@ -171,7 +171,7 @@ def test_container_links_are_the_xpath_selections() -> None:
         (html_meta._CATEGORY_CONTAINERS, CATEGORIES_XPATHS),
         (html_meta._TAG_CONTAINERS, TAGS_XPATHS),
     ):
-        found = html_meta.container_links(tree, containers)
+        found = html_meta.container_links(html_meta.rows(tree), containers)
         for ours, expression in zip(found, expressions, strict=True):
             assert ours == expression(tree)
             assert ours
