@@ -203,15 +203,26 @@ _TAG_CONTAINERS: _Containers = (
 )
 
 
+# what a class value accepted by any container test starts with (besides the three
+# substrings tested in container_links)
+_CONTAINER_STARTS = ("post", "meta", "entry", "row", "tag", "jp-relatedposts")
+
+
 def container_links(page: list[Row], containers: _Containers) -> list[list[Any]]:
     """For each ``//container//a[@href]`` expression, its elements in document order
     (``page``: ``rows(tree)``)."""
     found: list[list[Any]] = [[] for _ in containers]
     for e, tag, a in page:
-        cls, ident = a.get("class"), a.get("id")
-        if cls is None and ident is None:
-            continue  # every container test needs one of them
-        cls, ident = cls or "", ident or ""
+        cls, ident = a.get("class", ""), a.get("id", "")
+        if not (
+            cls.startswith(_CONTAINER_STARTS)
+            or "cat-links" in cls
+            or "topics" in cls
+            or "tags-links" in cls
+            or ident.startswith("postpath")
+            or ident == "filedunder"
+        ):
+            continue  # no container test can pass
         for (tags, test), bucket in zip(containers, found, strict=True):
             if (tags is None or tag in tags) and test(cls, ident):
                 bucket.append(e)
