@@ -14,7 +14,16 @@ trafilatura settings (``[html]`` in config/newsetl.toml), chosen on the devset H
 - dates: htmldate without ``extensive_search`` (its free-text search through dateparser
   costs seconds per page; ``tasks.fields`` reads datelines itself), and no date later
   than the capture time when the archive gives one;
-- metadata on (title, author, date, sitename, url, description, categories, tags).
+- metadata on (title, author, date, sitename, url, description, categories, tags),
+  read by ``tasks.html_meta.page_metadata``: trafilatura's ``extract_metadata`` with
+  the same fields on every devset page, without its slowest XPath scans and without
+  the licence (no column uses it); ``bare_extraction`` then runs without metadata.
+
+Speed (the path is ~80% trafilatura): the page is parsed once, with trafilatura's
+parser settings and a C-level element class lookup (``load_tree``), and trafilatura
+works on a copy; the nesting scan runs only on pages with more than ``MAX_DEPTH``
+tags. Measured on the devset HTML, these change no output: ``extract_html`` returns
+the same text, metadata and page text as before on all 990 pages, ~1.2x faster.
 
 The output is one paragraph per line; it is cleaned like plain text (NFC, no soft
 hyphens or zero-width characters) and becomes one paragraph per blank-line block.

@@ -209,3 +209,41 @@ def test_a_fragment_is_searched_as_a_copy() -> None:
     meta = html_meta.page_metadata(tree, None, params)
     assert meta.author == "Jo Bo"
     assert _fields(meta) == _fields(extract_metadata(deepcopy(tree), None, params))
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        _page("<p>a <b>b</b></p><form><input name=q value=1><select><option>x</select></form>"),
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>declared</p><p>x</p></body></html>',
+        "<div><p>fragment one</p><p>two</p></div>",
+        "<p>just one</p>",
+        "plain words, no markup at all",
+        "<!DOCTYPE html>\n<html/>\n<body><p>self-closed html</p></body>",
+    ],
+)
+def test_load_tree_is_trafilaturas_load_html(markup: str) -> None:
+    from lxml import etree
+    from lxml.html import HtmlElement
+    from trafilatura.utils import load_html
+
+    ours, theirs = load_tree(markup), load_html(markup)
+    assert (ours is None) == (theirs is None)
+    if ours is not None:
+        assert etree.tostring(ours) == etree.tostring(theirs)
+        # every element is a plain HtmlElement, decided without a Python callback
+        assert {type(e) for e in ours.iter(etree.Element)} == {HtmlElement}
+
+
+def test_a_deep_page_is_still_rejected_and_a_shallow_one_is_not_scanned() -> None:
+    from tasks.html import MAX_DEPTH, HtmlRejected, extract_html
+    from tasks.records import Decoded
+
+    deep = "<html><body>" + "<div>" * (MAX_DEPTH + 10) + "x" + "</div>" * (MAX_DEPTH + 10)
+    doc = Decoded("deep.html", 0, deep + "</body></html>", "html", "utf-8", "utf-8")
+    with pytest.raises(HtmlRejected, match="html_too_deep"):
+        extract_html(doc, {})
+    # fewer tags than MAX_DEPTH: cannot nest deeper, extracted as usual
+    body = "<p>" + "Ein ganz normaler Satz mit einigen Wörtern darin. " * 20 + "</p>"
+    text, _, _ = extract_html(Decoded("ok.html", 0, _page(body), "html", "utf-8", "utf-8"), {})
+    assert "normaler Satz" in text
