@@ -141,8 +141,12 @@ def signatures(normalized: Sequence[str]) -> list[bytes]:
     for i in np.flatnonzero(per_doc == 0).tolist():  # bodies shorter than a shingle
         short = _combine(w[ends[i] - counts[i] : ends[i]], 1, k) >> np.uint64(32)
         out[i] = _minhash(_fmix32(short.astype(np.uint32)))
-    owner = np.repeat(np.arange(n), per_doc)  # body of each shingle row
     a, b = _permutations()
+    kernels = stage_kernels()
+    if kernels is not None:  # each body's rows in one compiled pass, no product in memory
+        kernels.minhash_rows(x, np.cumsum(per_doc), a, b, out)
+        return [row.tobytes() for row in out.astype("<u4", copy=False)]
+    owner = np.repeat(np.arange(n), per_doc)  # body of each shingle row
     a, b = a.reshape(-1, 1), b.reshape(-1, 1)
     # (permutations x shingles) blocks: a row per permutation is contiguous, so the
     # product and the per-body minimum run over long rows (3-5x faster than shingles x
