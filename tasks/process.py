@@ -29,7 +29,7 @@ from tasks.records import (
 )
 from tasks.segment import segment
 from tasks.settings import Settings
-from tasks.templates import block_norms, count_lines, norm_hashes, template_set
+from tasks.templates import block_norms, clean_blocks, count_lines, norm_hashes, template_set
 from tasks.timeout import DocumentTimeout, time_limit
 
 
@@ -65,14 +65,19 @@ def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
         doc = replace(doc, meta={**doc.meta, **meta})
         if not text.strip():
             return Reject(doc.rel_path, doc.record, "html", "no_main_text")
-    blocks = segment(text)
+    # a text document is decode's clean_text: its only blanks are single spaces, newlines
+    clean = doc.format != "html"
+    fast = clean_blocks(text) if clean else None
+    if fast is not None:
+        blocks, every, distinct, norms = fast
+    else:
+        blocks = segment(text)
     if not blocks:
         return Reject(doc.rel_path, doc.record, "segment", "no_blocks")
     structure = page_structure(page, blocks) if page is not None else None
-    # a text document is decode's clean_text: its only blanks are single spaces, newlines
-    clean = doc.format != "html"
-    norms = block_norms(text, blocks, clean)
-    every, distinct = norm_hashes(blocks, norms)
+    if fast is None:
+        norms = block_norms(text, blocks, clean)
+        every, distinct = norm_hashes(blocks, norms)
     return _Prepared(doc, text, blocks, every, distinct, structure, norms if clean else None)
 
 

@@ -11,8 +11,12 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from tasks.chars import has_odd_blank
+import numpy as np
+
+from tasks.chars import SPACE, char_table, has_odd_blank
 from tasks.records import Block
+from tasks.segment import make_blocks, unit_texts
+from tasks.tokens import stage_kernels
 
 _MIN_CHARS = 2
 
@@ -54,6 +58,31 @@ def block_norms(text: str, blocks: Sequence[Block], clean: bool = False) -> list
         return [folded[b.start : b.end] for b in blocks]
     # a character folds to two (ß -> ss): the offsets no longer hold
     return _folded_lines(folded, blocks)
+
+
+def clean_blocks(text: str) -> tuple[list[Block], list[int], set[int], list[str]] | None:
+    """``segment(text)``, then ``norm_hashes`` and ``block_norms`` of its blocks with
+    ``clean`` (a text of ``tasks.decode.clean_text``): ``(blocks, every, distinct,
+    norms)``, from one compiled pass over the text's code points (lines, casefolds, their
+    BLAKE2b hashes: ``tasks.kernels_stages.text_lines``). None without the compiled
+    kernels, or for a text with a character beyond the BMP (the caller takes the
+    Python path)."""
+    kernels = stage_kernels()
+    if kernels is None:
+        return None
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    starts, ends, hashes, folded, fstarts, fends, ok = kernels.text_lines(
+        cp, char_table(), SPACE, *kernels.fold_tables()
+    )
+    if not ok:
+        return None
+    sl, el = starts.tolist(), ends.tolist()
+    blocks = make_blocks(unit_texts(text, sl, el), sl, el)
+    ftext = folded.tobytes().decode("utf-32-le")
+    norms = [ftext[a:b] for a, b in zip(fstarts.tolist(), fends.tolist(), strict=True)]
+    every = hashes.tolist()
+    distinct = {h for h, a, b in zip(every, sl, el, strict=True) if b - a >= _MIN_CHARS}
+    return blocks, every, distinct, norms
 
 
 def norm_hashes(blocks: Sequence[Block], norms: list[str]) -> tuple[list[int], set[int]]:

@@ -72,3 +72,29 @@ def test_word_count_matches_numpy(kernels) -> None:  # type: ignore[no-untyped-d
     cjk = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
     for t in texts:
         assert fields.word_count(t) == len(word.findall(cjk.sub(" ", t))) + len(cjk.findall(t))
+
+
+def test_clean_blocks_match_the_python_path(kernels) -> None:  # type: ignore[no-untyped-def]
+    """``templates.clean_blocks`` (one compiled pass: lines, casefolds, BLAKE2b) gives
+    ``segment`` and ``block_norms`` / ``norm_hashes`` of the Python path, on texts with
+    characters that fold to several (ß, ŉ, ﬁ, İ), lines past one 128-byte BLAKE2b block
+    and exactly at its edges; a text beyond the BMP is left to the Python path."""
+    from tasks.decode import clean_text
+    from tasks.segment import segment
+    from tasks.templates import block_norms, clean_blocks, line_hash, norm_hashes
+
+    rng = random.Random(5)
+    alphabet = "ab ßẞİıΣσςﬁǅŉ日本\n\n xé€Ω"
+    texts = ["", "\n", "a", "ab", "x" * 127, "x" * 128, "é" * 64, "x" * 129, "ß" * 200]
+    texts += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 700))) for _ in range(400)
+    ]
+    for text in map(clean_text, texts):
+        got = clean_blocks(text)
+        assert got is not None
+        blocks, every, distinct, norms = got
+        assert blocks == segment(text)
+        assert norms == block_norms(text, blocks, clean=True) == [b.text.casefold() for b in blocks]
+        assert (every, distinct) == norm_hashes(blocks, norms)
+        assert every == [line_hash(b.text) for b in blocks]
+    assert clean_blocks("smile \U0001f600") is None
