@@ -79,8 +79,24 @@ _SPACES = re.compile(r"[^\S\n]{2,}|[^\S \n]")
 _SPACE_RUNS = re.compile(r"  +")
 _BLANKS = re.compile(r"\n[^\S\n]*\n(?:[^\S\n]*\n)*")
 _CONTROL = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])  # "binary"
+
+
 # UTF-8 bytes of one character, seen through windows-1252: a lead byte C2-F4 shown as
 # Â..ô, then 1-3 continuation bytes 80-BF shown as cp1252 (or latin-1 for the 5 holes)
+def _utf8_trie(chars: set[str]) -> bytes:
+    """A regex alternation matching the UTF-8 bytes of any of ``chars``, one branch per
+    lead (all bytes but the last) with a class of last bytes: ``re`` tries branches one
+    by one, so this is ~7 tries where one branch per character was ~60 (twice as fast)."""
+    last: dict[bytes, list[bytes]] = {}
+    for c in sorted(chars):
+        b = c.encode()
+        last.setdefault(b[:-1], []).append(b[-1:])
+    return b"|".join(
+        re.escape(lead) + b"[" + b"".join(map(re.escape, ends)) + b"]"
+        for lead, ends in sorted(last.items())
+    )
+
+
 _CONT = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xC0))
 _STRICT = _CONT.replace("\u00a0", "").replace("\u00ad", "")  # NBSP/soft hyphen follow real É, à
 _C, _S = re.escape(_CONT), re.escape(_STRICT)
@@ -95,9 +111,7 @@ _MOJIBAKE_HINT = re.compile(f"[\u00c2-\u00f4][{_C}]")  # a cheap first look (one
 # the same first look on the UTF-8 bytes the text was decoded from: U+00C2-U+00F4 are
 # C3 82-B4, then any continuation character's own bytes (UTF-8 is self-synchronizing, so
 # a byte match is a character match); ~2.5x faster than the text pattern
-_MOJIBAKE_HINT_UTF8 = re.compile(
-    rb"\xc3[\x82-\xb4](?:" + b"|".join(re.escape(c.encode()) for c in sorted(set(_CONT))) + rb")"
-)
+_MOJIBAKE_HINT_UTF8 = re.compile(rb"\xc3[\x82-\xb4](?:" + _utf8_trie(set(_CONT)) + rb")")
 
 MAX_LINE_CHARS = 1_000_000
 MAX_HTML_CHARS = 16_000_000
@@ -276,7 +290,8 @@ def clean_text(text: str) -> str:
         text = unicodedata.normalize("NFC", text)
         if any(c in text for c in _INVISIBLES):
             text = _INVISIBLE.sub("", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if has_odd_blank(text):  # a blank _SPACES changes even alone
         text = _SPACES.sub(" ", text)
     elif "  " in text:  # plain spaces only: the same as _SPACES, on a cheaper pattern

@@ -24,3 +24,22 @@ def test_mojibake_still_repaired_from_utf8_bytes() -> None:
     assert isinstance(doc, Decoded)
     assert doc.text == "Grüße aus München, schön"
     assert doc.repaired == "mojibake"
+
+
+def test_utf8_hint_is_the_plain_alternation() -> None:
+    """The byte hint as a trie of leads finds what one branch per character found."""
+    import random
+    import re
+
+    from tasks import decode
+
+    plain = re.compile(
+        rb"\xc3[\x82-\xb4](?:"
+        + b"|".join(re.escape(c.encode()) for c in sorted(set(decode._CONT)))
+        + rb")"
+    )
+    rng = random.Random(3)
+    pool = [c.encode() for c in set(decode._CONT)] + [b"\xc3", b"\x82", b"\xb4", b"a", b"\xe2"]
+    for _ in range(20000):
+        data = b"".join(rng.choice(pool) for _ in range(rng.randrange(1, 8)))
+        assert bool(decode._MOJIBAKE_HINT_UTF8.search(data)) == bool(plain.search(data))

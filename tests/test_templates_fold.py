@@ -37,6 +37,7 @@ def test_folded_lines_are_the_blocks_casefolds() -> None:
 def test_article_rows_from_folded_blocks_are_the_same() -> None:
 
     from tasks.decode import decode
+    from tasks.fields import paragraph_count
     from tasks.normalize import article_rows
     from tasks.process import folded_blocks, prepare, text_pass
     from tasks.records import Decoded, RawDoc
@@ -61,3 +62,5 @@ def test_article_rows_from_folded_blocks_are_the_same() -> None:
         fast = article_rows(p.doc, p.text, sep, folded)  # type: ignore[union-attr]
         assert fast == plain
         assert fast[2] == (" ".join(fast[0].body.casefold().split()) if fast[0] else "")
+        if fast[0] is not None:  # counted from the joins, as fields.paragraph_count counts
+            assert fast[0].paragraph_count == paragraph_count(fast[0].body)
