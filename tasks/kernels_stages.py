@@ -244,7 +244,8 @@ def text_lines(
     digest, read big-endian signed), and the casefolded lines back to back (``folded``,
     code points; line ``k`` is ``folded[fstarts[k]:fends[k]]``). ``fold``, ``multi``:
     ``fold_tables()``. ``ok`` is False, and the arrays empty, for a text with a code
-    point beyond the BMP or a surrogate (the caller's Python path handles those)."""
+    point beyond ``fold`` (planes 2 and up) or a surrogate (the caller's Python path
+    handles those)."""
     n = len(cp)
     starts = np.empty(n, dtype=np.int64)
     ends = np.empty(n, dtype=np.int64)
@@ -253,12 +254,12 @@ def text_lines(
     last_line = -1
     for i in range(n):
         c = cp[i]
-        if c > 0xFFFF or (0xD800 <= c <= 0xDFFF):
+        if c >= len(fold) or (0xD800 <= c <= 0xDFFF):
             e = np.empty(0, dtype=np.int64)
             return e, e, e, np.empty(0, dtype=np.uint32), e, e, False
         if c == 10:
             line += 1
-        if table[c] & space:
+        if c <= 0xFFFF and table[c] & space:  # (no blank beyond the BMP)
             continue
         if k < 0 or line != last_line:
             k += 1
@@ -273,9 +274,9 @@ def text_lines(
     longest = 0
     for li in range(lines):
         longest = max(longest, ends[li] - starts[li])
-    # one line's casefold in UTF-8 (at most 3 characters of 3 bytes each a character),
+    # one line's casefold in UTF-8 (at most 3 characters of 4 bytes each a character),
     # zero-padded to whole 128-byte blocks, read as little-endian 64-bit words
-    words = np.zeros(16 * ((9 * longest + 127) // 128 + 1), dtype=np.uint64)
+    words = np.zeros(16 * ((12 * longest + 127) // 128 + 1), dtype=np.uint64)
     utf8 = words.view(np.uint8)
     h = np.empty(8, dtype=np.uint64)
     f = 0
@@ -298,11 +299,17 @@ def text_lines(
                     utf8[size] = 0xC0 | (u >> 6)
                     utf8[size + 1] = 0x80 | (u & 0x3F)
                     size += 2
-                else:  # a BMP character folds to BMP characters
+                elif u < 0x10000:
                     utf8[size] = 0xE0 | (u >> 12)
                     utf8[size + 1] = 0x80 | ((u >> 6) & 0x3F)
                     utf8[size + 2] = 0x80 | (u & 0x3F)
                     size += 3
+                else:
+                    utf8[size] = 0xF0 | (u >> 18)
+                    utf8[size + 1] = 0x80 | ((u >> 12) & 0x3F)
+                    utf8[size + 2] = 0x80 | ((u >> 6) & 0x3F)
+                    utf8[size + 3] = 0x80 | (u & 0x3F)
+                    size += 4
         fends[li] = f
         blocks = max(1, (size + 127) // 128)
         utf8[size : blocks * 128] = 0
@@ -323,12 +330,13 @@ def text_lines(
 
 @lru_cache(maxsize=1)
 def fold_tables() -> tuple[np.ndarray, np.ndarray]:
-    """``str.casefold`` of every BMP code point for ``text_lines``: ``fold[c]`` is the one
+    """``str.casefold`` of every code point of planes 0 and 1 (the BMP, and the one with
+    emoji and every cased script beyond it) for ``text_lines``: ``fold[c]`` is the one
     code point ``chr(c)`` folds to, or ``FOLD_MULTI + row`` when it folds to several
     (``multi[row]``: up to three, zero-padded; no character folds to more or to NUL)."""
-    fold = np.empty(0x10000, dtype=np.uint32)
+    fold = np.empty(0x20000, dtype=np.uint32)
     rows: list[list[int]] = []
-    for c in range(0x10000):
+    for c in range(0x20000):
         f = chr(c).casefold()
         if len(f) == 1:
             fold[c] = ord(f)

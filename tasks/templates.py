@@ -65,7 +65,7 @@ def clean_blocks(text: str) -> tuple[list[Block], list[int], set[int], list[str]
     ``clean`` (a text of ``tasks.decode.clean_text``): ``(blocks, every, distinct,
     norms)``, from one compiled pass over the text's code points (lines, casefolds, their
     BLAKE2b hashes: ``tasks.kernels_stages.text_lines``). None without the compiled
-    kernels, or for a text with a character beyond the BMP (the caller takes the
+    kernels, or for a text with a character of plane 2 or above (the caller takes the
     Python path)."""
     kernels = stage_kernels()
     if kernels is None:

@@ -78,13 +78,14 @@ def test_clean_blocks_match_the_python_path(kernels) -> None:  # type: ignore[no
     """``templates.clean_blocks`` (one compiled pass: lines, casefolds, BLAKE2b) gives
     ``segment`` and ``block_norms`` / ``norm_hashes`` of the Python path, on texts with
     characters that fold to several (ß, ŉ, ﬁ, İ), lines past one 128-byte BLAKE2b block
-    and exactly at its edges; a text beyond the BMP is left to the Python path."""
+    and exactly at its edges, emoji and cased letters of plane 1 (Deseret, Adlam); a
+    text beyond plane 1 is left to the Python path."""
     from tasks.decode import clean_text
     from tasks.segment import segment
     from tasks.templates import block_norms, clean_blocks, line_hash, norm_hashes
 
     rng = random.Random(5)
-    alphabet = "ab ßẞİıΣσςﬁǅŉ日本\n\n xé€Ω"
+    alphabet = "ab ßẞİıΣσςﬁǅŉ日本\n\n xé€Ω\U0001f600\U00010400\U0001e900"
     texts = ["", "\n", "a", "ab", "x" * 127, "x" * 128, "é" * 64, "x" * 129, "ß" * 200]
     texts += [
         "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 700))) for _ in range(400)
@@ -97,4 +98,10 @@ def test_clean_blocks_match_the_python_path(kernels) -> None:  # type: ignore[no
         assert norms == block_norms(text, blocks, clean=True) == [b.text.casefold() for b in blocks]
         assert (every, distinct) == norm_hashes(blocks, norms)
         assert every == [line_hash(b.text) for b in blocks]
-    assert clean_blocks("smile \U0001f600") is None
+    assert clean_blocks("a \U00020000 b") is None  # a CJK extension B character
+
+
+def test_no_character_beyond_plane_1_changes_under_casefold() -> None:
+    """What ``fold_tables`` covers (planes 0 and 1) holds every casefold that changes a
+    character, so a text beyond it is left to Python only for speed, never for values."""
+    assert all(chr(c).casefold() == chr(c) for c in range(0x20000, 0x110000))
