@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from itertools import repeat
 
 from tasks.dedup import normalized_body
 from tasks.fields import (
@@ -18,7 +19,7 @@ from tasks.fields import (
     site_source,
     word_count,
 )
-from tasks.records import Article, Block, ChromeSegment, Decoded, Separation
+from tasks.records import Article, Block, ChromeSegment, Decoded, Separation, from_columns
 from tasks.segment import join_blocks
 
 __all__ = ["article_rows", "body_sha256", "make_doc_id", "parse_date"]
@@ -74,11 +75,22 @@ def article_rows(
     doc_id = make_doc_id(doc.rel_path, doc.record)
     kept = sep.body_blocks
     body = join_blocks(text, kept)
-    segments = [
-        ChromeSegment(doc_id, b.position, b.text, d.reason, d.score)
+    dropped = [
+        (b, d)
         for b, d in zip(sep.blocks, sep.decisions, strict=True)
         if not d.keep and d.reason != "title"
     ]
+    segments = from_columns(
+        ChromeSegment,
+        len(dropped),
+        (
+            repeat(doc_id),
+            [b.position for b, _ in dropped],
+            [b.text for b, _ in dropped],
+            [d.reason for _, d in dropped],
+            [d.score for _, d in dropped],
+        ),
+    )
     if not body.strip():
         return None, segments, ""
     dropped_chars = sum(len(s.text) for s in segments)
