@@ -155,9 +155,81 @@ def unit_labels(
     return y, snip
 
 
+class Teachers:
+    """Training labels from one or several teachers' texts of each page's HTML
+    (``bench/chrome_teachers.py``, ``bench/html_teacher.py``) instead of trafilatura's
+    default extract.
+
+    A teacher is ``{page id: text}``, or ``{"folds": {key: {page id: text}}}`` when its
+    text depends on devset training: ``key`` names the folds whose pages it never saw
+    ("0,3"; "" for the shipped model, every page seen), so that a model tested on a fold
+    learns from labels that carry nothing of that fold. Each teacher labels a unit as
+    ``unit_labels`` does (snippets override); an empty text (the extractor failed on the
+    page) abstains. ``rule``: a unit is article when ``all`` / ``any`` / a ``majority``
+    (more than half) of the teachers that did not abstain say so; units on which they
+    disagree weigh ``disagree`` in training (0: left out)."""
+
+    def __init__(self, texts: list[dict[str, Any]], rule: str, disagree: float) -> None:
+        self.texts = [t["folds"] if "folds" in t else {"": t} for t in texts]
+        self.rule, self.disagree = rule, disagree
+
+    def labels(
+        self, labs: list[dict[str, object]], units: list[list[str]], ids: list[str], loose: bool
+    ) -> dict[str, tuple[list[list[int]], list[list[float]]]]:
+        keys = sorted({k for t in self.texts for k in t})
+        memo: dict[tuple[int, str], list[list[int] | None]] = {}
+
+        def of(t: int, key: str) -> list[list[int] | None]:
+            src = key if key in self.texts[t] else ""
+            if (t, src) not in memo:
+                texts = self.texts[t][src]
+                memo[t, src] = [
+                    unit_labels(lab, us, texts[i], loose)[0] if texts.get(i) else None
+                    for lab, us, i in zip(labs, units, ids, strict=True)
+                ]
+            return memo[t, src]
+
+        out = {}
+        for key in keys:
+            per = [of(t, key) for t in range(len(self.texts))]
+            ys, ws = [], []
+            for k, us in enumerate(units):
+                votes = [p[k] for p in per if p[k] is not None]
+                if not votes:  # every teacher abstains: chrome but for snippets
+                    y0, _ = unit_labels(labs[k], us, "", loose)
+                    ys.append(y0)
+                    ws.append([1.0] * len(us))
+                    continue
+                v = np.sum(votes, axis=0)
+                n = len(votes)
+                if self.rule == "all":
+                    y = v == n
+                elif self.rule == "any":
+                    y = v >= 1
+                else:
+                    y = 2 * v > n
+                ys.append(y.astype(int).tolist())
+                ws.append(np.where((v == 0) | (v == n), 1.0, self.disagree).tolist())
+            out[key] = ys, ws
+        return out
+
+
+def load_teachers(folder: Path, names: str, rule: str, disagree: float) -> Teachers | None:
+    """``--teacher``: the named teachers' texts from ``folder`` (None: no names)."""
+    picked = [n.strip() for n in names.split(",") if n.strip()]
+    if not picked:
+        return None
+    texts = [json.loads((folder / f"{n}.json").read_text(encoding="utf-8")) for n in picked]
+    return Teachers(texts, rule, disagree)
+
+
 def build(
-    devset: Path, res: Resources, cache: Path | None, loose: bool = False
-) -> dict[str, np.ndarray]:
+    devset: Path,
+    res: Resources,
+    cache: Path | None,
+    loose: bool = False,
+    teachers: Teachers | None = None,
+) -> dict[str, Any]:
     labels = load_labels(devset)
     texts = [(devset / "pages" / f"{lab['id']}.txt").read_text(encoding="utf-8") for lab in labels]
     batches = [extract_batch([t], res) for t in texts]
@@ -177,6 +249,10 @@ def build(
         unit_labels(lab, f.texts, extracts[i], loose)
         for lab, f, i in zip(labels, feats, ids, strict=True)
     ]
+    taught = None
+    if teachers is not None:
+        taught = teachers.labels(labels, [f.texts for f in feats], ids, loose)
+        ys = [(taught[""][0][k], sn) for k, (_, sn) in enumerate(ys)]
     # the line labels (a short unit found only inside a longer line is not article), for
     # the lexical model: "X" or "Politik" found somewhere in the extract is no lexical cue
     strict = [
@@ -208,7 +284,19 @@ def build(
     unit = np.concatenate(([True], doc[1:] != doc[:-1]))  # a document's first row: its title
     unit = ~unit
     x_all = np.vstack(xs)
+    # the teachers' labels and weights of the training rows, per set of excluded folds
+    # ("" : every fold's pages may have shaped them; "0,3": folds 0 and 3 did not)
+    y_ex = {}
+    if taught is not None:
+        kept_docs = [len(yy) >= 2 for yy, _ in ys]
+
+        def rows(per_page: list[list[Any]]) -> np.ndarray:
+            got = [np.asarray(v) for v, ok in zip(per_page, kept_docs, strict=True) if ok]
+            return np.concatenate(got)[unit]
+
+        y_ex = {key: (rows(yk), rows(wk)) for key, (yk, wk) in taught.items()}
     return {
+        "y_ex": y_ex,
         # training rows: every unit but the title line (row 0 of each document)
         "X": x_all[unit],
         "y": np.concatenate(y)[unit],
@@ -232,7 +320,14 @@ def build(
 
 
 def fit_trees(
-    x: np.ndarray, y: np.ndarray, snip: np.ndarray, trees: int, depth: int, weight: int, lr: float
+    x: np.ndarray,
+    y: np.ndarray,
+    snip: np.ndarray,
+    trees: int,
+    depth: int,
+    weight: int,
+    lr: float,
+    keep: np.ndarray | None = None,
 ) -> TreeEnsemble:
     """scikit-learn's HistGradientBoostingClassifier (``random_state=0``, no early
     stopping: deterministic), exported as flat node arrays (leaves point to themselves)."""
@@ -248,7 +343,8 @@ def fit_trees(
         early_stopping=False,
         random_state=0,
     )
-    clf.fit(x, y, sample_weight=1.0 + weight * snip)
+    sw = 1.0 + weight * snip
+    clf.fit(x, y, sample_weight=sw if keep is None else sw * keep)
     feat: list[int] = []
     thr: list[float] = []
     left: list[int] = []
@@ -304,14 +400,21 @@ def fit(
     tree_weight: float = 0.0,
     lr: float = 0.1,
     gate: tuple[float, float] = (0.0, 1.0),
+    keep: np.ndarray | None = None,
 ) -> ChromeModel:
+    """``keep``: each row's teacher weight, 0 or 1 (``Teachers``; None: every row once)."""
     from sklearn.neural_network import MLPClassifier
 
-    ens = fit_trees(x, y, snip, trees, depth, weight, lr) if trees and tree_weight > 0 else None
+    ens = None
+    if trees and tree_weight > 0:
+        ens = fit_trees(x, y, snip, trees, depth, weight, lr, keep)
 
     mean = x.mean(axis=0)
     scale = x.std(axis=0) + 1e-6
-    rep = np.repeat(np.arange(len(x)), 1 + weight * snip.astype(np.int64))
+    times = 1 + weight * snip.astype(np.int64)
+    if keep is not None:
+        times = times * np.rint(keep).astype(np.int64)
+    rep = np.repeat(np.arange(len(x)), times)
     z = (x - mean) / scale
     clf = MLPClassifier(
         hidden_layer_sizes=(hidden,),
@@ -345,19 +448,26 @@ def fit(
 
 
 def fit_stage(
-    z: np.ndarray, y: np.ndarray, snip: np.ndarray, hidden: int, weight: int, threshold: float
+    z: np.ndarray,
+    y: np.ndarray,
+    snip: np.ndarray,
+    hidden: int,
+    weight: int,
+    threshold: float,
+    keep: np.ndarray | None = None,
 ) -> ChromeModel:
     """A context stage over ``tasks.context`` columns: a one-layer network of ``hidden``
     ReLU units (``random_state=0``), or logistic regression when ``hidden`` is 0."""
     if hidden > 0:
-        m = fit(z, y, snip, hidden, weight, threshold)
+        m = fit(z, y, snip, hidden, weight, threshold, keep=keep)
         return replace(m, info={"hidden": hidden, "snippet_weight": weight})
     from sklearn.linear_model import LogisticRegression
 
     mean = z.mean(axis=0)
     scale = z.std(axis=0) + 1e-6
     clf = LogisticRegression(C=1.0, max_iter=1000)
-    clf.fit((z - mean) / scale, y, sample_weight=1.0 + weight * snip)
+    sw = 1.0 + weight * snip
+    clf.fit((z - mean) / scale, y, sample_weight=sw if keep is None else sw * keep)
     return ChromeModel(
         mean,
         scale,
@@ -553,6 +663,19 @@ def context_matrix(p: np.ndarray, x_all: np.ndarray, doc: np.ndarray) -> np.ndar
     return np.vstack([context_features(p[a:b], x_all[a:b]) for a, b in doc_spans(doc)])
 
 
+def labels_of(
+    data: dict[str, Any], excluded: tuple[int, ...], rows: Any = slice(None)
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Training labels of ``rows`` for a model that must know nothing of the folds
+    ``excluded`` (``Teachers``' per-fold labels), and their teacher weights (None: 1)."""
+    y_ex = data.get("y_ex")
+    if not y_ex:
+        return data["y"][rows], None
+    key = ",".join(str(f) for f in sorted(excluded))
+    y, keep = y_ex[key] if key in y_ex else y_ex[""]
+    return y[rows], keep[rows]
+
+
 _JOB: dict[str, Any] = {}
 
 
@@ -569,7 +692,8 @@ def _stage1_job(excluded: tuple[int, ...]) -> tuple[tuple[int, ...], Any, np.nda
     te = np.isin(fold_all, excluded)
     with threadpool_limits(1):
         x_unit = with_lexical(d["X"], None if lex is None else lex[1][d["unit_all"]])
-        model = fit(x_unit[tr], d["y"][tr], d["snip"][tr], **kw)
+        y, keep = labels_of(d, excluded, tr)
+        model = fit(x_unit[tr], y, d["snip"][tr], keep=keep, **kw)
         if lex is not None:
             model = replace(model, lexical=lex[2])
         xt = with_lexical(d["X_all"][te], None if cols is None else cols[te])
@@ -616,6 +740,10 @@ def first_stage_oof(
         key.update(lexical.describe().encode())
     for name in ("X_all", "y", "snip", "group"):
         key.update(np.ascontiguousarray(data[name]).tobytes())
+    for k, arrays in sorted(data.get("y_ex", {}).items()):  # teachers' labels, if any
+        key.update(k.encode())
+        for a in arrays:
+            key.update(np.ascontiguousarray(a).tobytes())
     full = cache.parent / f"stage1_{folds}_{key.hexdigest()[:16]}.pkl" if cache else None
     path = full.with_name("outer_" + full.name) if full and outer_only else full
     for p in (full, path):
@@ -687,7 +815,8 @@ def stacked_cv(
         tr_all = fold_all != i
         z = context_matrix(p_in[tr_all], x_all[tr_all], doc[tr_all])[unit[tr_all]]
         tr = fold_unit != i
-        stage = fit_stage(z, data["y"][tr], data["snip"][tr], hidden, weight, threshold)
+        y, keep = labels_of(data, (i,), tr)
+        stage = fit_stage(z, y, data["snip"][tr], hidden, weight, threshold, keep)
         first = s1["models"][(i,)]
         if variant == "mlp":
             first = replace(first, trees=None, tree_weight=0.0)
@@ -780,7 +909,8 @@ def cross_validate(
             xl_tr = with_lexical(x, drop)[tr]
         else:
             xl_tr = xl[tr]
-        model = fit(xl_tr, y[tr], snip[tr], hidden, weight, threshold, **trees)
+        yi, keep = labels_of(data, (i,), tr)
+        model = fit(xl_tr, yi, snip[tr], hidden, weight, threshold, keep=keep, **trees)
         if lexical is not None:
             assert set(np.unique(fold_unit[te]).tolist()) == {i}
             model = replace(model, lexical=lexical.model(frozenset({i})))
@@ -881,7 +1011,8 @@ def export_model(
     if lexical is not None:
         cols = lexical.columns(frozenset(), dropout=True)[data["unit_all"]]
     with threadpool_limits(1):  # the same bytes on any machine
-        model = fit(with_lexical(data["X"], cols), data["y"], data["snip"], **first)
+        y, keep = labels_of(data, ())
+        model = fit(with_lexical(data["X"], cols), y, data["snip"], keep=keep, **first)
     if lexical is not None:
         model = replace(model, lexical=lexical.model(frozenset()))
     if args.stage_input == "mlp":
@@ -893,7 +1024,13 @@ def export_model(
         p1 = held_out_probs(s1, args.stage_input, None)
         z = context_matrix(p1, data["X_all"], data["doc_all"])[data["unit_all"]]
         stage = fit_stage(
-            z, data["y"], data["snip"], args.stage_hidden, args.stage_snippet_weight, args.threshold
+            z,
+            y,
+            data["snip"],
+            args.stage_hidden,
+            args.stage_snippet_weight,
+            args.threshold,
+            keep,
         )
         model = replace(model, stages=(stage,), stage_blend=args.stage_blend)
     return model
@@ -1028,6 +1165,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--lexical-snippet-weight", type=int, default=4, help="the lexical model's snippet weight"
     )
+    ap.add_argument(
+        "--teacher",
+        default="",
+        help="labels from these teachers (comma separated names of TEACHER_DIR/NAME.json, "
+        "bench/chrome_teachers.py) instead of trafilatura's default extract (--cache)",
+    )
+    ap.add_argument("--teacher-dir", type=Path, default=ROOT / ".cache" / "teachers")
+    ap.add_argument(
+        "--teacher-rule",
+        choices=("all", "any", "majority"),
+        default="majority",
+        help="several teachers: a unit is article when all / any / most of them say so",
+    )
+    ap.add_argument(
+        "--teacher-disagree",
+        type=float,
+        default=1.0,
+        choices=(0.0, 1.0),
+        help="training weight of units the teachers disagree on (0: left out)",
+    )
     ap.add_argument("--cv", action="store_true", help="grouped-by-site CV instead of export")
     ap.add_argument(
         "--dump", type=Path, help="--cv: write every page's counts and unit decisions (JSON)"
@@ -1035,7 +1192,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     t0 = time.time()
     res = load_resources(CONFIG_DIR)
-    data = build(args.devset, res, args.cache, loose=not args.line_labels)
+    teachers = load_teachers(
+        args.teacher_dir, args.teacher, args.teacher_rule, args.teacher_disagree
+    )
+    data = build(args.devset, res, args.cache, not args.line_labels, teachers)
     print(
         f"units {len(data['y'])}  article share {data['y'].mean():.3f}  "
         f"sites {len(np.unique(data['group']))}  ({time.time() - t0:.0f}s)",
