@@ -14,6 +14,13 @@ plus ``--trees`` boosted trees (HistGradientBoosting, ``random_state=0``, no ear
 stopping) that rescore the units the MLP puts inside ``--gate`` (a cascade: the trees'
 cost is paid on part of the units only), averaged with weight ``--tree-weight``.
 
+``--teacher NAMES`` (off by default): labels from other teachers' texts of each page's
+HTML instead of trafilatura's default extract (``Teachers``; texts from
+``bench/chrome_teachers.py``, which needs no devset training, and
+``bench/html_teacher.py``, the HTML path rebuilt for every set of excluded CV folds so
+that no fold's labels carry the held-out sites' snippets); ``--teacher-rule`` and
+``--teacher-disagree`` combine several. Measured in bench/NOTES.md ("Better teachers").
+
 ``--cv``: 5-fold cross-validation grouped by site (domain of the page's url), every page
 scored by a model that never saw its site, with the devset metric (``score.py``).
 Needs scikit-learn and trafilatura (``pip install -e .[train]``); labels are cached.
