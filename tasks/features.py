@@ -179,7 +179,7 @@ class Resources:
     ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         """The ``hashed(lang)[0]`` (``close``: ``hashed_close(lang)``) tables of every
         language asked for so far, back to back for ``tasks.kernels.table_get_docs``
-        (keys, values, each table's first slot, its slot mask and its shift), and the
+        (their ``slots``, each table's first slot, its slot mask and its shift), and the
         table number of each of ``langs``. One copy of each table: the joined arrays are
         rebuilt when a language is new (a few times per process), not per set of
         languages."""
@@ -190,8 +190,7 @@ class Resources:
             tables = [self.hashed_close(x) if close else self.hashed(x)[0] for x in order]
             sizes = np.array([len(t.keys) for t in tables], dtype=np.int64)
             arrays = (
-                np.concatenate([t.keys for t in tables]),
-                np.concatenate([t.values for t in tables]),
+                np.concatenate([t.slots for t in tables]),
                 np.cumsum(sizes) - sizes,
                 sizes - 1,
                 np.array([int(t.shift) for t in tables], dtype=np.int64),

@@ -94,38 +94,38 @@ def tree_raw(
 
 
 @_jit
-def _probe(keys: np.ndarray, values: np.ndarray, base: int, mask: int, sh: Any, q: Any) -> int:
-    """The value of key ``q`` in the table of ``mask + 1`` slots from ``keys[base]`` (0
+def _probe(slots: np.ndarray, base: int, mask: int, sh: Any, q: Any) -> int:
+    """The value of key ``q`` in the table of ``mask + 1`` slots from ``slots[base]`` (0
     when absent): linear probing from its home slot ``q >> sh`` until the key or an empty
-    slot (key 0)."""
+    slot (key 0). A slot is a (key, value) pair, so a hit reads one cache line, not two
+    (``tasks.tokens.HashTable.slots``)."""
     s = np.intp(q >> sh)
     while True:
-        k = keys[base + s]
+        k = slots[base + s, 0]
         if k == q:
-            return values[base + s]
+            return np.int64(slots[base + s, 1])
         if k == 0:
             return 0
         s = (s + 1) & mask
 
 
 @_jit
-def table_get(keys: np.ndarray, values: np.ndarray, shift: int, query: np.ndarray) -> np.ndarray:
+def table_get(slots: np.ndarray, shift: int, query: np.ndarray) -> np.ndarray:
     """``tasks.tokens.HashTable.get``: each query key's value (0 when absent), by linear
     probing from its home slot ``key >> shift`` until the key or an empty slot (key 0).
     The table is built by the same probing and never loses a key, so this finds what the
     numpy code finds (two probes, then its dict) for every key."""
-    mask = len(keys) - 1
+    mask = len(slots) - 1
     out = np.zeros(len(query), dtype=np.int64)
     sh = np.uint64(shift)
     for i in range(len(query)):
-        out[i] = _probe(keys, values, 0, mask, sh, query[i])
+        out[i] = _probe(slots, 0, mask, sh, query[i])
     return out
 
 
 @_jit
 def table_get_docs(
-    keys: np.ndarray,
-    values: np.ndarray,
+    slots: np.ndarray,
     first: np.ndarray,
     masks: np.ndarray,
     shifts: np.ndarray,
@@ -134,7 +134,7 @@ def table_get_docs(
     query: np.ndarray,
 ) -> np.ndarray:
     """``table_get`` with one table per document: several tables back to back in
-    ``keys``/``values`` (table ``j`` from ``first[j]``, ``masks[j] + 1`` slots, home slot
+    ``slots`` (table ``j`` from ``first[j]``, ``masks[j] + 1`` slots, home slot
     ``key >> shifts[j]``); document ``d``'s queries ``query[doc_bounds[d]:doc_bounds[d +
     1]]`` are looked up in table ``doc_table[d]``, by the same probing."""
     out = np.zeros(len(query), dtype=np.int64)
@@ -144,7 +144,7 @@ def table_get_docs(
         mask = masks[j]
         sh = np.uint64(shifts[j])
         for i in range(doc_bounds[d], doc_bounds[d + 1]):
-            out[i] = _probe(keys, values, base, mask, sh, query[i])
+            out[i] = _probe(slots, base, mask, sh, query[i])
     return out
 
 
@@ -506,10 +506,9 @@ def warm() -> None:
     one_i = np.zeros(1, dtype=i64)
     one_f = np.zeros(1)
     tree_raw(np.zeros((1, 1)), np.full(1, np.inf), one_i, one_f, one_i, 1, 0.0)
-    table_get(np.zeros(16, dtype=u64), np.zeros(16, dtype=i64), 60, np.ones(1, dtype=u64))
+    table_get(np.zeros((16, 2), dtype=u64), 60, np.ones(1, dtype=u64))
     table_get_docs(
-        np.zeros(16, dtype=u64),
-        np.zeros(16, dtype=i64),
+        np.zeros((16, 2), dtype=u64),
         one_i,
         one_i + 15,
         one_i + 60,
