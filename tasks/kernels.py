@@ -94,7 +94,7 @@ def tree_raw(
 
 
 @_jit
-def _probe(slots: np.ndarray, base: int, mask: int, sh: Any, q: Any) -> int:
+def _probe(slots: np.ndarray, base: int, mask: int, sh: Any, q: Any) -> Any:
     """The value of key ``q`` in the table of ``mask + 1`` slots from ``slots[base]`` (0
     when absent): linear probing from its home slot ``q >> sh`` until the key or an empty
     slot (key 0). A slot is a (key, value) pair, so a hit reads one cache line, not two
