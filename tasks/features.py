@@ -799,10 +799,9 @@ def _extract_run(
     # character by their string)
     some = np.flatnonzero(small)
     unit_odd = np.zeros(len(some), dtype=bool)
-    if hasher.odd.any():
-        odd_cs = np.zeros(len(cp) + 1, dtype=np.int64)
-        np.cumsum(hasher.odd, out=odd_cs[1:])
-        unit_odd = odd_cs[gends[some]] > odd_cs[gstarts[some]]
+    odd_at = np.flatnonzero(hasher.odd)  # a few characters, when any
+    if len(odd_at):  # an odd character at or after the unit's start, before its end
+        unit_odd = np.searchsorted(odd_at, gends[some]) > np.searchsorted(odd_at, gstarts[some])
     ukeys = hasher.keys(gstarts[some], gends[some], np.flatnonzero(unit_odd))
     if kern is not None and len(names) > 1 and len(some):  # one pass, each unit's language
         doc_b = np.searchsorted(some, bounds)
