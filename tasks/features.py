@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -388,10 +389,24 @@ def _find_all(text: str, pats: tuple[str, ...], step: int) -> list[int]:
     return pos
 
 
-def _links(joined: str, lay: _Layout) -> np.ndarray:
+_LINK_MARKS = ("http://", "https://", "www.")
+
+
+def _marks(joined: str, cp: np.ndarray, kern: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Where a link mark (``_LINK_MARKS``) starts in the batch's joined text, and every
+    ``©`` (``tasks.kernels.find_marks`` over the code points when numba is there: the
+    same places, in one pass instead of four ``str.find`` scans; 0.017 -> 0.011 ms per
+    devset dump)."""
+    if kern is not None and cp.dtype == np.uint32 and len(cp):
+        found: tuple[np.ndarray, np.ndarray] = kern.find_marks(cp)
+        return found
+    links, signs = _find_all(joined, _LINK_MARKS, 4), _find_all(joined, ("©",), 1)
+    return np.array(links, dtype=np.int64), np.array(signs, dtype=np.int64)
+
+
+def _links(pos: np.ndarray, lay: _Layout) -> np.ndarray:
     out = np.zeros(len(lay.gstarts))
-    pos = _find_all(joined, ("http://", "https://", "www."), 4)
-    if pos:
+    if len(pos):
         np.add.at(out, lay.units_of(pos), 1.0)
     return out
 
@@ -419,7 +434,7 @@ class _Layout:
     bounds: np.ndarray  # (docs + 1,) each document's first unit; units are in order
     gstarts: np.ndarray  # (units,) offsets in the joined text
 
-    def units_of(self, pos: list[int]) -> np.ndarray:
+    def units_of(self, pos: list[int] | np.ndarray) -> np.ndarray:
         """The unit each offset of the joined text falls in; offsets before the first unit
         of their document are left out."""
         p = np.array(pos, dtype=np.int64)
@@ -819,7 +834,8 @@ def _extract_run(
         for i in ids:
             close[i] = normalise_control(texts_u[i]) in close_set
 
-    link = _links(joined, lay) + cnt[C_AT]
+    link_at, copyright_at = _marks(joined, cp, kern)
+    link = _links(link_at, lay) + cnt[C_AT]
     # duplicates: keyed by the lowercase hash and the capitals (then checked exactly)
     dkey = token_keys(hasher.raw(gstarts, gends), gends - gstarts)
     dkey += cnt[C_UP].astype(np.uint64) * _UP_MIX
@@ -876,7 +892,6 @@ def _extract_run(
     h[titled_first] = 0.0
     hchars = h * nchars
     cue_codes = codes >> _CUE_SHIFT
-    cpos = _find_all(joined, ("©",), 1)  # the unit of every ©: lay.units_of(cpos)
     cues = _cues(
         texts_u,
         words_of,
@@ -887,7 +902,7 @@ def _extract_run(
         words,
         cnt[C_DIG],
         endcolon,
-        lay.units_of(cpos),
+        lay.units_of(copyright_at),  # the unit of every ©
         cnt[C_PUNCT],
         cnt[C_COMMA] + cnt[C_QUOTE] + cnt[C_AT],
     )

@@ -149,6 +149,33 @@ def table_get_docs(
 
 
 @_jit
+def find_marks(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``http://``, ``https://`` or ``www.`` starts in the code points ``cp``, and
+    where a ``©`` is: what ``tasks.features._find_all`` finds with ``str.find`` (none of
+    the three marks can start inside another match of itself, so every start counts)."""
+    n = len(cp)
+    links = [0]
+    signs = [0]
+    links.pop()
+    signs.pop()
+    for i in range(n):
+        c = cp[i]
+        if c == 0x68:  # h: http:// or https://
+            if i + 7 <= n and cp[i + 1] == 0x74 and cp[i + 2] == 0x74 and cp[i + 3] == 0x70:
+                j = i + 4
+                if cp[j] == 0x73:  # https
+                    j += 1
+                if j + 3 <= n and cp[j] == 0x3A and cp[j + 1] == 0x2F and cp[j + 2] == 0x2F:
+                    links.append(i)
+        elif c == 0x77:  # w: www.
+            if i + 4 <= n and cp[i + 1] == 0x77 and cp[i + 2] == 0x77 and cp[i + 3] == 0x2E:
+                links.append(i)
+        elif c == 0xA9:  # ©
+            signs.append(i)
+    return np.array(links, dtype=np.int64), np.array(signs, dtype=np.int64)
+
+
+@_jit
 def language_counts(
     masks: np.ndarray, starts: np.ndarray, n_langs: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -517,6 +544,7 @@ def warm() -> None:
         np.ones(1, dtype=u64),
     )
     language_counts(one_i, one_i, 3)
+    find_marks(ro32)
     cuts = np.array([0, 1], dtype=i64)
     context_columns(
         np.full(1, 0.5), one_f, cuts, one_i, one_i + 1, one_f, np.zeros((1, 26)), np.zeros((4, 1))

@@ -249,3 +249,23 @@ def test_language_counts_match_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(language, "compiled_kernels", lambda: None)
     assert language.detect_many(stop, masks, bounds) == got
     assert got[1][0] != "und" and got[0] == ("und", 0.0)
+
+
+def test_marks_kernel_finds_what_str_find_finds() -> None:
+    rng = np.random.default_rng(12)
+    # pieces of the marks and whole ones, glued at random (matches overlapping pieces)
+    pieces = ["http://", "https://", "www.", "ww", "http", "https", ":/", "/", "s", "."]
+    pieces += ["©", "h", "w", "x", " ", "😀", "漢"]
+    texts = ["".join(rng.choice(pieces, int(rng.integers(1, 30)))) for _ in range(3000)]
+    texts += ["http://a https://b www.c © wwww. httpss:// http:/ www", "www.", "©", "http://"]
+    texts += [t[:k] for t in ("https://x.org", "http://x") for k in range(len(t) + 1)]
+    texts += _texts()
+    found = 0
+    for text in texts:
+        cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        links, signs = kernels.find_marks(cp)
+        want_links = features._find_all(text, features._LINK_MARKS, 4)
+        assert sorted(links.tolist()) == sorted(want_links), text
+        assert signs.tolist() == features._find_all(text, ("©",), 1), text
+        found += len(want_links)
+    assert found > 3000
