@@ -114,6 +114,7 @@ _M[N_CLASSES + P_NL_UP, _NC + 1] = 1.0
 _MT = np.ascontiguousarray(_M.T)
 _M32 = _M.astype(np.float32)
 _SHARE_COLS = [C_LET, C_DIG, C_PUNCT]  # per character
+_DOC_ROWS = [C_LET, C_CJK, C_KANA, C_HANGUL, C_LAT, C_NONLAT]  # summed per document
 _PER_WORD_COLS = [C_SENT, C_UPSTART, C_SEP, C_COMMA, C_LET]
 _CSHIFT = np.arange(len(CONCERNS), dtype=np.int64)
 _ENDP_CLASSES = np.zeros(N_CLASSES, dtype=bool)
@@ -710,22 +711,26 @@ def _extract_run(
     tok_b[1:][counts == 0] = 0
     np.maximum.accumulate(tok_b, out=tok_b)
 
-    # the language of each document (CJK scripts, else stopword hits on a token sample)
-    if nd > 1:  # per-document sums of the counts (whole numbers: exact in any order)
-        ccs = np.zeros((len(cnt), n + 1))
-        np.cumsum(cnt, axis=1, out=ccs[:, 1:])
+    # the language of each document (CJK scripts, else stopword hits on a token sample);
+    # per-document sums of the counts it needs (whole numbers: exact in any order; the
+    # six rows, not all 17: a cumulative sum along rows is slow, 0.016 ms per dump)
+    doc_sum = cnt[_DOC_ROWS]
+    if nd > 1:
+        ccs = np.zeros((len(_DOC_ROWS), n + 1))
+        np.cumsum(doc_sum, axis=1, out=ccs[:, 1:])
         doc_sum = ccs[:, bounds[1:]] - ccs[:, bounds[:-1]]
     else:
-        doc_sum = cnt.sum(axis=1)[:, None]
+        doc_sum = doc_sum.sum(axis=1)[:, None]
+    doc_let, doc_cjk, doc_kana, doc_hangul, doc_lat, doc_nonlat = doc_sum
     langs: list[str] = [""] * nd
     confs: list[float] = [0.0] * nd
     sample: list[np.ndarray] = []
     sample_b = [0]
     plain: list[int] = []
     for d in range(nd):
-        cjk_total, let_total = float(doc_sum[C_CJK, d]), float(doc_sum[C_LET, d])
+        cjk_total, let_total = float(doc_cjk[d]), float(doc_let[d])
         if let_total and cjk_total / let_total > 0.3:
-            kana, hangul = float(doc_sum[C_KANA, d]), float(doc_sum[C_HANGUL, d])
+            kana, hangul = float(doc_kana[d]), float(doc_hangul[d])
             langs[d] = (
                 "ja" if kana > 0.05 * cjk_total else ("ko" if hangul > 0.3 * cjk_total else "zh")
             )
@@ -868,7 +873,7 @@ def _extract_run(
     fd = m[4]
     np.divide(foreign, tsafe, out=fd)
     offscript = m[32]
-    nonlat_docs = (doc_sum[C_NONLAT] > doc_sum[C_LAT]) & ~cjk_docs
+    nonlat_docs = (doc_nonlat > doc_lat) & ~cjk_docs
     np.divide(cnt[C_NONLAT] + cnt[C_CJK], let, out=offscript)
     if nonlat_docs.any():
         np.copyto(offscript, cnt[C_LAT] / let, where=nonlat_docs[ud])
