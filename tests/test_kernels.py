@@ -269,3 +269,16 @@ def test_marks_kernel_finds_what_str_find_finds() -> None:
         assert signs.tolist() == features._find_all(text, ("©",), 1), text
         found += len(want_links)
     assert found > 3000
+
+
+def test_run_keys_kernel_matches_the_numpy_keys() -> None:
+    rng = np.random.default_rng(13)
+    for text in _texts():
+        cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        hasher = tokens.Hasher(text, cp)
+        starts = np.sort(rng.integers(0, len(cp), 500))
+        ends = np.minimum(starts + rng.integers(0, 30, 500), len(cp))
+        want = tokens.token_keys(hasher.raw(starts, ends), ends - starts)
+        got = kernels.run_keys(hasher.acc, hasher.down, starts, ends, tokens._LEN_MIX)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+        assert hasher.keys(starts, ends, np.zeros(0, dtype=np.int64)).tobytes() == want.tobytes()
