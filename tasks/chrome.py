@@ -93,13 +93,19 @@ class TreeEnsemble:
         r = self.roots
         return self.feature[r], self.threshold[r], self.left[r], packed
 
-    def raw(self, x: np.ndarray) -> np.ndarray:
-        """``baseline`` + the sum of every tree's reached leaf, for each row of ``x``
-        (``tasks.kernels.tree_raw`` when numba is there: the same floats)."""
+    def raw(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """``baseline`` + the sum of every tree's reached leaf, for each row of ``x`` (or
+        of ``x[rows]``: the kernel copies each of those rows as it walks it, so the
+        separator's column-major feature matrix is not gathered into a new one first;
+        trees 0.16 -> 0.15 ms per devset dump). ``tasks.kernels.tree_raw`` when numba is
+        there: the same floats."""
         k = compiled_kernels()
         if k is not None and len(self.roots) <= k.PAIRWISE_MAX and self.depth >= 1:
+            if x.dtype != np.float64 or not (x.flags.c_contiguous or x.flags.f_contiguous):
+                x = np.ascontiguousarray(x, dtype=np.float64)
             out: np.ndarray = k.tree_raw(
-                np.ascontiguousarray(x, dtype=np.float64),
+                x,
+                np.arange(len(x)) if rows is None else np.asarray(rows, dtype=np.int64),
                 self.threshold,
                 self._packed[3],
                 self.value,
@@ -108,7 +114,7 @@ class TreeEnsemble:
                 self.baseline,
             )
             return out
-        return self.raw_numpy(x)
+        return self.raw_numpy(x if rows is None else x[rows])
 
     def raw_numpy(self, x: np.ndarray) -> np.ndarray:
         """``raw`` in numpy: ``depth`` rounds of gathers for all rows and trees at once."""
@@ -219,7 +225,7 @@ class ChromeModel:
             return p
         unsure = np.flatnonzero((p > self.gate[0]) & (p < self.gate[1]))
         if len(unsure):
-            t = 1.0 / (1.0 + np.exp(-self.trees.raw(x[unsure])))
+            t = 1.0 / (1.0 + np.exp(-self.trees.raw(x, unsure)))
             p[unsure] = self.tree_weight * t + (1.0 - self.tree_weight) * p[unsure]
         return p
 

@@ -76,6 +76,10 @@ def test_tree_kernel_matches_the_numpy_walk(trees: int) -> None:
     assert compiled_kernels() is not None
     got, ref = ens.raw(x), ens.raw_numpy(x)
     assert got.tobytes() == ref.tobytes()
+    # some rows, read where they are in a row- or column-major matrix or a strided view
+    rows = np.flatnonzero(rng.random(len(x)) < 0.4)
+    for layout in (x, np.asfortranarray(x), np.hstack([x, x])[:, : x.shape[1]]):
+        assert ens.raw(layout, rows).tobytes() == ens.raw_numpy(x[rows]).tobytes()
 
 
 def test_tree_kernel_on_the_shipped_model() -> None:
