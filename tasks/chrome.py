@@ -249,14 +249,29 @@ class ChromeModel:
         another order), the output layer numpy's ``einsum`` (the same loop for every row,
         whatever its place or alignment; BLAS's matrix-vector product is not)."""
         mean, inv, w1, b1, w2 = self._f32
-        z = x.astype(np.float32)
-        z -= mean
-        z *= inv
+        k = compiled_kernels()
+        if (
+            k is not None
+            and x.dtype == np.float64
+            and (x.flags.f_contiguous or x.flags.c_contiguous)
+        ):
+            # the same float32 operations, one pass each (tasks.kernels.standardize,
+            # bias_relu): 0.072 -> 0.057 ms per devset dump for both stages' networks
+            column_major = x.flags.f_contiguous and not x.flags.c_contiguous
+            z = np.empty(x.shape, dtype=np.float32, order="F" if column_major else "C")
+            k.standardize(x, mean, inv, z, column_major)
+        else:
+            z = x.astype(np.float32)
+            z -= mean
+            z *= inv
         if w1.size:
             one = len(z) == 1
             h = (np.vstack([z, z]) if one else z) @ w1
-            h += b1
-            np.maximum(h, 0.0, out=h)
+            if k is not None and h.flags.c_contiguous:
+                k.bias_relu(h, b1)
+            else:
+                h += b1
+                np.maximum(h, 0.0, out=h)
             z = h[:1] if one else h
         t = np.einsum("ij,j->i", z, w2)
         t += np.float32(self.b2)

@@ -32,6 +32,39 @@ PAIRWISE_MAX = 128  # numpy's pairwise-summation block (PW_BLOCKSIZE)
 
 
 @_jit
+def standardize(
+    x: np.ndarray, mean: np.ndarray, inv: np.ndarray, z: np.ndarray, column_major: bool
+) -> None:
+    """``z = (x.astype(float32) - mean) * inv`` (float32, column ``j`` by ``mean[j]`` and
+    ``inv[j]``) in one pass, in ``x``'s and ``z``'s memory order (``column_major``: both
+    column-major): each element the same two float32 operations as numpy's."""
+    n, m = x.shape
+    if column_major:
+        for j in range(m):
+            a = mean[j]
+            b = inv[j]
+            for i in range(n):
+                z[i, j] = (np.float32(x[i, j]) - a) * b
+    else:
+        for i in range(n):
+            for j in range(m):
+                z[i, j] = (np.float32(x[i, j]) - mean[j]) * inv[j]
+
+
+@_jit
+def bias_relu(h: np.ndarray, b: np.ndarray) -> None:
+    """``h += b; np.maximum(h, 0, out=h)`` in one pass over a row-major ``h`` (NaN stays
+    NaN, as numpy's maximum keeps it)."""
+    n, m = h.shape
+    for i in range(n):
+        for j in range(m):
+            v = h[i, j] + b[j]
+            if v < 0:
+                v = np.float32(0.0)
+            h[i, j] = v
+
+
+@_jit
 def pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
     """``a[lo:lo + n].sum()`` for ``n <= PAIRWISE_MAX``, in numpy's order (the
     ``pairwise_sum`` of its float add loop: 8 running sums over up to 128 values), so
@@ -569,6 +602,11 @@ def warm() -> None:
         np.ones(1, dtype=u64),
     )
     language_counts(one_i, one_i, 3)
+    f32 = np.zeros(2, dtype=np.float32)
+    for x in (np.zeros((2, 2)), np.zeros((2, 2)).T):  # the feature matrix is column-major
+        z = np.zeros((2, 2), dtype=np.float32, order="F" if x.flags.f_contiguous else "C")
+        standardize(x, f32, f32, z, bool(x.flags.f_contiguous))
+    bias_relu(np.zeros((2, 2), dtype=np.float32), f32)
     find_marks(ro32)
     cuts = np.array([0, 1], dtype=i64)
     context_columns(

@@ -286,3 +286,28 @@ def test_run_keys_kernel_matches_the_numpy_keys() -> None:
         got = kernels.run_keys(hasher.acc, hasher.down, starts, ends, tokens._LEN_MIX)
         assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
         assert hasher.keys(starts, ends, np.zeros(0, dtype=np.int64)).tobytes() == want.tobytes()
+
+
+def test_network_kernels_match_numpy() -> None:
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((300, 9)) * 50
+    x[::7, 3] = np.nan
+    x[::11, 5] = -np.inf
+    x[::13, 1] = -0.0
+    mean = rng.standard_normal(9).astype(np.float32)
+    inv = rng.random(9).astype(np.float32)
+    want = x.astype(np.float32)
+    want -= mean
+    want *= inv
+    for layout in (x, np.asfortranarray(x)):
+        column_major = bool(layout.flags.f_contiguous)
+        z = np.empty(x.shape, dtype=np.float32, order="F" if column_major else "C")
+        kernels.standardize(layout, mean, inv, z, column_major)
+        assert z.tobytes(order="C") == want.tobytes(order="C")
+    h = np.where(np.isfinite(want), want, 1.0) @ rng.standard_normal((9, 5)).astype(np.float32)
+    h[::5, 2] = np.nan
+    b = rng.standard_normal(5).astype(np.float32)
+    ref = h + b
+    np.maximum(ref, 0.0, out=ref)
+    kernels.bias_relu(h, b)
+    assert h.tobytes() == ref.tobytes()
