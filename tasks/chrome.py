@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -455,17 +456,21 @@ def _collector_paused(freeze: bool = False) -> Iterator[None]:
     to find (half the cost of building the records, measured). Whatever cycles others
     left are collected as usual once it is back on.
 
-    ``freeze`` (calls of several documents): the young objects are collected first
-    (``gc.collect(1)``: a few thousand at most, the caller's), and what the call leaves
-    alive is moved out of the collector's reach at the end (``gc.freeze``), so the first
-    collection after it does not walk the records it returns (~0.045 ms per devset
-    dump). They hold no cycles (``tests/test_kernels.py`` checks that a call leaves no
-    cyclic garbage), so reference counting frees them as usual when the caller drops
-    them; nothing of the caller's is frozen. Not done when the call fails."""
+    ``freeze`` (calls of several documents, in a process with one thread: a pool worker,
+    not a threaded or Dask runner): everything is collected first (``gc.collect()``:
+    cheap once earlier calls have frozen what lived before them), and what is alive at
+    the end is moved out of the collector's reach (``gc.freeze``), so the first
+    collection after the call does not walk the records it returns (~0.07 ms per devset
+    dump). The records hold no cycles (``tests/test_chrome_batch.py``), so reference
+    counting frees them when the caller drops them. The cost: an object of the
+    caller's that is alive across a call and only later becomes part of a garbage cycle
+    is never collected (e.g. a failed chunk's exceptions in ``tasks.process``). Not
+    done when the call fails."""
     was_on = gc.isenabled()
+    freeze = freeze and was_on and threading.active_count() == 1
     if was_on:
         if freeze:
-            gc.collect(1)
+            gc.collect()
         gc.disable()
     try:
         yield

@@ -4,6 +4,7 @@ token strings give."""
 from __future__ import annotations
 
 import gc
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -237,3 +238,20 @@ def test_frozen_records_are_freed_with_the_results() -> None:
     finally:
         if not was:
             gc.disable()
+
+
+def test_nothing_is_frozen_while_another_thread_runs() -> None:
+    """With another thread alive (a threaded or Dask runner), its objects could be frozen
+    half-way: ``separate_many`` then only pauses the collector."""
+    texts = [*_TEXTS, _TRICKY]
+    separate_many(texts)  # warm-up
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        before = gc.get_freeze_count()
+        seps = separate_many(texts)
+        assert len(seps) == len(texts) and gc.get_freeze_count() == before
+    finally:
+        stop.set()
+        other.join()
