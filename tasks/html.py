@@ -208,7 +208,12 @@ def extract_html(
         return "", {}, None
     # the metadata as trafilatura's extract_metadata finds it (tasks.html_meta); the
     # main text without it: bare_extraction works on a copy of the tree
-    metadata = page_metadata(tree, doc.url, date_params(doc))
+    try:
+        metadata = page_metadata(tree, doc.url, date_params(doc))
+    except (TypeError, ValueError):  # bare_extraction's own guard: the text without fields
+        from trafilatura.settings import Document
+
+        metadata = Document()
     result = trafilatura.bare_extraction(
         tree,
         url=doc.url,

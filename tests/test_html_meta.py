@@ -247,3 +247,24 @@ def test_a_deep_page_is_still_rejected_and_a_shallow_one_is_not_scanned() -> Non
     body = "<p>" + "Ein ganz normaler Satz mit einigen Wörtern darin. " * 20 + "</p>"
     text, _, _ = extract_html(Decoded("ok.html", 0, _page(body), "html", "utf-8", "utf-8"), {})
     assert "normaler Satz" in text
+
+
+def test_metadata_that_fails_leaves_the_text_without_fields(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """trafilatura's bare_extraction guarded its metadata step with TypeError/ValueError
+    (the page then had no text at all); now that it runs outside, such an error keeps the
+    page's text and leaves its metadata fields empty."""
+    import tasks.html as html
+    from tasks.records import Decoded
+
+    def broken(*args: object) -> None:
+        raise ValueError("a malformed date")
+
+    body = "<p>" + "Ein ganz normaler Satz mit einigen Wörtern darin. " * 20 + "</p>"
+    doc = Decoded("m.html", 0, _page(body), "html", "utf-8", "utf-8")
+    _, meta, _ = html.extract_html(doc, {})
+    assert meta.get("title") == "T"  # the page has a title when metadata works
+    monkeypatch.setattr(html, "page_metadata", broken)
+    text, meta, _ = html.extract_html(doc, {})
+    assert "normaler Satz" in text and meta == {}
