@@ -15,6 +15,10 @@ Per batch (``tasks.chrome.separate_many`` over all dumps, ``--batch`` documents 
 pass of features, model and decisions): ``batch: separate_many`` (segmentation inside)
 and ``batch: as a run calls it`` (blocks given, as ``tasks.process`` does).
 
+The process opts in to ``tasks.chrome.freeze_results``, as the run's pool workers do
+(``flows.batch.worker_pool``), so the batch lines read the separator as a run's workers
+run it; ``--no-freeze`` leaves it off (as in a test session or a threaded runner).
+
 The compiled kernels (``tasks.kernels``, numba) are loaded before the warm-up; the first
 line says how long that took (once per process). ``NEWSETL_NO_JIT=1`` runs the numpy
 path instead (same output), for an A/B in one checkout.
@@ -38,7 +42,13 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tasks.chrome import BATCH_DOCS, default_chrome, separate, separate_many  # noqa: E402
+from tasks.chrome import (  # noqa: E402
+    BATCH_DOCS,
+    default_chrome,
+    freeze_results,
+    separate,
+    separate_many,
+)
 from tasks.features import extract_batch  # noqa: E402
 from tasks.segment import segment  # noqa: E402
 from tasks.tokens import compiled_kernels  # noqa: E402
@@ -50,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--batch", type=int, default=BATCH_DOCS, help="documents per batch")
     ap.add_argument("--only", choices=("batch", "doc"), help="only the batch or per-doc lines")
+    ap.add_argument("--no-freeze", action="store_true", help="not as a pool worker runs it")
     args = ap.parse_args(argv)
+    freeze_results(not args.no_freeze)
     texts = [p.read_text(encoding="utf-8") for p in sorted((args.devset / "pages").glob("*.txt"))]
     chrome = default_chrome()
     t0 = time.perf_counter()

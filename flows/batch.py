@@ -16,6 +16,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from tasks.chrome import freeze_results
 from tasks.process import BatchResult, process_batch
 from tasks.records import SourceFile
 from tasks.settings import Settings
@@ -242,7 +243,9 @@ def worker_pool(workers: int) -> Executor | None:
                 _POOL.shutdown()
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(_PRELOAD)
-            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            _POOL = ProcessPoolExecutor(
+                max_workers=workers, mp_context=ctx, initializer=freeze_results
+            )
             _POOL_SIZE = workers
         return _POOL
 

@@ -447,6 +447,16 @@ def separate_many(
     return out
 
 
+_FREEZE = [False]  # set by ``freeze_results`` (a process's own choice, never the default)
+
+
+def freeze_results(on: bool = True) -> None:
+    """Let ``separate_many`` move what its calls leave alive out of the cyclic collector's
+    reach (``_collector_paused``) in this process: for processes that only run batches
+    (the run's pool workers opt in when they start, ``flows.batch.worker_pool``)."""
+    _FREEZE[0] = on
+
+
 @contextmanager
 def _collector_paused(freeze: bool = False) -> Iterator[None]:
     """Python's cyclic garbage collector paused while ``separate_many`` runs (and turned
@@ -456,8 +466,10 @@ def _collector_paused(freeze: bool = False) -> Iterator[None]:
     to find (half the cost of building the records, measured). Whatever cycles others
     left are collected as usual once it is back on.
 
-    ``freeze`` (calls of several documents, in a process with one thread: a pool worker,
-    not a threaded or Dask runner): everything is collected first (``gc.collect()``:
+    ``freeze`` (calls of several documents, in a process that opted in with
+    ``freeze_results`` — the run's pool workers — and only while it has one thread, so
+    never a threaded or Dask runner, a test session or a notebook): everything is
+    collected first (``gc.collect()``:
     cheap once earlier calls have frozen what lived before them), and what is alive at
     the end is moved out of the collector's reach (``gc.freeze``), so the first
     collection after the call does not walk the records it returns (~0.07 ms per devset
@@ -467,7 +479,7 @@ def _collector_paused(freeze: bool = False) -> Iterator[None]:
     is never collected (e.g. a failed chunk's exceptions in ``tasks.process``). Not
     done when the call fails."""
     was_on = gc.isenabled()
-    freeze = freeze and was_on and threading.active_count() == 1
+    freeze = freeze and _FREEZE[0] and was_on and threading.active_count() == 1
     if was_on:
         if freeze:
             gc.collect()

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tasks.chars import ALNUM, char_classes
-from tasks.chrome import default_chrome, separate, separate_many
+from tasks.chrome import default_chrome, freeze_results, separate, separate_many
 from tasks.features import _duplicates, extract, extract_many
 from tasks.records import Block, Separation
 from tasks.segment import segment
@@ -226,9 +226,15 @@ def test_a_batch_leaves_no_cyclic_garbage() -> None:
 
 _FREEZE_CHECK = """
 import gc, sys
-from tasks.chrome import separate_many
+from tasks.chrome import freeze_results, separate_many
 texts = sys.stdin.read().split("\\f")
 separate_many(texts)  # warm-up: caches built on first use stay (and stay frozen)
+before = gc.get_freeze_count()
+seps = separate_many(texts)
+assert gc.get_freeze_count() == before, "frozen without opting in"
+del seps
+freeze_results()  # what the run's pool workers do when they start
+separate_many(texts)  # the first frozen call also freezes what lived before it
 before = gc.get_freeze_count()
 seps = separate_many(texts)
 assert gc.isenabled()
@@ -240,10 +246,11 @@ print("ok")
 
 
 def test_frozen_records_are_freed_with_the_results() -> None:
-    """What a batch call freezes leaves the collector's permanent generation again when
-    the caller drops the results; the collector is on again after the call. In a fresh
-    interpreter: the freeze needs a process with one thread (the test session may have
-    others running)."""
+    """Nothing is frozen unless the process opted in (``freeze_results``, as the run's
+    pool workers do); then what a batch call freezes leaves the collector's permanent
+    generation again when the caller drops the results, and the collector is on again
+    after the call. In a fresh interpreter: the freeze needs a process with one thread
+    (the test session may have others running)."""
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run(
         [sys.executable, "-c", _FREEZE_CHECK],
@@ -264,10 +271,12 @@ def test_nothing_is_frozen_while_another_thread_runs() -> None:
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
+    freeze_results()  # opted in, as a pool worker: the other thread still prevents it
     try:
         before = gc.get_freeze_count()
         seps = separate_many(texts)
         assert len(seps) == len(texts) and gc.get_freeze_count() == before
     finally:
+        freeze_results(False)
         stop.set()
         other.join()
