@@ -209,13 +209,18 @@ def test_a_batch_leaves_no_cyclic_garbage() -> None:
     (``tasks.chrome._collector_paused``): that is only sound while its records hold no
     cycles, i.e. while reference counting alone frees all of it."""
     texts = [*_TEXTS, _TRICKY]
-    separate_many(texts)  # warm-up: per-language tables are built on first use
+    blocks = [segment(t) for t in texts]
+    sites = [frozenset({1, line_hash("X")})] * len(texts)
+    # warm-up with the same calls: per-language tables and, with a cold numba cache, the
+    # kernels' compilation (which leaves garbage cycles of its own) happen on first use
+    separate_many(texts, blocks=blocks)
+    separate_many(texts, template_hashes=sites)
     was = gc.isenabled()
     gc.collect()
     gc.disable()
     try:
-        made = separate_many(texts, blocks=[segment(t) for t in texts])
-        made += separate_many(texts, template_hashes=[frozenset({1, line_hash("X")})] * len(texts))
+        made = separate_many(texts, blocks=blocks)
+        made += separate_many(texts, template_hashes=sites)
         assert len(made) == 2 * len(texts)
         del made
         assert gc.collect() == 0
