@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from warehouse.checks import cache_metadata
 from warehouse.schemas import (
     GLOBAL_TABLES,
     PARTITION_COLUMN,
@@ -106,7 +107,7 @@ def build_catalog(warehouse: Path) -> Path:
     final = warehouse / CATALOG
     tmp = warehouse / f".{CATALOG}.tmp-{os.getpid()}"
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = cache_metadata(duckdb.connect(str(tmp)))
     try:
         create_table_views(con, {name: live_files(warehouse, name) for name in TABLES})
         con.execute("create table schema_versions (version integer, description varchar)")

@@ -30,6 +30,16 @@ ISO_639_1 = frozenset(
 )
 
 
+def cache_metadata(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """``con``, keeping each Parquet file's footer once read. A commit's checks and its
+    clustering, and the catalog build, bind the same few hundred files of a table in one
+    query after another (``union_by_name`` reads every file's schema at each bind); the
+    warehouse's files never change under a name (a rewrite gets a new one). The checks
+    at 100,000 files: 3.4-4.4 -> 2.8 CPU-s."""
+    con.execute("set parquet_metadata_cache = true")
+    return con
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     name: str
@@ -119,7 +129,7 @@ def run_checks(
     ``files``); ``in_check_order`` puts the rows of several such calls back in order."""
     from warehouse.catalog import create_table_views
 
-    con = duckdb.connect()
+    con = cache_metadata(duckdb.connect())
     try:
         create_table_views(con, files)
         checks = [c for c in all_checks() if tables is None or c.table in tables]

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from tasks.normalize import make_doc_id
 from tasks.records import Article
-from warehouse.checks import failed, in_check_order, run_checks
+from warehouse.checks import cache_metadata, failed, in_check_order, run_checks
 from warehouse.dedup import cluster
 from warehouse.files import Plan
 from warehouse.schemas import DOCUMENT_TABLES, TABLES
@@ -117,7 +117,7 @@ def _listing(warehouse: Path, rels: Sequence[str | Path]) -> str:
 def connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for commit-time work over the warehouse: bounded memory (it
     spills to ``temp_dir`` beyond ``MEMORY_LIMIT``), so the flow process stays flat."""
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    con = cache_metadata(duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2}))
     con.execute("set temp_directory = $d", {"d": str(temp_dir)})
     con.execute("set preserve_insertion_order = false")
     return con
@@ -175,8 +175,10 @@ def _write_clusters(
             sigs = (
                 f"(select doc_id, minhash from {sigs} union all select doc_id, minhash from {more})"
             )
+        # a table, not a view: the clustering reads it twice (bodies, then documents),
+        # and each read of a view re-scanned and re-joined both tables' files
         con.execute(
-            "create temp view docs as select a.doc_id, "
+            "create temp table docs as select a.doc_id, "
             # a row without a hash (it fails the not_null check) is nobody's duplicate
             "coalesce(a.content_sha256, 'doc:' || coalesce(a.doc_id, '')) as content_sha256, "
             "s.minhash, a.published_at, a.ingested_at, a.source_path, a.record "
