@@ -18,6 +18,14 @@ def has_odd_blank(text: str) -> bool:
     return any(c in text for c in ODD_BLANKS)
 
 
+# what ``tasks.kernels_stages.utf8_marks`` finds, per code point (``tasks.decode.marks_table``)
+MARK_NFC = 1  # may change under NFC (and every code point beyond the BMP)
+MARK_INVISIBLE = 2  # a soft hyphen or zero-width character
+MARK_ODD_BLANK = 4  # a blank other than " ", "\n" and "\r"
+MARK_MOJI_LEAD = 8  # U+00C2-U+00F4: a UTF-8 lead byte read as windows-1252
+MARK_MOJI_CONT = 16  # a UTF-8 continuation byte read as windows-1252 (``tasks.decode._CONT``)
+MARK_MOJIBAKE = 32  # (of a text, not a code point) a lead directly followed by a continuation
+
 # disjoint classes
 (
     P_OTHER,

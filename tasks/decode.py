@@ -27,9 +27,23 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
 
-from tasks.chars import has_odd_blank
+import numpy as np
+
+from tasks.chars import (
+    MARK_INVISIBLE,
+    MARK_MOJI_CONT,
+    MARK_MOJI_LEAD,
+    MARK_MOJIBAKE,
+    MARK_NFC,
+    MARK_ODD_BLANK,
+    ODD_BLANKS,
+    has_odd_blank,
+)
 from tasks.records import Decoded, RawDoc, Reject
+from tasks.tokens import stage_kernels
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -73,7 +87,6 @@ _HTML_SNIFF = re.compile(
 )
 _HTML_SNIFF_STR = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
 _INVISIBLES = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-_INVISIBLE = re.compile(f"[{_INVISIBLES}]")
 # runs of 2+ blanks, or one blank that is not a plain space (a lone space is left alone)
 _SPACES = re.compile(r"[^\S\n]{2,}|[^\S \n]")
 _SPACE_RUNS = re.compile(r"  +")
@@ -112,6 +125,58 @@ _MOJIBAKE_HINT = re.compile(f"[\u00c2-\u00f4][{_C}]")  # a cheap first look (one
 # C3 82-B4, then any continuation character's own bytes (UTF-8 is self-synchronizing, so
 # a byte match is a character match); ~2.5x faster than the text pattern
 _MOJIBAKE_HINT_UTF8 = re.compile(rb"\xc3[\x82-\xb4](?:" + _utf8_trie(set(_CONT)) + rb")")
+
+
+class Marks(NamedTuple):
+    """What one pass over a text's UTF-8 bytes found (``tasks.kernels_stages.utf8_marks``):
+    ``bits`` of ``tasks.chars.MARK_*``; ``nfc_lo:nfc_hi``, the characters from the first
+    that NFC may change to the last (-1, -1: none)."""
+
+    bits: int
+    nfc_lo: int
+    nfc_hi: int
+
+
+@lru_cache(maxsize=1)
+def marks_table() -> np.ndarray:
+    """uint8 per BMP code point: its ``tasks.chars.MARK_*`` bits, for ``utf8_marks``.
+
+    ``MARK_NFC`` is a superset of the code points that make ``unicodedata.normalize("NFC")``
+    look further than its quick check (a nonzero combining class, or a quick-check value
+    other than Yes): combining marks, characters NFC changes alone, and every character
+    that follows the first in a canonical decomposition (the second half of a
+    composition, Hangul vowels and final consonants included). A text without any is
+    returned as it is. (No decomposition beyond the BMP holds a BMP code point past its
+    first: tested.)"""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for cp in range(0x300, 0x10000):  # below U+0300 every character is NFC-inert
+        ch = chr(cp)
+        if (
+            unicodedata.combining(ch)
+            or unicodedata.category(ch) in ("Mn", "Mc", "Me")
+            or unicodedata.normalize("NFC", ch) != ch
+        ):
+            table[cp] |= MARK_NFC
+        for later in unicodedata.normalize("NFD", ch)[1:]:
+            table[ord(later)] |= MARK_NFC
+    for ch in _INVISIBLES:
+        table[ord(ch)] |= MARK_INVISIBLE
+    for ch in ODD_BLANKS.replace("\r", ""):
+        table[ord(ch)] |= MARK_ODD_BLANK
+    table[0xC2:0xF5] |= MARK_MOJI_LEAD
+    for ch in _CONT:
+        table[ord(ch)] |= MARK_MOJI_CONT
+    return table
+
+
+def utf8_marks(data: bytes) -> Marks | None:
+    """``Marks`` of the text whose strict UTF-8 encoding is ``data``; None without the
+    compiled kernels."""
+    kernels = stage_kernels()
+    if kernels is None:
+        return None
+    return Marks(*kernels.utf8_marks(np.frombuffer(data, dtype=np.uint8), marks_table()))
+
 
 MAX_LINE_CHARS = 1_000_000
 MAX_HTML_CHARS = 16_000_000
@@ -246,10 +311,12 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str, st
     return text, best.encoding, "detected"
 
 
-def repair_mojibake(text: str, utf8: bytes | None = None) -> tuple[str, bool]:
+def repair_mojibake(
+    text: str, utf8: bytes | None = None, marks: Marks | None = None
+) -> tuple[str, bool]:
     """Undo UTF-8-read-as-windows-1252 where confident (two or more clean fixes).
     ``utf8``: the bytes ``text`` is the strict UTF-8 decoding of, when it is (a cheaper
-    first look)."""
+    first look); ``marks``: their ``utf8_marks``, when known (cheaper still)."""
     fixed = 0
 
     def fix(m: re.Match[str]) -> str:
@@ -268,7 +335,10 @@ def repair_mojibake(text: str, utf8: bytes | None = None) -> tuple[str, bool]:
         fixed += 1
         return out
 
-    if text.isascii() or (utf8 is not None and not _MOJIBAKE_HINT_UTF8.search(utf8)):
+    if marks is not None:
+        if not marks.bits & MARK_MOJIBAKE:  # the byte hint, in utf8_marks' pass
+            return text, False
+    elif text.isascii() or (utf8 is not None and not _MOJIBAKE_HINT_UTF8.search(utf8)):
         return text, False
     if not _has_mojibake(text):
         return text, False
@@ -284,15 +354,26 @@ def _has_mojibake(text: str) -> bool:
     return any(_MOJIBAKE.match(text, m.start()) for m in _MOJIBAKE_HINT.finditer(text))
 
 
-def clean_text(text: str) -> str:
-    """NFC, no soft hyphens or zero-width characters, spaces collapsed, blank lines kept."""
-    if not text.isascii():  # ASCII is NFC and has none of the invisible characters
-        text = unicodedata.normalize("NFC", text)
-        if any(c in text for c in _INVISIBLES):
-            text = _INVISIBLE.sub("", text)
+def clean_text(text: str, marks: Marks | None = None) -> str:
+    """NFC, no soft hyphens or zero-width characters, spaces collapsed, blank lines kept.
+
+    ``marks``: the text's ``utf8_marks``, when known. Then only the lines from the first
+    to the last character NFC may change are normalized (NFC never reaches across a
+    newline), and the invisible characters and odd blanks are searched for only when
+    the marks saw some (NFC makes neither: an odd blank it changes stays one, tested)."""
+    if marks is None:
+        odd = None
+        if not text.isascii():  # ASCII is NFC and has none of the invisible characters
+            text = _drop_invisibles(unicodedata.normalize("NFC", text))
+    else:
+        odd = bool(marks.bits & MARK_ODD_BLANK)  # ("\r", replaced below, is not marked)
+        if marks.nfc_lo >= 0:
+            text = _nfc_lines(text, marks.nfc_lo, marks.nfc_hi)
+        if marks.bits & MARK_INVISIBLE:
+            text = _drop_invisibles(text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if has_odd_blank(text):  # a blank _SPACES changes even alone
+    if has_odd_blank(text) if odd is None else odd:  # a blank _SPACES changes even alone
         text = _SPACES.sub(" ", text)
     elif "  " in text:  # plain spaces only: the same as _SPACES, on a cheaper pattern
         text = _SPACE_RUNS.sub(" ", text)
@@ -301,6 +382,25 @@ def clean_text(text: str) -> str:
     if "\n \n" in text or "\n\n\n" in text:
         text = _BLANKS.sub("\n\n", text)
     return text.strip()
+
+
+def _drop_invisibles(text: str) -> str:
+    for ch in _INVISIBLES:
+        if ch in text:
+            text = text.replace(ch, "")
+    return text
+
+
+def _nfc_lines(text: str, lo: int, hi: int) -> str:
+    """``unicodedata.normalize("NFC", text)`` when no character outside ``text[lo:hi]``
+    can change: only the lines holding that span are normalized."""
+    start = text.rfind("\n", 0, lo) + 1
+    end = text.find("\n", hi)
+    if end < 0:
+        end = len(text)
+    if start == 0 and end == len(text):
+        return unicodedata.normalize("NFC", text)
+    return text[:start] + unicodedata.normalize("NFC", text[start:end]) + text[end:]
 
 
 def _longest_line(text: str) -> int:
@@ -325,12 +425,14 @@ def decode(
         return Reject(raw.rel_path, raw.record, "decode", exc.reason, exc.detail)
     if not text or text.isspace():  # not text.strip(), without the copy
         return Reject(raw.rel_path, raw.record, "decode", "blank")
-    repaired = None
+    repaired = marks = None
     if how != "bom":
         # the raw bytes are the text's UTF-8 unless decode_bytes dropped stray NULs
         same = how == "utf-8" and not _nul_in_head(raw.data)
-        text, did = repair_mojibake(text, raw.data if same else None)
-        repaired = "mojibake" if did else None
+        marks = utf8_marks(raw.data) if same else None
+        text, did = repair_mojibake(text, raw.data if same else None, marks)
+        if did:
+            repaired, marks = "mojibake", None
     if fmt == "html":
         if len(text) > max_html_chars:
             return Reject(
@@ -342,7 +444,7 @@ def decode(
             return Reject(
                 raw.rel_path, raw.record, "decode", "line_too_long", f"{longest} characters"
             )
-        text = clean_text(text)
+        text = clean_text(text, marks)
         if not text:
             return Reject(raw.rel_path, raw.record, "decode", "blank")
     return Decoded(

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from tasks.chars import MARK_MOJI_CONT, MARK_MOJI_LEAD, MARK_MOJIBAKE, MARK_NFC
 from tasks.kernels import _jit
 
 
@@ -328,6 +329,49 @@ def text_lines(
     return starts[:lines].copy(), ends[:lines].copy(), hashes, out, fstarts, fends, True
 
 
+@_jit
+def utf8_marks(data: np.ndarray, table: np.ndarray) -> tuple[int, int, int]:
+    """What ``tasks.decode`` looks for in a text, in one pass over its UTF-8 bytes
+    ``data`` (valid UTF-8): the OR of ``table[c]`` over its code points ``c``, with
+    ``MARK_MOJIBAKE`` (``tasks.chars``) where a ``MARK_MOJI_LEAD`` code point is
+    directly followed by a ``MARK_MOJI_CONT`` one, and the character offsets of the
+    first ``MARK_NFC`` code point and one past the last (-1, -1: none). A code point
+    beyond the BMP is ``MARK_NFC`` alone."""
+    n = len(data)
+    marks = np.int64(0)
+    lo = -1
+    hi = -1
+    prev = np.int64(0)
+    i = 0
+    k = 0
+    while i < n:
+        b = np.int64(data[i])
+        if b < 0x80:
+            m = np.int64(table[b])
+            i += 1
+        elif b < 0xE0:
+            m = np.int64(table[((b & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F)])
+            i += 2
+        elif b < 0xF0:
+            c = ((b & 0x0F) << 12) | ((np.int64(data[i + 1]) & 0x3F) << 6)
+            m = np.int64(table[c | (np.int64(data[i + 2]) & 0x3F)])
+            i += 3
+        else:
+            m = np.int64(MARK_NFC)
+            i += 4
+        if m:
+            if m & MARK_NFC:
+                if lo < 0:
+                    lo = k
+                hi = k + 1
+            if m & MARK_MOJI_CONT and prev & MARK_MOJI_LEAD:
+                marks |= MARK_MOJIBAKE
+            marks |= m
+        prev = m
+        k += 1
+    return int(marks), lo, hi
+
+
 @lru_cache(maxsize=1)
 def fold_tables() -> tuple[np.ndarray, np.ndarray]:
     """``str.casefold`` of every code point of planes 0 and 1 (the BMP, and the one with
@@ -357,6 +401,7 @@ def crc_table() -> np.ndarray:
 def warm() -> None:
     """Load (or compile) every kernel for the argument types the stages pass."""
     from tasks.chars import ALNUM, SPACE, char_table
+    from tasks.decode import marks_table
 
     data = np.frombuffer(b"a b", dtype=np.uint8)  # read-only, as the stages pass it
     word_crcs(data, np.array([3], dtype=np.int64), crc_table())
@@ -365,3 +410,4 @@ def warm() -> None:
     cp = np.frombuffer("a b".encode("utf-32-le"), dtype=np.uint32)
     word_count(cp, char_table(), ALNUM)
     text_lines(cp, char_table(), SPACE, *fold_tables())
+    utf8_marks(data, marks_table())
