@@ -46,19 +46,30 @@ for _n, _names in enumerate(
 
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 _TIME = r"(?:[,\s]+(?:um\s+|at\s+|saat\s+|à\s+|a las\s+)?(\d{1,2})[:.h](\d{2})(?:[:.](\d{2}))?)?"
+# A pattern that starts with a character class is searched for by ``re`` with a fast scan
+# for that class: so ``\b\d`` is written ``\d(?<!\w\d)`` (the same test: no word character
+# before the digit), and the month word, whose backtracking can never lead to a match
+# (a letter follows it), is possessive; tests/test_fields.py compares them with the
+# plain patterns
+_START = r"\d(?<!\w\d)"  # a digit with no word character before it (``\b\d``)
 _DATE_PATTERNS = [
     # 2020-10-31 (ISO, optional time)
-    ("ymd", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?\b")),
+    (
+        "ymd",
+        re.compile(
+            rf"({_START}\d{{3}})-(\d{{2}})-(\d{{2}})(?:[T ](\d{{2}}):(\d{{2}})(?::(\d{{2}}))?)?\b"
+        ),
+    ),
     # 31.10.2020 / 31/10/2020 / 31-10-2020 (day first), optional time
-    ("dmy", re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b" + _TIME)),
+    ("dmy", re.compile(rf"({_START}\d?)[./](\d{{1,2}})[./](\d{{4}})\b" + _TIME)),
     # Oct. 31, 2020 / October 31 2020: any word there, kept when it names a month (one
     # alternation of ~100 month names tried at every word costs ten times more)
-    ("mdy_name", re.compile(r"\b([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")),
+    ("mdy_name", re.compile(r"\b([^\W\d_]++)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")),
     # 31 Ekim 2020 / 31. Oktober 2020 / 31 de octubre de 2020 / 31st October 2020
     (
         "dmy_name",
         re.compile(
-            rf"\b(\d{{1,2}})(?:\.|st|nd|rd|th)?\s+(?:de\s+)?({_MONTH_RE})\.?,?\s+(?:de\s+)?(\d{{4}})\b"
+            rf"({_START}\d?)(?:\.|st|nd|rd|th)?\s+(?:de\s+)?({_MONTH_RE})\.?,?\s+(?:de\s+)?(\d{{4}})\b"
             + _TIME,
             re.I,
         ),
@@ -66,7 +77,7 @@ _DATE_PATTERNS = [
 ]
 
 
-_YEAR = re.compile(r"\d{4}")
+_YEAR = re.compile(r"\d\d\d\d")  # (``\d{4}``, found by the class scan)
 
 
 def _valid(dt: datetime, latest: datetime) -> datetime | None:

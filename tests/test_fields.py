@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tasks import fields
@@ -121,3 +121,33 @@ def test_word_count_is_the_regex_count(text: str) -> None:
     cjk = len(fields._CJK.findall(text))
     expected = len(fields._WORD.findall(fields._CJK.sub(" ", text))) + cjk
     assert word_count(text) == expected
+
+
+# the dateline patterns as first written (``\b`` before a digit, a backtracking month word)
+_PLAIN_DATE_PATTERNS = {
+    "ymd": r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?\b",
+    "dmy": r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b" + fields._TIME,
+    "mdy_name": r"\b([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b",
+    "dmy_name": r"\b(\d{1,2})(?:\.|st|nd|rd|th)?\s+(?:de\s+)?("
+    + fields._MONTH_RE
+    + r")\.?,?\s+(?:de\s+)?(\d{4})\b"
+    + fields._TIME,
+}
+_DATE_PIECES = (
+    "2020|1999|31|7|12|-|.|/|:| |  |\n|,|T|de |Oct|octubre|Ekim|MÄRZ|x|é|_|a1|st|th|at |um "
+    "|١٩٩٠|h|14:35"
+).split("|")
+_DATEY = st.lists(st.sampled_from(_DATE_PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_DATEY)
+def test_date_patterns_find_what_the_plain_patterns_find(text: str) -> None:
+    import re
+
+    for kind, pattern in fields._DATE_PATTERNS:
+        flags = re.I if kind == "dmy_name" else 0
+        plain = re.compile(_PLAIN_DATE_PATTERNS[kind], flags)
+        got = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+        assert got == [(m.span(), m.groups()) for m in plain.finditer(text)], kind
+    assert bool(fields._YEAR.search(text)) == bool(re.search(r"\d{4}", text))
