@@ -107,7 +107,7 @@ def process_batch(
     out.line_counts = {src: count_lines(docs) for src, docs in by_source.items() if src}
     history = history or {}
     templates = {
-        src: template_set(counts + Counter(history.get(src, {})), settings.template_min_docs)
+        src: template_set(_with_history(counts, history.get(src)), settings.template_min_docs)
         for src, counts in out.line_counts.items()
     }
 
@@ -135,6 +135,12 @@ def process_batch(
             keys.append(key)
     out.minhashes = signatures(keys)  # the whole batch's MinHashes in one numpy pass
     return out
+
+
+def _with_history(counts: Counter[int], earlier: Mapping[int, int] | None) -> Counter[int]:
+    """``counts + Counter(earlier)``; without earlier counts, ``counts`` itself (every
+    count of ``count_lines`` is positive: the sum would only copy it)."""
+    return counts + Counter(earlier) if earlier else counts
 
 
 def separate_prepared(
