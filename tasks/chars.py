@@ -22,9 +22,14 @@ def has_odd_blank(text: str) -> bool:
 MARK_NFC = 1  # may change under NFC (and every code point beyond the BMP)
 MARK_INVISIBLE = 2  # a soft hyphen or zero-width character
 MARK_ODD_BLANK = 4  # a blank other than " ", "\n" and "\r"
-MARK_MOJI_LEAD = 8  # U+00C2-U+00F4: a UTF-8 lead byte read as windows-1252
-MARK_MOJI_CONT = 16  # a UTF-8 continuation byte read as windows-1252 (``tasks.decode._CONT``)
-MARK_MOJIBAKE = 32  # (of a text, not a code point) a lead directly followed by a continuation
+# the three branches of ``tasks.decode._MOJIBAKE``: a lead of 2, 3 or 4 UTF-8 bytes read as
+# windows-1252, then 1 continuation (``_CONT``), or 2 or 3 strict ones (``_STRICT``)
+MARK_MOJI_LEAD2 = 8
+MARK_MOJI_LEAD3 = 16
+MARK_MOJI_LEAD4 = 32
+MARK_MOJI_CONT = 64
+MARK_MOJI_STRICT = 128
+MARK_MOJIBAKE = 256  # (of a text, not a code point) ``_MOJIBAKE`` matches somewhere
 
 # disjoint classes
 (

@@ -35,7 +35,10 @@ import numpy as np
 from tasks.chars import (
     MARK_INVISIBLE,
     MARK_MOJI_CONT,
-    MARK_MOJI_LEAD,
+    MARK_MOJI_LEAD2,
+    MARK_MOJI_LEAD3,
+    MARK_MOJI_LEAD4,
+    MARK_MOJI_STRICT,
     MARK_MOJIBAKE,
     MARK_NFC,
     MARK_ODD_BLANK,
@@ -120,6 +123,13 @@ _MOJIBAKE = re.compile(
     f"[\u00c2-\u00c5\u00ce\u00cf\u00d0\u00d1][{_C}]"
     f"|[\u00e0-\u00ef][{_S}]{{2}}|[\u00f0-\u00f4][{_S}]{{3}}"
 )
+# the same leads for utf8_marks (code point ranges, inclusive)
+_MOJIBAKE_LEADS = (
+    (0xC2, 0xC5, MARK_MOJI_LEAD2),
+    (0xCE, 0xD1, MARK_MOJI_LEAD2),
+    (0xE0, 0xEF, MARK_MOJI_LEAD3),
+    (0xF0, 0xF4, MARK_MOJI_LEAD4),
+)
 _MOJIBAKE_HINT = re.compile(f"[\u00c2-\u00f4][{_C}]")  # a cheap first look (one class pair)
 # the same first look on the UTF-8 bytes the text was decoded from: U+00C2-U+00F4 are
 # C3 82-B4, then any continuation character's own bytes (UTF-8 is self-synchronizing, so
@@ -163,9 +173,12 @@ def marks_table() -> np.ndarray:
         table[ord(ch)] |= MARK_INVISIBLE
     for ch in ODD_BLANKS.replace("\r", ""):
         table[ord(ch)] |= MARK_ODD_BLANK
-    table[0xC2:0xF5] |= MARK_MOJI_LEAD
+    for lo, hi, bit in _MOJIBAKE_LEADS:
+        table[lo : hi + 1] |= bit
     for ch in _CONT:
         table[ord(ch)] |= MARK_MOJI_CONT
+    for ch in _STRICT:
+        table[ord(ch)] |= MARK_MOJI_STRICT
     return table
 
 
@@ -336,11 +349,11 @@ def repair_mojibake(
         return out
 
     if marks is not None:
-        if not marks.bits & MARK_MOJIBAKE:  # the byte hint, in utf8_marks' pass
+        if not marks.bits & MARK_MOJIBAKE:  # _MOJIBAKE.search, in utf8_marks' pass
             return text, False
     elif text.isascii() or (utf8 is not None and not _MOJIBAKE_HINT_UTF8.search(utf8)):
         return text, False
-    if not _has_mojibake(text):
+    elif not _has_mojibake(text):
         return text, False
     repaired = _MOJIBAKE.sub(fix, text)
     if fixed < 2:

@@ -13,7 +13,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from tasks.chars import MARK_MOJI_CONT, MARK_MOJI_LEAD, MARK_MOJIBAKE, MARK_NFC
+from tasks.chars import (
+    MARK_MOJI_CONT,
+    MARK_MOJI_LEAD2,
+    MARK_MOJI_LEAD3,
+    MARK_MOJI_LEAD4,
+    MARK_MOJI_STRICT,
+    MARK_MOJIBAKE,
+    MARK_NFC,
+)
 from tasks.kernels import _jit
 
 
@@ -371,15 +379,16 @@ def text_lines(
 def utf8_marks(data: np.ndarray, table: np.ndarray) -> tuple[int, int, int]:
     """What ``tasks.decode`` looks for in a text, in one pass over its UTF-8 bytes
     ``data`` (valid UTF-8): the OR of ``table[c]`` over its code points ``c``, with
-    ``MARK_MOJIBAKE`` (``tasks.chars``) where a ``MARK_MOJI_LEAD`` code point is
-    directly followed by a ``MARK_MOJI_CONT`` one, and the character offsets of the
-    first ``MARK_NFC`` code point and one past the last (-1, -1: none). A code point
-    beyond the BMP is ``MARK_NFC`` alone."""
+    ``MARK_MOJIBAKE`` (``tasks.chars``) where ``tasks.decode._MOJIBAKE`` matches (a
+    ``MARK_MOJI_LEAD2`` code point followed by a ``MARK_MOJI_CONT`` one, a
+    ``MARK_MOJI_LEAD3`` by two ``MARK_MOJI_STRICT``, a ``MARK_MOJI_LEAD4`` by three),
+    and the character offsets of the first ``MARK_NFC`` code point and one past the
+    last (-1, -1: none). A code point beyond the BMP is ``MARK_NFC`` alone."""
     n = len(data)
     marks = np.int64(0)
     lo = -1
     hi = -1
-    prev = np.int64(0)
+    m1 = m2 = m3 = np.int64(0)  # the marks of the last three code points
     i = 0
     k = 0
     while i < n:
@@ -402,10 +411,14 @@ def utf8_marks(data: np.ndarray, table: np.ndarray) -> tuple[int, int, int]:
                 if lo < 0:
                     lo = k
                 hi = k + 1
-            if m & MARK_MOJI_CONT and prev & MARK_MOJI_LEAD:
-                marks |= MARK_MOJIBAKE
             marks |= m
-        prev = m
+            if (
+                (m & MARK_MOJI_CONT and m1 & MARK_MOJI_LEAD2)
+                or (m & m1 & MARK_MOJI_STRICT and m2 & MARK_MOJI_LEAD3)
+                or (m & m1 & m2 & MARK_MOJI_STRICT and m3 & MARK_MOJI_LEAD4)
+            ):
+                marks |= MARK_MOJIBAKE
+        m3, m2, m1 = m2, m1, m
         k += 1
     return int(marks), lo, hi
 

@@ -48,7 +48,7 @@ def test_marks_keep_clean_text_and_mojibake_repair(marks) -> None:  # type: igno
         seen |= m.bits
         assert dec.clean_text(text, m) == dec.clean_text(text), repr(text)
         assert dec.repair_mojibake(text, text.encode(), m) == dec.repair_mojibake(text)
-        assert bool(m.bits & MARK_MOJIBAKE) == bool(dec._MOJIBAKE_HINT.search(text))
+        assert bool(m.bits & MARK_MOJIBAKE) == bool(dec._MOJIBAKE.search(text))
         assert bool(m.bits & MARK_ODD_BLANK) == dec.has_odd_blank(text.replace("\r", ""))
         assert bool(m.bits & MARK_INVISIBLE) == any(c in text for c in dec._INVISIBLES)
         if m.nfc_lo < 0:
@@ -106,3 +106,18 @@ def test_devset_dumps_decode_the_same_without_marks(marks, monkeypatch) -> None:
         want = dec.decode(r)
         assert got == want, r.rel_path
     assert sum(isinstance(d, Decoded) for d in with_marks) > 900
+
+
+def test_mojibake_mark_is_the_full_pattern(marks) -> None:  # type: ignore[no-untyped-def]
+    """Each of ``_MOJIBAKE``'s branches (2-, 3- and 4-byte leads; NBSP and the soft hyphen
+    continue only a 2-byte lead) against the mark, on texts dense in leads."""
+    rng = random.Random(4)
+    alphabet = "\u00c2\u00c5\u00c6\u00cd\u00ce\u00d1\u00d2\u00df\u00e0\u00ef\u00f0\u00f4\u00f5a "
+    alphabet += "\u00a0\u00ad\u20ac\u0153\u00bf\u00a9\U0001f600\u0301"
+    found = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 9)))
+        want = bool(dec._MOJIBAKE.search(text))
+        found += want
+        assert bool(marks(text.encode()).bits & MARK_MOJIBAKE) == want, repr(text)
+    assert found > 2000
