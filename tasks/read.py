@@ -151,7 +151,7 @@ def _read_stream(
                 yield item
         else:
             cap = limits.max_document_bytes if wrapper else limits.max_file_bytes
-            data = stream.read(cap + 1)
+            data = _read_upto(stream, cap + 1, None if wrapper else f.size)
             if len(data) > cap:
                 if wrapper:
                     yield Reject(f.rel_path, 0, "read", "too_large", f"decompressed > {cap} bytes")
@@ -174,6 +174,18 @@ def _read_stream(
     except Exception as exc:  # a zstd error class, or a reader bug: never sink the batch
         reason = "corrupt_zstd" if wrapper == "zstd" else "read_error"
         yield Reject(f.rel_path, produced, "read", reason, repr(exc)[:200])
+
+
+def _read_upto(stream: IO[bytes], n: int, size: int | None) -> bytes:
+    """``stream.read(n)``, without a buffer of ``n`` bytes (64 MiB, so an ``mmap`` and
+    ``munmap`` each time) when the stream should hold ``size`` bytes: reads ``size + 1``
+    first, then the rest only if there were more (a file that grew since discovery)."""
+    if size is None or size + 1 >= n:
+        return stream.read(n)
+    data = stream.read(size + 1)
+    if len(data) <= size:  # a short read is the end of a regular file
+        return data
+    return data + stream.read(n - len(data))
 
 
 def _decompressor(fh: IO[bytes], wrapper: str) -> IO[bytes]:

@@ -98,6 +98,22 @@ def test_read_file_vanished_and_too_large(tmp_path: Path) -> None:
     assert isinstance(gone, Reject) and gone.reason == "vanished"
 
 
+def test_read_file_reads_what_is_there_when_the_size_changed(tmp_path: Path) -> None:
+    """A plain file is read by its discovered size first: one that grew or shrank since
+    is still read whole, and the cap still applies to what is there."""
+    path = tmp_path / "a.txt"
+    path.write_text("hello")
+    (f,), _ = discover(tmp_path)
+    path.write_text("hello, grown")
+    (grown,) = read_file(f, 100)
+    assert not isinstance(grown, Reject) and grown.data == b"hello, grown"
+    (capped,) = read_file(f, 8)
+    assert isinstance(capped, Reject) and capped.reason == "too_large"
+    path.write_text("hi")
+    (shrunk,) = read_file(f, 100)
+    assert not isinstance(shrunk, Reject) and shrunk.data == b"hi"
+
+
 def test_doc_id_is_stable_and_location_based() -> None:
     assert make_doc_id("a/b.txt", 0) == make_doc_id("a/b.txt", 0)
     assert make_doc_id("a/b.txt", 0) != make_doc_id("a/b.txt", 1)
