@@ -271,7 +271,7 @@ def text_lines(
     n = len(cp)
     starts = np.empty(n, dtype=np.int64)
     ends = np.empty(n, dtype=np.int64)
-    counts = np.zeros(n, dtype=np.int64)
+    counts = np.empty(n, dtype=np.int64)  # (each line's is zeroed where it starts)
     counted = True
     prev_word = False
     joiner = False  # the previous character joins: a hyphen or apostrophe after a word one
@@ -291,6 +291,7 @@ def text_lines(
         if k < 0 or line != last_line:
             k += 1
             starts[k] = i
+            counts[k] = 0
             last_line = line
         ends[k] = i + 1
         w = False
