@@ -244,15 +244,8 @@ def _b2_compress(h: np.ndarray, w: np.ndarray, at: int, t: int, last: bool) -> N
 
 @_jit
 def text_lines(
-    cp: np.ndarray,
-    table: np.ndarray,
-    space: int,
-    fold: np.ndarray,
-    multi: np.ndarray,
-    alnum: int,
-) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray, bool
-]:
+    cp: np.ndarray, table: np.ndarray, space: int, fold: np.ndarray, multi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """The text path's segmentation and line hashes in one pass over the code points
     ``cp`` of a text: the stripped non-blank lines' ``starts`` and ``ends`` (as
     ``line_spans``: ``table[c] & space`` marks a blank, lines end at ``\n``), each
@@ -261,20 +254,10 @@ def text_lines(
     code points; line ``k`` is ``folded[fstarts[k]:fends[k]]``). ``fold``, ``multi``:
     ``fold_tables()``. ``ok`` is False, and the arrays empty, for a text with a code
     point beyond ``fold`` (planes 2 and up) or a surrogate (the caller's Python path
-    handles those).
-
-    Also each line's ``word_count`` (as ``word_count`` counts, ``alnum``:
-    ``tasks.chars.ALNUM``; words and joins never reach across a blank, so a text of
-    whole lines joined by newlines has the sum of theirs), and whether those were
-    counted (False with a code point beyond the BMP, which ``word_count`` leaves to the
-    numpy path)."""
+    handles those)."""
     n = len(cp)
     starts = np.empty(n, dtype=np.int64)
     ends = np.empty(n, dtype=np.int64)
-    counts = np.empty(n, dtype=np.int64)  # (each line's is zeroed where it starts)
-    counted = True
-    prev_word = False
-    joiner = False  # the previous character joins: a hyphen or apostrophe after a word one
     k = -1
     line = 0
     last_line = -1
@@ -282,37 +265,16 @@ def text_lines(
         c = cp[i]
         if c >= len(fold) or (0xD800 <= c <= 0xDFFF):
             e = np.empty(0, dtype=np.int64)
-            return e, e, e, np.empty(0, dtype=np.uint32), e, e, False, e, False
+            return e, e, e, np.empty(0, dtype=np.uint32), e, e, False
         if c == 10:
             line += 1
         if c <= 0xFFFF and table[c] & space:  # (no blank beyond the BMP)
-            prev_word = joiner = False
             continue
         if k < 0 or line != last_line:
             k += 1
             starts[k] = i
-            counts[k] = 0
             last_line = line
         ends[k] = i + 1
-        w = False
-        if c > 0xFFFF:
-            counted = False
-        elif (
-            (0x3040 <= c <= 0x30FF)
-            or (0x3400 <= c <= 0x4DBF)
-            or (0x4E00 <= c <= 0x9FFF)
-            or (0xAC00 <= c <= 0xD7AF)
-        ):
-            counts[k] += 1
-        else:
-            w = (table[c] & alnum) != 0 or c == 95
-        if w:
-            if not prev_word:
-                counts[k] += 1
-            if joiner:
-                counts[k] -= 1
-        joiner = prev_word and (c == 45 or c == 39 or c == 0x2019)
-        prev_word = w
     lines = k + 1
     hashes = np.empty(lines, dtype=np.int64)
     fstarts = np.empty(lines, dtype=np.int64)
@@ -372,8 +334,7 @@ def text_lines(
             r = (r << np.uint64(8)) | ((d >> np.uint64(8 * j)) & np.uint64(0xFF))
         hashes[li] = np.int64(r)
     out = folded[:f].copy()
-    spans = starts[:lines].copy(), ends[:lines].copy()
-    return spans[0], spans[1], hashes, out, fstarts, fends, True, counts[:lines].copy(), counted
+    return starts[:lines].copy(), ends[:lines].copy(), hashes, out, fstarts, fends, True
 
 
 @_jit
@@ -461,5 +422,5 @@ def warm() -> None:
     minhash_rows(u32, np.array([2], dtype=np.int64), u32, u32, np.zeros((1, 2), np.uint32))
     cp = np.frombuffer("a b".encode("utf-32-le"), dtype=np.uint32)
     word_count(cp, char_table(), ALNUM)
-    text_lines(cp, char_table(), SPACE, *fold_tables(), ALNUM)
+    text_lines(cp, char_table(), SPACE, *fold_tables())
     utf8_marks(data, marks_table())

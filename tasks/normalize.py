@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from itertools import repeat
-from typing import NamedTuple
 
 from tasks.dedup import normalized_body
 from tasks.fields import (
@@ -23,17 +22,7 @@ from tasks.fields import (
 from tasks.records import Article, Block, ChromeSegment, Decoded, Separation, from_columns
 from tasks.segment import join_blocks
 
-__all__ = ["GivenBlocks", "article_rows", "body_sha256", "make_doc_id", "parse_date"]
-
-
-class GivenBlocks(NamedTuple):
-    """What the text path already knows of the blocks the separator was given: each
-    one's ``str.casefold()`` (``tasks.templates.block_norms``) and, when known, its
-    ``tasks.fields.word_count`` (``tasks.templates.clean_blocks``)."""
-
-    blocks: Sequence[Block]
-    norms: Sequence[str]
-    words: Sequence[int] | None = None
+__all__ = ["article_rows", "body_sha256", "make_doc_id", "parse_date"]
 
 
 def make_doc_id(rel_path: str, record: int) -> str:
@@ -50,42 +39,39 @@ def _sha256(normalized: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
-def _normalized(body: str, kept: list[Block], clean: bool, given: GivenBlocks | None) -> str:
+def _normalized(
+    body: str,
+    kept: list[Block],
+    clean: bool,
+    folded: tuple[Sequence[Block], Sequence[str]] | None,
+) -> str:
     """``normalized_body(body, clean)``. A clean body is its kept blocks (lines, no
     newline inside) joined by one or two newlines, each becoming one space; casefolding
     maps each character on its own, so the casefolded blocks joined by spaces are the
-    same string (``given``: when the kept blocks are the given ones)."""
-    if clean and given is not None:
-        norms = given.norms
-        return " ".join([norms[b.position] for b in kept])
+    same string (when the kept blocks are the given ones: checked by identity)."""
+    if clean and folded is not None:
+        given, norms = folded
+        n = len(given)
+        if all(b.position < n and given[b.position] is b for b in kept):
+            return " ".join([norms[b.position] for b in kept])
     return normalized_body(body, clean=clean)  # see tasks.process.prepare
-
-
-def _is_given(kept: list[Block], folded: GivenBlocks | None) -> bool:
-    """The kept blocks are among ``folded``'s (checked by identity)."""
-    if folded is None:
-        return False
-    given = folded.blocks
-    n = len(given)
-    return all(b.position < n and given[b.position] is b for b in kept)
 
 
 def article_rows(
     doc: Decoded,
     text: str,
     sep: Separation,
-    folded: GivenBlocks | None = None,
+    folded: tuple[Sequence[Block], Sequence[str]] | None = None,
 ) -> tuple[Article | None, list[ChromeSegment], str]:
     """The article row (None when no body survives), the dropped segments, and the
     body's ``tasks.dedup.normalized_body`` (its
     ``content_sha256`` key, which the batch's MinHash signatures are cut from; "" when
     there is no article).
 
-    ``folded``: on the text path, the blocks the separator was given with each one's
+    ``folded``: on the text path, the blocks the separator was given and each one's
     ``str.casefold()`` (``tasks.templates.block_norms``, already computed for the line
-    hashes) and word count: the normalized body is then the kept blocks' casefolds
-    joined by spaces, without casefolding the body again, and its word count the sum of
-    theirs (a body's lines are joined by newlines, which no word or join reaches across)."""
+    hashes): the normalized body is then the kept blocks' casefolds joined by spaces,
+    without casefolding the body again."""
     doc_id = make_doc_id(doc.rel_path, doc.record)
     kept = sep.body_blocks
     body = join_blocks(text, kept)
@@ -111,9 +97,7 @@ def article_rows(
     total_chars = dropped_chars + sum(len(b.text) for b in kept)
     meta = doc.meta
     title = meta.get("title") or meta.get("container_title") or sep.title
-    given = folded if _is_given(kept, folded) else None
-    normalized = _normalized(body, kept, doc.format != "html", given)
-    words = None if given is None else given.words
+    normalized = _normalized(body, kept, doc.format != "html", folded)
     url = canonical_url(doc.url) or canonical_url(meta.get("url"))
     domain = domain_of(url)
     # the separator's site name is the title's suffix: site_source finds it there as "title"
@@ -130,7 +114,7 @@ def article_rows(
         body=body,
         language=sep.language,
         language_confidence=round(sep.language_confidence, 4),
-        word_count=word_count(body) if words is None else sum([words[b.position] for b in kept]),
+        word_count=word_count(body),
         char_count=len(body),
         # join_blocks puts "\n\n" only between paragraphs of non-blank lines: the same
         # as paragraph_count(body) without splitting the body

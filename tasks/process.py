@@ -15,7 +15,7 @@ from tasks.chrome import default_chrome, separate, separate_many
 from tasks.decode import decode
 from tasks.dedup import signatures
 from tasks.html import HtmlRejected, extract_html, html_decide, load_html_model, page_structure
-from tasks.normalize import GivenBlocks, article_rows
+from tasks.normalize import article_rows
 from tasks.read import ReadLimits, read_file
 from tasks.records import (
     Article,
@@ -55,7 +55,6 @@ class _Prepared:
     hashes: set[int]  # the document's distinct hashes that count for templates
     structure: Any = None  # HTML: tasks.html.page_structure of the blocks, for html_decide
     folded: list[str] | None = None  # text path: each block's casefold, for article_rows
-    words: list[int] | None = None  # text path: each block's word count, when known
 
 
 def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
@@ -69,9 +68,8 @@ def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
     # a text document is decode's clean_text: its only blanks are single spaces, newlines
     clean = doc.format != "html"
     fast = clean_blocks(text) if clean else None
-    words = None
     if fast is not None:
-        blocks, every, distinct, norms, words = fast
+        blocks, every, distinct, norms = fast
     else:
         blocks = segment(text)
     if not blocks:
@@ -80,8 +78,7 @@ def prepare(doc: Decoded, settings: Settings) -> _Prepared | Reject:
     if fast is None:
         norms = block_norms(text, blocks, clean)
         every, distinct = norm_hashes(blocks, norms)
-    folded = norms if clean else None
-    return _Prepared(doc, text, blocks, every, distinct, structure, folded, words)
+    return _Prepared(doc, text, blocks, every, distinct, structure, norms if clean else None)
 
 
 def process_batch(
@@ -154,9 +151,9 @@ def separate_prepared(
     return last_word(p, text_pass(p, settings, template_hashes))
 
 
-def folded_blocks(p: _Prepared) -> GivenBlocks | None:
-    """The blocks, their casefolds and word counts, for ``article_rows`` (text path only)."""
-    return None if p.folded is None else GivenBlocks(p.blocks, p.folded, p.words)
+def folded_blocks(p: _Prepared) -> tuple[list[Block], list[str]] | None:
+    """The blocks and their casefolds, for ``article_rows`` (text path only)."""
+    return None if p.folded is None else (p.blocks, p.folded)
 
 
 def last_word(p: _Prepared, sep: Separation) -> Separation:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from tasks.chars import ALNUM, SPACE, char_table, has_odd_blank
+from tasks.chars import SPACE, char_table, has_odd_blank
 from tasks.records import Block
 from tasks.segment import make_blocks, unit_texts
 from tasks.tokens import stage_kernels
@@ -60,22 +60,19 @@ def block_norms(text: str, blocks: Sequence[Block], clean: bool = False) -> list
     return _folded_lines(folded, blocks)
 
 
-def clean_blocks(
-    text: str,
-) -> tuple[list[Block], list[int], set[int], list[str], list[int] | None] | None:
+def clean_blocks(text: str) -> tuple[list[Block], list[int], set[int], list[str]] | None:
     """``segment(text)``, then ``norm_hashes`` and ``block_norms`` of its blocks with
     ``clean`` (a text of ``tasks.decode.clean_text``): ``(blocks, every, distinct,
-    norms, words)``, from one compiled pass over the text's code points (lines,
-    casefolds, their BLAKE2b hashes: ``tasks.kernels_stages.text_lines``); ``words``:
-    each block's ``tasks.fields.word_count`` (None with a character beyond the BMP).
-    None without the compiled kernels, or for a text with a character of plane 2 or
-    above (the caller takes the Python path)."""
+    norms)``, from one compiled pass over the text's code points (lines, casefolds, their
+    BLAKE2b hashes: ``tasks.kernels_stages.text_lines``). None without the compiled
+    kernels, or for a text with a character of plane 2 or above (the caller takes the
+    Python path)."""
     kernels = stage_kernels()
     if kernels is None:
         return None
     cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    starts, ends, hashes, folded, fstarts, fends, ok, counts, counted = kernels.text_lines(
-        cp, char_table(), SPACE, *kernels.fold_tables(), ALNUM
+    starts, ends, hashes, folded, fstarts, fends, ok = kernels.text_lines(
+        cp, char_table(), SPACE, *kernels.fold_tables()
     )
     if not ok:
         return None
@@ -85,7 +82,7 @@ def clean_blocks(
     norms = [ftext[a:b] for a, b in zip(fstarts.tolist(), fends.tolist(), strict=True)]
     every = hashes.tolist()
     distinct = {h for h, a, b in zip(every, sl, el, strict=True) if b - a >= _MIN_CHARS}
-    return blocks, every, distinct, norms, counts.tolist() if counted else None
+    return blocks, every, distinct, norms
 
 
 def norm_hashes(blocks: Sequence[Block], norms: list[str]) -> tuple[list[int], set[int]]:

@@ -81,27 +81,20 @@ def test_clean_blocks_match_the_python_path(kernels) -> None:  # type: ignore[no
     and exactly at its edges, emoji and cased letters of plane 1 (Deseret, Adlam); a
     text beyond plane 1 is left to the Python path."""
     from tasks.decode import clean_text
-    from tasks.fields import word_count
     from tasks.segment import segment
     from tasks.templates import block_norms, clean_blocks, line_hash, norm_hashes
 
     rng = random.Random(5)
-    alphabet = "ab ßẞİıΣσςﬁǅŉ日本\n\n xé€Ω\U0001f600\U00010400\U0001e900-'’_3한ア\t"
+    alphabet = "ab ßẞİıΣσςﬁǅŉ日本\n\n xé€Ω\U0001f600\U00010400\U0001e900"
     texts = ["", "\n", "a", "ab", "x" * 127, "x" * 128, "é" * 64, "x" * 129, "ß" * 200]
     texts += [
         "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 700))) for _ in range(400)
     ]
-    bmp = [c for c in alphabet if ord(c) <= 0xFFFF]  # (word counts too)
-    texts += ["".join(rng.choice(bmp) for _ in range(rng.randrange(0, 300))) for _ in range(400)]
     for text in map(clean_text, texts):
         got = clean_blocks(text)
         assert got is not None
-        blocks, every, distinct, norms, words = got
+        blocks, every, distinct, norms = got
         assert blocks == segment(text)
-        if all(ord(c) <= 0xFFFF for c in text):
-            assert words == [word_count(b.text) for b in blocks]
-        else:
-            assert words is None  # (word_count takes the numpy path there)
         assert norms == block_norms(text, blocks, clean=True) == [b.text.casefold() for b in blocks]
         assert (every, distinct) == norm_hashes(blocks, norms)
         assert every == [line_hash(b.text) for b in blocks]
