@@ -78,6 +78,9 @@ _DATE_PATTERNS = [
 
 
 _YEAR = re.compile(r"\d\d\d\d")  # (``\d{4}``, found by the class scan)
+# what every ``mdy_name`` match holds from its day on (a day right before the year is
+# rare outside English): where this is not found, that pattern is not run
+_MDY_TAIL = re.compile(r"\s\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b")
 
 
 def _valid(dt: datetime, latest: datetime) -> datetime | None:
@@ -115,6 +118,8 @@ def find_text_date(text: str, latest: datetime = MAX_DATE) -> datetime | None:
         return None  # every pattern has a four-digit year
     best: tuple[int, datetime] | None = None
     for kind, pattern in _DATE_PATTERNS:
+        if kind == "mdy_name" and not _MDY_TAIL.search(head):
+            continue
         for m in pattern.finditer(head):
             g = m.groups()
             try:

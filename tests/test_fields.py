@@ -134,7 +134,7 @@ _PLAIN_DATE_PATTERNS = {
     + fields._TIME,
 }
 _DATE_PIECES = (
-    "2020|1999|31|7|12|-|.|/|:| |  |\n|,|T|de |Oct|octubre|Ekim|MÄRZ|x|é|_|a1|st|th|at |um "
+    "2020|1999|31|7|12|-|.|/|:| |  |\n|,|T|de |Oct|octubre|Ekim|MÄRZ|x|é|_|a1|st|th|at |um |rd"
     "|١٩٩٠|h|14:35"
 ).split("|")
 _DATEY = st.lists(st.sampled_from(_DATE_PIECES), max_size=30).map("".join)
@@ -151,3 +151,5 @@ def test_date_patterns_find_what_the_plain_patterns_find(text: str) -> None:
         got = [(m.span(), m.groups()) for m in pattern.finditer(text)]
         assert got == [(m.span(), m.groups()) for m in plain.finditer(text)], kind
     assert bool(fields._YEAR.search(text)) == bool(re.search(r"\d{4}", text))
+    if dict(fields._DATE_PATTERNS)["mdy_name"].search(text):
+        assert fields._MDY_TAIL.search(text)  # (find_text_date runs it only then)
