@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import is_dataclass
 from datetime import date
 from functools import lru_cache
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ def to_table(name: str, rows: Sequence[Any], **constants: Any) -> pa.Table:
         elif rows and is_dataclass(rows[0]):
             columns[f.name] = list(map(attrgetter(f.name), rows))
         else:
-            columns[f.name] = [r[f.name] for r in rows]
+            columns[f.name] = list(map(itemgetter(f.name), rows))
     return pa.Table.from_pydict(columns, schema=schema)
 
 
