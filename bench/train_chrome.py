@@ -408,8 +408,10 @@ def fit(
     lr: float = 0.1,
     gate: tuple[float, float] = (0.0, 1.0),
     keep: np.ndarray | None = None,
+    seed: int = 0,
 ) -> ChromeModel:
-    """``keep``: each row's teacher weight, 0 or 1 (``Teachers``; None: every row once)."""
+    """``keep``: each row's teacher weight, 0 or 1 (``Teachers``; None: every row once);
+    ``seed``: the network's ``random_state``."""
     from sklearn.neural_network import MLPClassifier
 
     ens = None
@@ -429,7 +431,7 @@ def fit(
         batch_size=512,
         max_iter=30,
         early_stopping=True,
-        random_state=0,
+        random_state=seed,
     )
     clf.fit(z[rep], y[rep])
     return ChromeModel(
@@ -462,12 +464,28 @@ def fit_stage(
     weight: int,
     threshold: float,
     keep: np.ndarray | None = None,
+    seeds: int = 1,
 ) -> ChromeModel:
     """A context stage over ``tasks.context`` columns: a one-layer network of ``hidden``
-    ReLU units (``random_state=0``), or logistic regression when ``hidden`` is 0."""
+    ReLU units (``random_state=0``), or logistic regression when ``hidden`` is 0.
+
+    ``seeds`` > 1: that many networks (``random_state`` 0, 1, ...) whose logits are
+    averaged, written as one network: their hidden layers side by side (they share the
+    standardisation, which depends on the data alone), output weights divided by
+    ``seeds``. The same format and inference, ``seeds`` times the hidden units."""
     if hidden > 0:
-        m = fit(z, y, snip, hidden, weight, threshold, keep=keep)
-        return replace(m, info={"hidden": hidden, "snippet_weight": weight})
+        nets = [fit(z, y, snip, hidden, weight, threshold, keep=keep, seed=k) for k in range(seeds)]
+        m = nets[0]
+        if seeds > 1:
+            m = replace(
+                m,
+                w1=np.hstack([n.w1 for n in nets]),
+                b1=np.concatenate([n.b1 for n in nets]),
+                w2=np.concatenate([n.w2 for n in nets]) / seeds,
+                b2=float(np.mean([n.b2 for n in nets])),
+            )
+        info = {"hidden": hidden, "snippet_weight": weight}
+        return replace(m, info=info if seeds == 1 else {**info, "seeds": seeds})
     from sklearn.linear_model import LogisticRegression
 
     mean = z.mean(axis=0)
@@ -665,9 +683,12 @@ def doc_spans(doc: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:], strict=True))
 
 
-def context_matrix(p: np.ndarray, x_all: np.ndarray, doc: np.ndarray) -> np.ndarray:
-    """``tasks.context.context_features`` of every document (rows sorted by document)."""
-    return np.vstack([context_features(p[a:b], x_all[a:b]) for a, b in doc_spans(doc)])
+def context_matrix(
+    p: np.ndarray, x_all: np.ndarray, doc: np.ndarray, extra: bool = False
+) -> np.ndarray:
+    """``tasks.context.context_features`` of every document (rows sorted by document);
+    ``extra``: with the ``EXTRA_NAMES`` columns."""
+    return np.vstack([context_features(p[a:b], x_all[a:b], extra) for a, b in doc_spans(doc)])
 
 
 def labels_of(
@@ -806,6 +827,8 @@ def stacked_cv(
     weight: int,
     threshold: float,
     blend: float,
+    extra: bool = False,
+    seeds: int = 1,
 ) -> tuple[np.ndarray, dict[int, ChromeModel]]:
     """Outer CV of first stage + one context stage: for outer fold ``i`` the stage is
     trained on the other folds' pages with inner held-out stage-1 probabilities, and
@@ -820,17 +843,17 @@ def stacked_cv(
     for i in range(folds):
         p_in = held_out_probs(s1, variant, i)
         tr_all = fold_all != i
-        z = context_matrix(p_in[tr_all], x_all[tr_all], doc[tr_all])[unit[tr_all]]
+        z = context_matrix(p_in[tr_all], x_all[tr_all], doc[tr_all], extra)[unit[tr_all]]
         tr = fold_unit != i
         y, keep = labels_of(data, (i,), tr)
-        stage = fit_stage(z, y, data["snip"][tr], hidden, weight, threshold, keep)
+        stage = fit_stage(z, y, data["snip"][tr], hidden, weight, threshold, keep, seeds)
         first = s1["models"][(i,)]
         if variant == "mlp":
             first = replace(first, trees=None, tree_weight=0.0)
         model = replace(first, stages=(stage,), stage_blend=blend)
         te_all = fold_all == i
         p_te = s1[variant][(i,)]
-        q = stage.first_stage(context_matrix(p_te, x_all[te_all], doc[te_all]))
+        q = stage.first_stage(context_matrix(p_te, x_all[te_all], doc[te_all], extra))
         oof[fold_unit == i] = (blend * p_te + (1 - blend) * q)[unit[te_all]]
         g = data["group"][fold_unit == i]
         by_group.update({int(k): model for k in np.unique(g)})
@@ -871,7 +894,7 @@ def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str,
             "value": np.round(t.value, 8).tolist(),
         }
     if m.stages:
-        out["stages"] = [to_dict(st, CONTEXT_NAMES) for st in m.stages]
+        out["stages"] = [to_dict(st, CONTEXT_NAMES[: len(st.mean)]) for st in m.stages]
         out["stage_blend"] = m.stage_blend
     if m.fallback is not None:
         out["fallback"] = to_dict(m.fallback, names)
@@ -1029,7 +1052,8 @@ def export_model(
             data, args.folds, args.cache, outer_only=True, lexical=lexical, **first
         )
         p1 = held_out_probs(s1, args.stage_input, None)
-        z = context_matrix(p1, data["X_all"], data["doc_all"])[data["unit_all"]]
+        z = context_matrix(p1, data["X_all"], data["doc_all"], args.context_extra)
+        z = z[data["unit_all"]]
         stage = fit_stage(
             z,
             y,
@@ -1038,6 +1062,7 @@ def export_model(
             args.stage_snippet_weight,
             args.threshold,
             keep,
+            args.stage_seeds,
         )
         model = replace(model, stages=(stage,), stage_blend=args.stage_blend)
     return model
@@ -1096,6 +1121,18 @@ def main(argv: list[str] | None = None) -> int:
         default="both",
         help="the context stage reads the network+trees probability, or the network's alone "
         "(the trees are then left out of the model)",
+    )
+    ap.add_argument(
+        "--stage-seeds",
+        type=int,
+        default=1,
+        help="context stage: average the logits of this many networks (random_state 0..K-1)",
+    )
+    ap.add_argument(
+        "--context-extra",
+        action="store_true",
+        help="the context stage also reads tasks.context's EXTRA_NAMES columns (sandwiches, "
+        "runs of listish units and what flanks them)",
     )
     ap.add_argument(
         "--lexical",
@@ -1270,6 +1307,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.stage_snippet_weight,
                 args.threshold,
                 args.stage_blend,
+                args.context_extra,
+                args.stage_seeds,
             )
 
         oof, by_group = stacked(lexical)

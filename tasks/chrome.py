@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from tasks.context import CONTEXT_NAMES, context_features_many
+from tasks.context import CONTEXT_NAMES, N_BASE_CONTEXT, context_features_many
 from tasks.features import FEATURE_NAMES, DocFeatures, FeatureBatch, Resources, extract_batch
 from tasks.language import default_stoplists
 from tasks.lexical import (
@@ -215,7 +215,8 @@ class ChromeModel:
             return p
         cuts = np.array([0, len(x)]) if bounds is None else bounds
         for stage in self.stages:
-            q = stage.first_stage(context_features_many(p, x, cuts))
+            extra = len(stage.mean) > N_BASE_CONTEXT  # older stages read fewer columns
+            q = stage.first_stage(context_features_many(p, x, cuts, extra))
             p = self.stage_blend * p + (1.0 - self.stage_blend) * q
         return p
 
@@ -280,13 +281,22 @@ class ChromeModel:
         return out
 
 
+def _stage_names(raw: dict[str, Any]) -> tuple[str, ...]:
+    """The context columns a stage must have been trained on: every ``CONTEXT_NAMES``, or
+    the first ``N_BASE_CONTEXT`` of them (a stage trained before the extra ones)."""
+    if len(raw["features"]) == N_BASE_CONTEXT:
+        return CONTEXT_NAMES[:N_BASE_CONTEXT]
+    return CONTEXT_NAMES
+
+
 def model_from_dict(
     raw: dict[str, Any], names: tuple[str, ...] = FEATURE_NAMES, config_dir: Path = CONFIG_DIR
 ) -> ChromeModel:
     """The model from its JSON form; refuses a model trained on other features (``names``:
     the columns it must have been trained on, and ``tasks.lexical``'s after them when it has
     a lexical model, whose weights file is read from ``config_dir``; a context stage's
-    columns are ``CONTEXT_NAMES``)."""
+    columns are ``CONTEXT_NAMES``, or their first ``N_BASE_CONTEXT`` for a stage trained
+    before the ``EXTRA_NAMES`` columns)."""
     lex = raw.get("lexical")
     lexical = None
     if lex:
@@ -330,7 +340,7 @@ def model_from_dict(
         trees,
         float(raw.get("tree_weight", 0.0)),
         (float(raw.get("gate", [0.0, 1.0])[0]), float(raw.get("gate", [0.0, 1.0])[1])),
-        tuple(model_from_dict(st, CONTEXT_NAMES) for st in raw.get("stages", ())),
+        tuple(model_from_dict(st, _stage_names(st)) for st in raw.get("stages", ())),
         float(raw.get("stage_blend", 0.0)),
         lexical,
         model_from_dict(raw["fallback"], names, config_dir) if raw.get("fallback") else None,

@@ -77,6 +77,22 @@ CONTEXT_NAMES: tuple[str, ...] = (
     )
     + tuple(f"base_{n}" for n in BASE_FEATURES)
 )
+# "inside the article" columns (``context_extra``), after the ones above: a model
+# trained without them reads the first ``N_BASE_CONTEXT`` columns (older models)
+EXTRA_NAMES: tuple[str, ...] = (
+    "sandwich6",
+    "sandwich12",
+    "run_log_len",
+    "run_pos",
+    "run_mean_p",
+    "run_before_max3",
+    "run_after_max3",
+    "run_sandwich",
+    "run_after_colon",
+    "run_listish",
+)
+N_BASE_CONTEXT = len(CONTEXT_NAMES)
+CONTEXT_NAMES = CONTEXT_NAMES + EXTRA_NAMES
 N_CONTEXT = len(CONTEXT_NAMES)
 # ``context_features_many`` writes the columns by number: where the named ones sit
 assert CONTEXT_NAMES.index("max_win3") == 10 and CONTEXT_NAMES.index("chars_mean_win6") == 25
@@ -107,14 +123,16 @@ def _best_run(s: np.ndarray) -> tuple[int, int]:
     return start, end
 
 
-def context_features(p: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+def context_features(p: np.ndarray, matrix: np.ndarray, extra: bool = True) -> np.ndarray:
     """The second-stage features (``CONTEXT_NAMES``) of one document's units, from the
     first-stage probabilities ``p`` and the document's feature matrix (``tasks.features``):
     ``context_features_many`` of a batch of one."""
-    return context_features_many(p, matrix, np.array([0, len(p)]))
+    return context_features_many(p, matrix, np.array([0, len(p)]), extra)
 
 
-def context_features_many(p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+def context_features_many(
+    p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray, extra: bool = True
+) -> np.ndarray:
     """The second-stage features of several documents at once (each as if alone): ``p``
     and ``matrix`` are the documents' stacked probabilities and feature matrices,
     ``bounds`` their start offsets and the end (document ``k`` is
@@ -124,13 +142,15 @@ def context_features_many(p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray)
     own document edges and gathered from per-document cumulative sums (each summed from 0
     in the per-document order, so every window sum is the same float), ranks come from two
     stable sorts, distances to high units from running maxima and minima of positions.
-    Only the cumulative sums and the main run (a few calls each) go document by document."""
+    Only the cumulative sums and the main run (a few calls each) go document by document.
+    ``extra``: with the ``EXTRA_NAMES`` columns (False: the first ``N_BASE_CONTEXT``, what
+    a model trained without them reads)."""
     p = np.asarray(p, dtype=np.float64)
     k = compiled_kernels()
     if k is None or not len(p):
-        return context_features_numpy(p, matrix, bounds)
+        return context_features_numpy(p, matrix, bounds, extra)
     # the same columns in one compiled pass (tasks.kernels), logarithms by numpy
-    out = np.empty((len(p), N_CONTEXT))
+    out = np.empty((len(p), N_CONTEXT if extra else N_BASE_CONTEXT))
     logs = np.empty((4, len(p)))
     w = np.ascontiguousarray(matrix[:, _LOG_CHARS], dtype=np.float64)
     k.context_columns(p, w, np.asarray(bounds, dtype=np.intp), _LO, _HI, _SELF_ALL, out, logs)
@@ -138,16 +158,22 @@ def context_features_many(p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray)
     np.log(q / np.minimum(np.maximum(1 - p, 1e-4), 1), out=out[:, 1])
     for row, col in enumerate((18, 19, 23, 24)):
         np.log1p(logs[row], out=out[:, col])
-    out[:, 26:] = matrix[:, _BASE]
+    out[:, 26:N_BASE_CONTEXT] = matrix[:, _BASE]
+    if extra:
+        c0 = N_BASE_CONTEXT
+        k.context_extra(p, _extra_inputs(matrix), np.asarray(bounds, dtype=np.intp), out, c0)
+        np.log1p(out[:, c0 + 2], out=out[:, c0 + 2])
     return out
 
 
-def context_features_numpy(p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+def context_features_numpy(
+    p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray, extra: bool = True
+) -> np.ndarray:
     """``context_features_many`` in numpy (without numba; ``tasks.kernels`` computes the
     same floats)."""
     p = np.asarray(p, dtype=np.float64)
     total_n = len(p)
-    out = np.empty((total_n, N_CONTEXT))
+    out = np.empty((total_n, N_CONTEXT if extra else N_BASE_CONTEXT))
     if total_n == 0:
         return out
     cuts = np.asarray(bounds, dtype=np.intp)
@@ -224,5 +250,90 @@ def context_features_numpy(p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray
     np.log1p(nxt, out=out[:, 24])
     sw = cum[1:].take(b[-1], axis=1) - cum[1:].take(a[-1], axis=1)
     out[:, 25] = sw[1] / np.maximum(sw[0], 1e-9)
-    out[:, 26:] = matrix[:, _BASE]
+    out[:, 26:N_BASE_CONTEXT] = matrix[:, _BASE]
+    if extra:
+        context_extra_numpy(p, matrix, bounds, out)
     return out
+
+
+_LOG_WORDS = FEATURE_NAMES.index("log_words")
+_ENDS = FEATURE_NAMES.index("ends_sentence")
+_COLON = FEATURE_NAMES.index("ends_colon")
+# a "listish" unit: at most this many words, no sentence ending (an ingredient, a table
+# value, a spec line, a subheading, a menu item)
+LISTISH_WORDS = 8
+_LISTISH_LOG = float(np.log1p(LISTISH_WORDS + 0.5))
+
+
+def _extra_inputs(matrix: np.ndarray) -> np.ndarray:
+    """(listish, ends_colon) of every unit, as float64 rows for ``context_extra``."""
+    out = np.empty((2, len(matrix)))
+    np.less_equal(matrix[:, _LOG_WORDS], _LISTISH_LOG, out=out[0])
+    out[0] *= matrix[:, _ENDS] == 0
+    out[1] = matrix[:, _COLON]
+    return out
+
+
+def context_extra_numpy(
+    p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray, out: np.ndarray
+) -> None:
+    """The ``EXTRA_NAMES`` columns of ``out`` (from column ``N_BASE_CONTEXT``), each
+    document as if alone (``tasks.kernels.context_extra`` computes the same floats):
+
+    * ``sandwich6``/``sandwich12``: the lower of the highest probability among the 6 (12)
+      units before and among those after (0 beyond the document): a unit with article on
+      both sides;
+    * the unit's *run*: the maximal stretch of neighbours that are all listish (at most
+      ``LISTISH_WORDS`` words, no sentence ending) or all not: its length (log), the
+      unit's place in it, its mean probability, the highest probability among the 3
+      units before it and the 3 after it, the lower of those two, whether the unit just
+      before it ends with a colon, and the unit's own listish flag. A list inside an
+      article (ingredients, specs, a table) sits between article units, often after a
+      line ending in ':'; a menu sits at the page's head or tail."""
+    total_n = len(p)
+    if total_n == 0:
+        return
+    c0 = N_BASE_CONTEXT
+    flags = _extra_inputs(matrix)
+    listish, colon = flags[0], flags[1]
+    cuts = np.asarray(bounds, dtype=np.intp)
+    lens = np.diff(cuts)
+    doc = np.repeat(np.arange(len(lens)), lens)
+    g = np.arange(total_n)
+    first = cuts[doc]
+    i = g - first
+    n = lens[doc]
+    mb = np.zeros(total_n)
+    ma = np.zeros(total_n)
+    for off in range(1, 13):
+        np.maximum(mb, np.where(i >= off, p.take(np.maximum(g - off, 0)), 0.0), out=mb)
+        nxt = p.take(np.minimum(g + off, total_n - 1))
+        np.maximum(ma, np.where(i + off < n, nxt, 0.0), out=ma)
+        if off == 6:
+            np.minimum(mb, ma, out=out[:, c0])
+    np.minimum(mb, ma, out=out[:, c0 + 1])
+    start = np.ones(total_n, dtype=bool)
+    start[1:] = (listish[1:] != listish[:-1]) | (i[1:] == 0)
+    starts = np.flatnonzero(start)
+    run = np.cumsum(start) - 1
+    ends = np.append(starts[1:], total_n)
+    rs, re = starts[run], ends[run]
+    size = re - rs
+    np.log1p(size, out=out[:, c0 + 2])
+    np.divide(g - rs, np.maximum(size - 1, 1), out=out[:, c0 + 3])
+    sums = np.bincount(run, weights=p, minlength=len(starts))
+    np.divide(sums[run], size, out=out[:, c0 + 4])
+    last = first + n
+    before = np.zeros(total_n)
+    after = np.zeros(total_n)
+    for off in range(1, 4):
+        prev = p.take(np.maximum(rs - off, 0))
+        np.maximum(before, np.where(rs - off >= first, prev, 0.0), out=before)
+        at = re + off - 1
+        nxt = p.take(np.minimum(at, total_n - 1))
+        np.maximum(after, np.where(at < last, nxt, 0.0), out=after)
+    out[:, c0 + 5] = before
+    out[:, c0 + 6] = after
+    np.minimum(before, after, out=out[:, c0 + 7])
+    out[:, c0 + 8] = np.where(rs > first, colon.take(np.maximum(rs - 1, 0)), 0.0)
+    out[:, c0 + 9] = listish

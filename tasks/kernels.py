@@ -350,6 +350,58 @@ def context_columns(
 
 
 @_jit
+def context_extra(
+    p: np.ndarray, flags: np.ndarray, cuts: np.ndarray, out: np.ndarray, c0: int
+) -> None:
+    """``tasks.context.context_extra_numpy``'s columns (from ``c0``) in one pass per
+    document, the same floats: ``flags`` holds each unit's listish flag and ends_colon."""
+    for k in range(len(cuts) - 1):
+        a0, b0 = cuts[k], cuts[k + 1]
+        n = b0 - a0
+        for i in range(n):
+            g = a0 + i
+            mb = 0.0
+            ma = 0.0
+            for off in range(1, 13):
+                if i >= off:
+                    mb = max(mb, p[g - off])
+                if i + off < n:
+                    ma = max(ma, p[g + off])
+                if off == 6:
+                    out[g, c0] = min(mb, ma)
+            out[g, c0 + 1] = min(mb, ma)
+        rs = 0
+        while rs < n:
+            flag = flags[0, a0 + rs]
+            re = rs + 1
+            while re < n and flags[0, a0 + re] == flag:
+                re += 1
+            size = re - rs
+            s = 0.0
+            for i in range(rs, re):
+                s += p[a0 + i]
+            before = 0.0
+            after = 0.0
+            for off in range(1, 4):
+                if rs - off >= 0:
+                    before = max(before, p[a0 + rs - off])
+                if re + off - 1 < n:
+                    after = max(after, p[a0 + re + off - 1])
+            colon = flags[1, a0 + rs - 1] if rs > 0 else 0.0
+            for i in range(rs, re):
+                g = a0 + i
+                out[g, c0 + 2] = size  # its log1p by numpy
+                out[g, c0 + 3] = (i - rs) / max(size - 1, 1)
+                out[g, c0 + 4] = s / size
+                out[g, c0 + 5] = before
+                out[g, c0 + 6] = after
+                out[g, c0 + 7] = min(before, after)
+                out[g, c0 + 8] = colon
+                out[g, c0 + 9] = flag
+            rs = re
+
+
+@_jit
 def hash_prefix(
     cp: np.ndarray, lower: np.ndarray, up: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -15,9 +15,12 @@ from tasks.chrome import ChromeModel, model_from_dict
 from tasks.context import (
     BASE_FEATURES,
     CONTEXT_NAMES,
+    EXTRA_NAMES,
+    N_BASE_CONTEXT,
     N_CONTEXT,
     context_features,
     context_features_many,
+    context_features_numpy,
     main_run,
 )
 from tasks.features import FEATURE_NAMES, N_FEATURES
@@ -164,3 +167,86 @@ def test_batch_features_are_the_per_document_ones_bit_for_bit(
     ref = [context_features(p[a:b], m[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     # the same bits (floats compared as integers: -0.0 and 0.0 differ, NaN equals itself)
     assert np.array_equal(z.view(np.int64), np.vstack(ref).view(np.int64))
+
+
+def _shaped(words: list[int], colon: list[int] | None = None) -> np.ndarray:
+    """A feature matrix whose units have these word counts (no sentence endings) and
+    colon endings: what the extra columns read."""
+    m = np.zeros((len(words), N_FEATURES))
+    m[:, FEATURE_NAMES.index("log_words")] = np.log1p(words)
+    if colon is not None:
+        m[:, FEATURE_NAMES.index("ends_colon")] = colon
+    return m
+
+
+def test_a_list_between_article_units_reads_as_sandwiched() -> None:
+    # a menu at the head, prose, "Zutaten:", four ingredients, prose, a footer list
+    words = [2, 2, 2, 30, 1, 3, 2, 4, 3, 25, 2, 2]
+    p = np.array([0.1, 0.1, 0.1, 0.9, 0.6, 0.3, 0.2, 0.3, 0.2, 0.9, 0.1, 0.1])
+    colon = [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    z = context_features(p, _shaped(words, colon))
+    run = _col(z, "run_sandwich")
+    assert run[4:9].tolist() == [0.9] * 5  # the list: prose before and after it
+    assert run[:3].tolist() == [0.0] * 3  # the menu: nothing before it
+    assert run[10:].tolist() == [0.0] * 2  # the footer: nothing after it
+    assert _col(z, "run_log_len")[5] == pytest.approx(np.log1p(5))
+    assert _col(z, "run_mean_p")[5] == pytest.approx(np.mean(p[4:9]))
+    assert _col(z, "run_after_colon")[4:9].tolist() == [0.0] * 5  # the colon opens the run
+    assert _col(z, "run_listish").tolist() == [float(w <= 8) for w in words]
+    assert _col(z, "sandwich6")[6] == 0.9 and _col(z, "sandwich6")[0] == 0.0
+
+
+def test_extra_columns_match_a_unit_by_unit_reference() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        n = int(rng.integers(1, 40))
+        p = rng.random(n)
+        words = rng.integers(0, 14, n).tolist()
+        colon = (rng.random(n) < 0.3).astype(int).tolist()
+        z = context_features(p, _shaped(words, colon))
+        flag = [w <= 8 for w in words]
+        for i in range(n):
+            for k in (6, 12):
+                before = max(p[max(0, i - k) : i], default=0.0)
+                after = max(p[i + 1 : i + k + 1], default=0.0)
+                assert _col(z, f"sandwich{k}")[i] == min(before, after)
+            a = i
+            while a > 0 and flag[a - 1] == flag[i]:
+                a -= 1
+            b = i + 1
+            while b < n and flag[b] == flag[i]:
+                b += 1
+            assert _col(z, "run_log_len")[i] == pytest.approx(np.log1p(b - a))
+            assert _col(z, "run_pos")[i] == pytest.approx((i - a) / max(b - a - 1, 1))
+            assert _col(z, "run_before_max3")[i] == max(p[max(0, a - 3) : a], default=0.0)
+            assert _col(z, "run_after_max3")[i] == max(p[b : b + 3], default=0.0)
+            assert _col(z, "run_after_colon")[i] == (colon[a - 1] if a else 0)
+
+
+def test_extra_columns_kernel_and_numpy_agree_and_can_be_left_out() -> None:
+    rng = np.random.default_rng(13)
+    for _ in range(100):
+        lens = rng.integers(0, 30, rng.integers(1, 6))
+        cuts = np.concatenate(([0], np.cumsum(lens)))
+        n = int(cuts[-1])
+        p = rng.random(n)
+        m = _shaped(rng.integers(0, 14, n).tolist(), (rng.random(n) < 0.3).tolist())
+        m[:, FEATURE_NAMES.index("ends_sentence")] = rng.random(n) < 0.3
+        got, ref = context_features_many(p, m, cuts), context_features_numpy(p, m, cuts)
+        assert got.tobytes() == ref.tobytes()
+        base = context_features_many(p, m, cuts, extra=False)
+        assert base.shape == (n, N_BASE_CONTEXT)
+        assert base.tobytes() == np.ascontiguousarray(got[:, :N_BASE_CONTEXT]).tobytes()
+    assert CONTEXT_NAMES[N_BASE_CONTEXT:] == EXTRA_NAMES
+
+
+def test_a_stage_trained_without_the_extra_columns_still_loads_and_reads_its_own() -> None:
+    rng = np.random.default_rng(21)
+    raw = {"features": list(FEATURE_NAMES), **_dense(rng, N_FEATURES, 4)}
+    old = CONTEXT_NAMES[:N_BASE_CONTEXT]
+    raw["stages"] = [{"features": list(old), **_dense(rng, N_BASE_CONTEXT, 3)}]
+    model = model_from_dict(raw)
+    x = rng.random((9, N_FEATURES))
+    (stage,) = model.stages
+    z = context_features(model.first_stage(x), x)[:, :N_BASE_CONTEXT]
+    assert np.allclose(model.predict(x), stage.first_stage(z))
