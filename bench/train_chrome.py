@@ -409,6 +409,7 @@ def fit(
     gate: tuple[float, float] = (0.0, 1.0),
     keep: np.ndarray | None = None,
     seed: int = 0,
+    max_iter: int = 30,
 ) -> ChromeModel:
     """``keep``: each row's teacher weight, 0 or 1 (``Teachers``; None: every row once);
     ``seed``: the network's ``random_state``."""
@@ -429,7 +430,7 @@ def fit(
         hidden_layer_sizes=(hidden,),
         alpha=1e-3,
         batch_size=512,
-        max_iter=30,
+        max_iter=max_iter,
         early_stopping=True,
         random_state=seed,
     )
@@ -465,6 +466,7 @@ def fit_stage(
     threshold: float,
     keep: np.ndarray | None = None,
     seeds: int = 1,
+    max_iter: int = 30,
 ) -> ChromeModel:
     """A context stage over ``tasks.context`` columns: a one-layer network of ``hidden``
     ReLU units (``random_state=0``), or logistic regression when ``hidden`` is 0.
@@ -474,7 +476,10 @@ def fit_stage(
     standardisation, which depends on the data alone), output weights divided by
     ``seeds``. The same format and inference, ``seeds`` times the hidden units."""
     if hidden > 0:
-        nets = [fit(z, y, snip, hidden, weight, threshold, keep=keep, seed=k) for k in range(seeds)]
+        nets = [
+            fit(z, y, snip, hidden, weight, threshold, keep=keep, seed=k, max_iter=max_iter)
+            for k in range(seeds)
+        ]
         m = nets[0]
         if seeds > 1:
             m = replace(
@@ -829,6 +834,7 @@ def stacked_cv(
     blend: float,
     extra: bool = False,
     seeds: int = 1,
+    max_iter: int = 30,
 ) -> tuple[np.ndarray, dict[int, ChromeModel]]:
     """Outer CV of first stage + one context stage: for outer fold ``i`` the stage is
     trained on the other folds' pages with inner held-out stage-1 probabilities, and
@@ -846,7 +852,7 @@ def stacked_cv(
         z = context_matrix(p_in[tr_all], x_all[tr_all], doc[tr_all], extra)[unit[tr_all]]
         tr = fold_unit != i
         y, keep = labels_of(data, (i,), tr)
-        stage = fit_stage(z, y, data["snip"][tr], hidden, weight, threshold, keep, seeds)
+        stage = fit_stage(z, y, data["snip"][tr], hidden, weight, threshold, keep, seeds, max_iter)
         first = s1["models"][(i,)]
         if variant == "mlp":
             first = replace(first, trees=None, tree_weight=0.0)
@@ -1063,6 +1069,7 @@ def export_model(
             args.threshold,
             keep,
             args.stage_seeds,
+            args.stage_max_iter,
         )
         model = replace(model, stages=(stage,), stage_blend=args.stage_blend)
     return model
@@ -1121,6 +1128,12 @@ def main(argv: list[str] | None = None) -> int:
         default="both",
         help="the context stage reads the network+trees probability, or the network's alone "
         "(the trees are then left out of the model)",
+    )
+    ap.add_argument(
+        "--max-iter", type=int, default=30, help="the first-stage network's epochs at most"
+    )
+    ap.add_argument(
+        "--stage-max-iter", type=int, default=30, help="the context stage's epochs at most"
     )
     ap.add_argument(
         "--stage-seeds",
@@ -1293,6 +1306,8 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": args.threshold,
         **trees,
     }
+    if args.max_iter != 30:  # (the default left out: the stage-1 cache keys stay as they were)
+        first["max_iter"] = args.max_iter
     if args.cv:
 
         def stacked(lex: Lexical | None) -> tuple[np.ndarray, dict[int, ChromeModel]]:
@@ -1309,6 +1324,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.stage_blend,
                 args.context_extra,
                 args.stage_seeds,
+                args.stage_max_iter,
             )
 
         oof, by_group = stacked(lexical)
