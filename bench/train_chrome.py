@@ -21,6 +21,12 @@ HTML instead of trafilatura's default extract (``Teachers``; texts from
 that no fold's labels carry the held-out sites' snippets); ``--teacher-rule`` and
 ``--teacher-disagree`` combine several. Measured in bench/NOTES.md ("Better teachers").
 
+``--context-extra``, ``--stage-seeds K``, ``--stage-max-iter``, ``--max-iter`` (off /
+as shipped by default): the context stage's "inside the article" columns
+(``tasks.context.EXTRA_NAMES``), the logits of K context networks averaged (one network
+of K times the units), the networks' epoch caps. Measured in bench/NOTES.md
+("Context-stage signals"): CV .897-.902 against .899, none shipped.
+
 ``--cv``: 5-fold cross-validation grouped by site (domain of the page's url), every page
 scored by a model that never saw its site, with the devset metric (``score.py``).
 Needs scikit-learn and trafilatura (``pip install -e .[train]``); labels are cached.
