@@ -204,29 +204,38 @@ def test_a_failing_batch_is_redone_one_document_at_a_time(
     )
 
 
+_GARBAGE_CHECK = """
+import gc, sys
+from tasks.chrome import separate_many
+from tasks.segment import segment
+from tasks.templates import line_hash
+texts = sys.stdin.read().split("\\f")
+blocks = [segment(t) for t in texts]
+sites = [frozenset({1, line_hash("X")})] * len(texts)
+# warm-up with the same calls: per-language tables and, with a cold numba cache, the
+# kernels' compilation (which leaves garbage cycles of its own) happen on first use
+separate_many(texts, blocks=blocks)
+separate_many(texts, template_hashes=sites)
+gc.collect()
+gc.disable()
+made = separate_many(texts, blocks=blocks)
+made += separate_many(texts, template_hashes=sites)
+assert len(made) == 2 * len(texts)
+del made
+found = gc.collect()
+assert found == 0, f"{found} objects in cycles"
+print("ok")
+"""
+
+
 def test_a_batch_leaves_no_cyclic_garbage() -> None:
     """``separate_many`` freezes what a call of several documents leaves alive
     (``tasks.chrome._collector_paused``): that is only sound while its records hold no
-    cycles, i.e. while reference counting alone frees all of it."""
-    texts = [*_TEXTS, _TRICKY]
-    blocks = [segment(t) for t in texts]
-    sites = [frozenset({1, line_hash("X")})] * len(texts)
-    # warm-up with the same calls: per-language tables and, with a cold numba cache, the
-    # kernels' compilation (which leaves garbage cycles of its own) happen on first use
-    separate_many(texts, blocks=blocks)
-    separate_many(texts, template_hashes=sites)
-    was = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    try:
-        made = separate_many(texts, blocks=blocks)
-        made += separate_many(texts, template_hashes=sites)
-        assert len(made) == 2 * len(texts)
-        del made
-        assert gc.collect() == 0
-    finally:
-        if was:
-            gc.enable()
+    cycles, i.e. while reference counting alone frees all of it. In a fresh interpreter:
+    with the collector off, garbage made meanwhile by the test session's other threads
+    (a Prefect test server) would be counted too."""
+    done = _fresh_python(_GARBAGE_CHECK, "\f".join([*_TEXTS, _TRICKY]))
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
 _FREEZE_CHECK = """
@@ -256,15 +265,7 @@ def test_frozen_records_are_freed_with_the_results() -> None:
     generation again when the caller drops the results, and the collector is on again
     after the call. In a fresh interpreter: the freeze needs a process with one thread
     (the test session may have others running)."""
-    root = Path(__file__).resolve().parent.parent
-    done = subprocess.run(
-        [sys.executable, "-c", _FREEZE_CHECK],
-        input="\f".join([*_TEXTS, _TRICKY]),
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        timeout=300,
-    )
+    done = _fresh_python(_FREEZE_CHECK, "\f".join([*_TEXTS, _TRICKY]))
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
@@ -285,3 +286,16 @@ def test_nothing_is_frozen_while_another_thread_runs() -> None:
         freeze_results(False)
         stop.set()
         other.join()
+
+
+def _fresh_python(script: str, stdin: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a new interpreter on this checkout, ``stdin`` as its input."""
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=300,
+    )
