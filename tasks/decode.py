@@ -184,11 +184,13 @@ def marks_table() -> np.ndarray:
 
 def utf8_marks(data: bytes) -> Marks | None:
     """``Marks`` of the text whose strict UTF-8 encoding is ``data``; None without the
-    compiled kernels."""
+    compiled kernels, or for bytes that end inside a character (callers then take the
+    path that needs no marks)."""
     kernels = stage_kernels()
     if kernels is None:
         return None
-    return Marks(*kernels.utf8_marks(np.frombuffer(data, dtype=np.uint8), marks_table()))
+    bits, lo, hi = kernels.utf8_marks(np.frombuffer(data, dtype=np.uint8), marks_table())
+    return None if bits < 0 else Marks(bits, lo, hi)
 
 
 MAX_LINE_CHARS = 1_000_000

@@ -345,7 +345,8 @@ def utf8_marks(data: np.ndarray, table: np.ndarray) -> tuple[int, int, int]:
     ``MARK_MOJI_LEAD2`` code point followed by a ``MARK_MOJI_CONT`` one, a
     ``MARK_MOJI_LEAD3`` by two ``MARK_MOJI_STRICT``, a ``MARK_MOJI_LEAD4`` by three),
     and the character offsets of the first ``MARK_NFC`` code point and one past the
-    last (-1, -1: none). A code point beyond the BMP is ``MARK_NFC`` alone."""
+    last (-1, -1: none). A code point beyond the BMP is ``MARK_NFC`` alone. Bytes that
+    end inside a character give (-1, -1, -1) instead of reading past them."""
     n = len(data)
     marks = np.int64(0)
     lo = -1
@@ -358,6 +359,8 @@ def utf8_marks(data: np.ndarray, table: np.ndarray) -> tuple[int, int, int]:
         if b < 0x80:
             m = np.int64(table[b])
             i += 1
+        elif i + (2 if b < 0xE0 else 3) > n:  # truncated: not UTF-8 (no bounds checks)
+            return -1, -1, -1
         elif b < 0xE0:
             m = np.int64(table[((b & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F)])
             i += 2

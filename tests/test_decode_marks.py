@@ -121,3 +121,14 @@ def test_mojibake_mark_is_the_full_pattern(marks) -> None:  # type: ignore[no-un
         found += want
         assert bool(marks(text.encode()).bits & MARK_MOJIBAKE) == want, repr(text)
     assert found > 2000
+
+
+def test_bytes_that_end_inside_a_character_give_no_marks(marks) -> None:  # type: ignore[no-untyped-def]
+    """The kernel has no bounds checks: a truncated character must stop it, not make it
+    read past the buffer (decode only passes strict UTF-8; the helper is public)."""
+    for whole in ("é", "€", "ab\u0301c€"):
+        data = whole.encode()
+        assert marks(data) is not None
+        for cut in range(1, len(data)):
+            if data[cut - 1] >= 0xC0 or data[cut] & 0xC0 == 0x80:  # cut inside a character
+                assert marks(data[:cut]) is None, (whole, cut)
