@@ -88,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
             b[k] / a[k]
             for a in runs
             for b in runs
-            if a["side"] == "base" and b["side"] == "branch" and a["pair"] == b["pair"] and a.get(k)
+            if a["side"] == "base"
+            and b["side"] == "branch"
+            and a["pair"] == b["pair"]
+            and a.get(k)
+            and k in b
         ]
         if ratios:
             print(f"{k}: branch/base {statistics.median(ratios):.3f} (pairs {len(ratios)})")

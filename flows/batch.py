@@ -203,7 +203,7 @@ def _per_source(files: list[SourceFile], res: BatchResult) -> dict[str, dict[str
 
     Runs in the worker after the batch's timer stops, between two batches: the segments
     (~3,000 a batch) are counted per document in one C pass (``Counter``), then per source,
-    instead of one dict look-up and counter update per segment (5 -> ~1 ms a batch)."""
+    instead of one dict look-up and counter update per segment (7.6 -> 1.8 ms a batch)."""
     folder = {f.rel_path: f.source for f in files}
     out: dict[str, Counter[str]] = {}
     for site, n in Counter(f.source or NO_SOURCE for f in files).items():

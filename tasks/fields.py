@@ -48,9 +48,9 @@ _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=Tr
 _TIME = r"(?:[,\s]+(?:um\s+|at\s+|saat\s+|à\s+|a las\s+)?(\d{1,2})[:.h](\d{2})(?:[:.](\d{2}))?)?"
 # A pattern that starts with a character class is searched for by ``re`` with a fast scan
 # for that class: so ``\b\d`` is written ``\d(?<!\w\d)`` (the same test: no word character
-# before the digit), and the month word, whose backtracking can never lead to a match
-# (a letter follows it), is possessive; tests/test_fields.py compares them with the
-# plain patterns
+# before the digit), and the month word is possessive: backtracking into it can never
+# lead to a match (the pattern then needs a '.' or a blank, and a letter given back
+# would stand there); tests/test_fields.py compares them with the plain patterns
 _START = r"\d(?<!\w\d)"  # a digit with no word character before it (``\b\d``)
 _DATE_PATTERNS = [
     # 2020-10-31 (ISO, optional time)

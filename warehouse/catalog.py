@@ -107,8 +107,9 @@ def build_catalog(warehouse: Path) -> Path:
     final = warehouse / CATALOG
     tmp = warehouse / f".{CATALOG}.tmp-{os.getpid()}"
     tmp.unlink(missing_ok=True)
-    con = cache_metadata(duckdb.connect(str(tmp)))
+    con = duckdb.connect(str(tmp))
     try:
+        cache_metadata(con)
         create_table_views(con, {name: live_files(warehouse, name) for name in TABLES})
         con.execute("create table schema_versions (version integer, description varchar)")
         con.executemany("insert into schema_versions values (?, ?)", list(SCHEMA_HISTORY))
