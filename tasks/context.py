@@ -123,7 +123,7 @@ def _best_run(s: np.ndarray) -> tuple[int, int]:
     return start, end
 
 
-def context_features(p: np.ndarray, matrix: np.ndarray, extra: bool = True) -> np.ndarray:
+def context_features(p: np.ndarray, matrix: np.ndarray, extra: bool = False) -> np.ndarray:
     """The second-stage features (``CONTEXT_NAMES``) of one document's units, from the
     first-stage probabilities ``p`` and the document's feature matrix (``tasks.features``):
     ``context_features_many`` of a batch of one."""
@@ -131,7 +131,7 @@ def context_features(p: np.ndarray, matrix: np.ndarray, extra: bool = True) -> n
 
 
 def context_features_many(
-    p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray, extra: bool = True
+    p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray, extra: bool = False
 ) -> np.ndarray:
     """The second-stage features of several documents at once (each as if alone): ``p``
     and ``matrix`` are the documents' stacked probabilities and feature matrices,
@@ -143,8 +143,8 @@ def context_features_many(
     in the per-document order, so every window sum is the same float), ranks come from two
     stable sorts, distances to high units from running maxima and minima of positions.
     Only the cumulative sums and the main run (a few calls each) go document by document.
-    ``extra``: with the ``EXTRA_NAMES`` columns (False: the first ``N_BASE_CONTEXT``, what
-    a model trained without them reads)."""
+    ``extra``: with the ``EXTRA_NAMES`` columns (off: the first ``N_BASE_CONTEXT``, what
+    the shipped model and any stage trained without them reads)."""
     p = np.asarray(p, dtype=np.float64)
     k = compiled_kernels()
     if k is None or not len(p):
@@ -167,7 +167,7 @@ def context_features_many(
 
 
 def context_features_numpy(
-    p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray, extra: bool = True
+    p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray, extra: bool = False
 ) -> np.ndarray:
     """``context_features_many`` in numpy (without numba; ``tasks.kernels`` computes the
     same floats)."""

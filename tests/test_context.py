@@ -37,7 +37,7 @@ def _mean(v: list[float]) -> float:
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 40])
 def test_shape_and_finite_for_any_page_length(n: int) -> None:
     rng = np.random.default_rng(n)
-    z = context_features(rng.random(n), rng.random((n, N_FEATURES)))
+    z = context_features(rng.random(n), rng.random((n, N_FEATURES)), extra=True)
     assert z.shape == (n, N_CONTEXT)
     assert np.isfinite(z).all()
 
@@ -123,7 +123,7 @@ def test_stacked_model_feeds_the_first_stage_to_the_context_stage() -> None:
     model = _stacked()
     x = np.random.default_rng(5).random((12, N_FEATURES))
     (stage,) = model.stages
-    expected = stage.first_stage(context_features(model.first_stage(x), x))
+    expected = stage.first_stage(context_features(model.first_stage(x), x, extra=True))
     assert np.allclose(model.predict(x), expected)
     assert not np.allclose(model.predict(x), replace(model, stages=()).predict(x))
 
@@ -162,9 +162,12 @@ def test_batch_features_are_the_per_document_ones_bit_for_bit(
     p = np.array([v for d in docs for v in d], dtype=np.float64)
     m = rng.random((len(p), N_FEATURES))
     bounds = np.cumsum([0, *map(len, docs)])
-    z = context_features_many(p, m, bounds)
+    z = context_features_many(p, m, bounds, extra=True)
     assert z.shape == (len(p), N_CONTEXT)
-    ref = [context_features(p[a:b], m[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    ref = [
+        context_features(p[a:b], m[a:b], extra=True)
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
     # the same bits (floats compared as integers: -0.0 and 0.0 differ, NaN equals itself)
     assert np.array_equal(z.view(np.int64), np.vstack(ref).view(np.int64))
 
@@ -184,7 +187,7 @@ def test_a_list_between_article_units_reads_as_sandwiched() -> None:
     words = [2, 2, 2, 30, 1, 3, 2, 4, 3, 25, 2, 2]
     p = np.array([0.1, 0.1, 0.1, 0.9, 0.6, 0.3, 0.2, 0.3, 0.2, 0.9, 0.1, 0.1])
     colon = [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
-    z = context_features(p, _shaped(words, colon))
+    z = context_features(p, _shaped(words, colon), extra=True)
     run = _col(z, "run_sandwich")
     assert run[4:9].tolist() == [0.9] * 5  # the list: prose before and after it
     assert run[:3].tolist() == [0.0] * 3  # the menu: nothing before it
@@ -203,7 +206,7 @@ def test_extra_columns_match_a_unit_by_unit_reference() -> None:
         p = rng.random(n)
         words = rng.integers(0, 14, n).tolist()
         colon = (rng.random(n) < 0.3).astype(int).tolist()
-        z = context_features(p, _shaped(words, colon))
+        z = context_features(p, _shaped(words, colon), extra=True)
         flag = [w <= 8 for w in words]
         for i in range(n):
             for k in (6, 12):
@@ -232,9 +235,10 @@ def test_extra_columns_kernel_and_numpy_agree_and_can_be_left_out() -> None:
         p = rng.random(n)
         m = _shaped(rng.integers(0, 14, n).tolist(), (rng.random(n) < 0.3).tolist())
         m[:, FEATURE_NAMES.index("ends_sentence")] = rng.random(n) < 0.3
-        got, ref = context_features_many(p, m, cuts), context_features_numpy(p, m, cuts)
+        got = context_features_many(p, m, cuts, extra=True)
+        ref = context_features_numpy(p, m, cuts, extra=True)
         assert got.tobytes() == ref.tobytes()
-        base = context_features_many(p, m, cuts, extra=False)
+        base = context_features_many(p, m, cuts)
         assert base.shape == (n, N_BASE_CONTEXT)
         assert base.tobytes() == np.ascontiguousarray(got[:, :N_BASE_CONTEXT]).tobytes()
     assert CONTEXT_NAMES[N_BASE_CONTEXT:] == EXTRA_NAMES

@@ -110,7 +110,8 @@ def test_context_kernel_matches_the_numpy_columns() -> None:
         p = rng.random(n)
         p[rng.random(n) < 0.2] = 0.5  # ties (ranks) and the high / not-high edge
         x = rng.random((n, len(default_chrome().model.mean))) * 5
-        got, ref = context_features_many(p, x, cuts), context_features_numpy(p, x, cuts)
+        got = context_features_many(p, x, cuts, extra=True)
+        ref = context_features_numpy(p, x, cuts, extra=True)
         assert got.tobytes() == ref.tobytes()
 
 
