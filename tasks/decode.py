@@ -116,19 +116,27 @@ def _utf8_trie(chars: set[str]) -> bytes:
 _CONT = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xC0))
 _STRICT = _CONT.replace("\u00a0", "").replace("\u00ad", "")  # NBSP/soft hyphen follow real É, à
 _C, _S = re.escape(_CONT), re.escape(_STRICT)
-# two-byte leads only where a symbol right after the capital letter is implausible in real
-# text: Â Ã (Latin-1), Ä Å (Latin Extended-A: Turkish, Polish, Czech), Î Ï (Greek),
-# Ð Ñ (Cyrillic); not ß or É, which real German and French put before “ or ®
-_MOJIBAKE = re.compile(
-    f"[\u00c2-\u00c5\u00ce\u00cf\u00d0\u00d1][{_C}]"
-    f"|[\u00e0-\u00ef][{_S}]{{2}}|[\u00f0-\u00f4][{_S}]{{3}}"
-)
-# the same leads for utf8_marks (code point ranges, inclusive)
+# The leads of a 2-, 3- and 4-byte character (code point ranges, inclusive), for
+# _MOJIBAKE and utf8_marks: two-byte leads only where a symbol right after the capital
+# letter is implausible in real text: Â Ã (Latin-1), Ä Å (Latin Extended-A: Turkish,
+# Polish, Czech), Î Ï (Greek), Ð Ñ (Cyrillic); not ß or É, which real German and French
+# put before “ or ®
 _MOJIBAKE_LEADS = (
     (0xC2, 0xC5, MARK_MOJI_LEAD2),
     (0xCE, 0xD1, MARK_MOJI_LEAD2),
     (0xE0, 0xEF, MARK_MOJI_LEAD3),
     (0xF0, 0xF4, MARK_MOJI_LEAD4),
+)
+
+
+def _leads(bit: int) -> str:
+    """A regex class of the ``_MOJIBAKE_LEADS`` of one length."""
+    return "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi, b in _MOJIBAKE_LEADS if b == bit) + "]"
+
+
+_MOJIBAKE = re.compile(
+    f"{_leads(MARK_MOJI_LEAD2)}[{_C}]"
+    f"|{_leads(MARK_MOJI_LEAD3)}[{_S}]{{2}}|{_leads(MARK_MOJI_LEAD4)}[{_S}]{{3}}"
 )
 _MOJIBAKE_HINT = re.compile(f"[\u00c2-\u00f4][{_C}]")  # a cheap first look (one class pair)
 # the same first look on the UTF-8 bytes the text was decoded from: U+00C2-U+00F4 are
