@@ -66,3 +66,63 @@ def test_failed_batch_raises_its_own_error() -> None:
 
 def test_eta_format() -> None:
     assert _eta(3725.4) == "1:02:05" and _eta(-3) == "0:00:00"
+
+
+class _Logger:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def info(self, msg: str, *args: Any) -> None:
+        self.lines.append(msg % args)
+
+
+def _summary(index: int, files: int = 10) -> Any:
+    from flows.batch import BatchSummary
+
+    return BatchSummary(index, files, files, files - 1, 1, 0, [])
+
+
+def test_a_batch_reported_by_its_task_and_by_collect_counts_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flows.progress import RunProgress
+
+    monkeypatch.setattr(RunProgress, "_start_artifact", lambda self: None)  # no Prefect API
+    logger = _Logger()
+    progress = RunProgress(30, 3, logger)
+    progress.batch_done(_summary(0))  # from the batch task, as the batch ends
+    futures = [_Future([_summary(0), _summary(1)]), _Future([_summary(2)])]
+    summaries = collect(futures, ["l0", "l1"], progress, None)  # type: ignore[arg-type]
+    assert [s.index for s in summaries] == [0, 1, 2]
+    assert (progress.batches, progress.files, progress.articles) == (3, 30, 27)
+    assert logger.lines[-1].startswith("progress: 3/3 batches, 30/30 files, 27 articles")
+    progress.batch_done(_summary(3))  # a task still running after the run gave up on it
+    assert progress.batches == 3
+
+
+def test_the_batch_task_reports_each_batch_as_it_ends(tmp_path: Any) -> None:
+    from datetime import UTC, date, datetime
+
+    from prefect.logging import disable_run_logger
+
+    from flows.ingest import process_batches_task
+    from tasks.discover import discover
+    from tasks.settings import load_settings
+    from tests.conftest import EXAMPLES
+
+    files, _ = discover(EXAMPLES)
+    batches = [files[:3], files[3:5]]
+
+    class Seen:
+        def __init__(self) -> None:
+            self.indexes: list[int] = []
+
+        def batch_done(self, summary: Any) -> None:
+            self.indexes.append(summary.index)
+
+    seen = Seen()
+    args = (batches, load_settings(workers=0), str(tmp_path), "run-1", date(2026, 1, 1))
+    with disable_run_logger():
+        out = process_batches_task.fn(5, "label", *args, datetime(2026, 1, 1, tzinfo=UTC), seen)
+    assert seen.indexes == [5, 6] == [s.index for s in out]
+    assert [s.files for s in out] == [3, 2]
