@@ -72,8 +72,20 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tasks.chrome import CONFIG_DIR, ChromeModel, TreeEnsemble, load_resources  # noqa: E402
-from tasks.context import CONTEXT_NAMES, context_features  # noqa: E402
+from tasks.chrome import (  # noqa: E402
+    CONFIG_DIR,
+    ChromeModel,
+    TreeEnsemble,
+    cohesion_of,
+    load_resources,
+)
+from tasks.context import (  # noqa: E402
+    Cohesion,
+    cohesion_columns,
+    context_features,
+    context_names,
+    layout_of_width,
+)
 from tasks.evaluate import load_labels, load_scorer  # noqa: E402
 from tasks.features import FEATURE_NAMES, Resources, extract, extract_batch  # noqa: E402
 from tasks.lexical import (  # noqa: E402
@@ -275,6 +287,7 @@ def build(
     sites: dict[str, int] = {}
     xs, y, w, g, d, y_line, cjk = [], [], [], [], [], [], []
     lex_unit, lex_key, lex_kind = [], [], []
+    cohesion: list[Cohesion] = []
     rows = 0
     for k, (lab, f, (yy, sn)) in enumerate(zip(labels, feats, ys, strict=True)):
         s = sites.setdefault(site(str(lab["url"])), len(sites))
@@ -286,6 +299,8 @@ def build(
             lex_key.append(uk.key)
             lex_kind.append(np.full(len(uk.key), kind_id, dtype=np.int8))
         rows += len(yy)
+        # the title line as the separator finds it (``_separate_batch``'s title_pos)
+        cohesion.append(cohesion_of(batches[k], res, [len(f.texts[0]) <= 300]))
         xs.append(f.matrix)
         cjk.append(np.full(len(yy), f.language in CJK_LANGS))
         y.append(np.array(yy))
@@ -329,6 +344,8 @@ def build(
         "lex_unit": np.concatenate(lex_unit),
         "lex_key": np.concatenate(lex_key),
         "lex_kind": np.concatenate(lex_kind),
+        # tasks.context.cohesion_tokens of every row of X_all
+        "cohesion": Cohesion.concat(cohesion),
     }
 
 
@@ -695,11 +712,23 @@ def doc_spans(doc: np.ndarray) -> list[tuple[int, int]]:
 
 
 def context_matrix(
-    p: np.ndarray, x_all: np.ndarray, doc: np.ndarray, extra: bool = False
+    p: np.ndarray,
+    x_all: np.ndarray,
+    doc: np.ndarray,
+    extra: bool = False,
+    cohesion: Cohesion | None = None,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """``tasks.context.context_features`` of every document (rows sorted by document);
-    ``extra``: with the ``EXTRA_NAMES`` columns."""
-    return np.vstack([context_features(p[a:b], x_all[a:b], extra) for a, b in doc_spans(doc)])
+    ``extra``: with the ``EXTRA_NAMES`` columns; ``cohesion`` (of every row of X_all,
+    whose rows ``rows`` these are; None: all): with the ``COHESION_NAMES`` columns."""
+    z = np.vstack([context_features(p[a:b], x_all[a:b], extra) for a, b in doc_spans(doc)])
+    if cohesion is None:
+        return z
+    full = np.zeros(len(cohesion.count))
+    sel = slice(None) if rows is None else rows
+    full[sel] = p  # documents never share a token: the other rows' zeros touch nothing
+    return np.hstack([z, cohesion_columns(full, cohesion)[sel]])
 
 
 def labels_of(
@@ -841,6 +870,7 @@ def stacked_cv(
     extra: bool = False,
     seeds: int = 1,
     max_iter: int = 30,
+    cohesion: bool = False,
 ) -> tuple[np.ndarray, dict[int, ChromeModel]]:
     """Outer CV of first stage + one context stage: for outer fold ``i`` the stage is
     trained on the other folds' pages with inner held-out stage-1 probabilities, and
@@ -849,13 +879,15 @@ def stacked_cv(
     fold_all, unit = s1["fold_all"], data["unit_all"]
     fold_unit = s1["fold_unit"]
     x_all, doc = data["X_all"], data["doc_all"]
+    coh = data["cohesion"] if cohesion else None
     oof = np.zeros(len(data["y"]))
     by_group: dict[int, ChromeModel] = {}
     folds = int(fold_all.max()) + 1
     for i in range(folds):
         p_in = held_out_probs(s1, variant, i)
         tr_all = fold_all != i
-        z = context_matrix(p_in[tr_all], x_all[tr_all], doc[tr_all], extra)[unit[tr_all]]
+        z = context_matrix(p_in[tr_all], x_all[tr_all], doc[tr_all], extra, coh, tr_all)
+        z = z[unit[tr_all]]
         tr = fold_unit != i
         y, keep = labels_of(data, (i,), tr)
         stage = fit_stage(z, y, data["snip"][tr], hidden, weight, threshold, keep, seeds, max_iter)
@@ -865,7 +897,7 @@ def stacked_cv(
         model = replace(first, stages=(stage,), stage_blend=blend)
         te_all = fold_all == i
         p_te = s1[variant][(i,)]
-        q = stage.first_stage(context_matrix(p_te, x_all[te_all], doc[te_all], extra))
+        q = stage.first_stage(context_matrix(p_te, x_all[te_all], doc[te_all], extra, coh, te_all))
         oof[fold_unit == i] = (blend * p_te + (1 - blend) * q)[unit[te_all]]
         g = data["group"][fold_unit == i]
         by_group.update({int(k): model for k in np.unique(g)})
@@ -906,7 +938,9 @@ def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str,
             "value": np.round(t.value, 8).tolist(),
         }
     if m.stages:
-        out["stages"] = [to_dict(st, CONTEXT_NAMES[: len(st.mean)]) for st in m.stages]
+        out["stages"] = [
+            to_dict(st, context_names(*layout_of_width(len(st.mean)))) for st in m.stages
+        ]
         out["stage_blend"] = m.stage_blend
     if m.fallback is not None:
         out["fallback"] = to_dict(m.fallback, names)
@@ -1064,7 +1098,8 @@ def export_model(
             data, args.folds, args.cache, outer_only=True, lexical=lexical, **first
         )
         p1 = held_out_probs(s1, args.stage_input, None)
-        z = context_matrix(p1, data["X_all"], data["doc_all"], args.context_extra)
+        coh = data["cohesion"] if args.context_cohesion else None
+        z = context_matrix(p1, data["X_all"], data["doc_all"], args.context_extra, coh)
         z = z[data["unit_all"]]
         stage = fit_stage(
             z,
@@ -1152,6 +1187,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the context stage also reads tasks.context's EXTRA_NAMES columns (sandwiches, "
         "runs of listish units and what flanks them)",
+    )
+    ap.add_argument(
+        "--context-cohesion",
+        action="store_true",
+        help="the context stage also reads tasks.context's COHESION_NAMES columns (do the "
+        "unit's content words recur elsewhere on the page: in likely article units, in "
+        "chrome, in the title line)",
     )
     ap.add_argument(
         "--lexical",
@@ -1331,6 +1373,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.context_extra,
                 args.stage_seeds,
                 args.stage_max_iter,
+                args.context_cohesion,
             )
 
         oof, by_group = stacked(lexical)

@@ -37,7 +37,14 @@ from typing import Any
 
 import numpy as np
 
-from tasks.context import CONTEXT_NAMES, N_BASE_CONTEXT, context_features_many
+from tasks.context import (
+    Cohesion,
+    cohesion_tokens,
+    context_features_many,
+    context_names,
+    layout_of_width,
+    stage_layout,
+)
 from tasks.features import FEATURE_NAMES, DocFeatures, FeatureBatch, Resources, extract_batch
 from tasks.language import default_stoplists
 from tasks.lexical import (
@@ -182,13 +189,25 @@ class ChromeModel:
         cols = self.lexical.columns(fb.tokens, fb.bounds, foreign, x[:, _LOG_WORDS])
         return np.hstack([x, cols])
 
-    def predict(self, x: np.ndarray, bounds: np.ndarray | None = None) -> np.ndarray:
+    @cached_property
+    def needs_cohesion(self) -> bool:
+        """A context stage reads the ``tasks.context.COHESION_NAMES`` columns: ``predict``
+        then needs the batch's ``cohesion`` (``cohesion_of``)."""
+        own = any(layout_of_width(len(st.mean))[1] for st in self.stages)
+        return own or (self.fallback is not None and self.fallback.needs_cohesion)
+
+    def predict(
+        self, x: np.ndarray, bounds: np.ndarray | None = None, cohesion: Cohesion | None = None
+    ) -> np.ndarray:
         """Body probability of every unit of one document's feature matrix ``x``, or of
         several documents' stacked matrices with ``bounds`` (start offsets and the end:
-        document ``k`` is ``x[bounds[k]:bounds[k + 1]]``)."""
+        document ``k`` is ``x[bounds[k]:bounds[k + 1]]``); ``cohesion``: the units'
+        content tokens (``cohesion_of``), needed when ``needs_cohesion``."""
+        if self.needs_cohesion and cohesion is None and len(x):
+            raise ValueError("this chrome model needs the units' tokens (cohesion_of)")
         if self.fallback is not None and len(x):
             return self._predict_or_fall_back(x, bounds)
-        return self._predict(x, bounds)
+        return self._predict(x, bounds, cohesion)
 
     def _predict_or_fall_back(self, x: np.ndarray, bounds: np.ndarray | None) -> np.ndarray:
         """``predict``, with the documents the lexical model barely covers scored by
@@ -209,14 +228,17 @@ class ChromeModel:
             out[rows] = model._predict(xs[rows], np.concatenate(([0], np.cumsum(sizes[docs]))))
         return out
 
-    def _predict(self, x: np.ndarray, bounds: np.ndarray | None) -> np.ndarray:
+    def _predict(
+        self, x: np.ndarray, bounds: np.ndarray | None, cohesion: Cohesion | None = None
+    ) -> np.ndarray:
         p = self.first_stage(x)
         if not self.stages or not len(x):
             return p
         cuts = np.array([0, len(x)]) if bounds is None else bounds
         for stage in self.stages:
-            extra = len(stage.mean) > N_BASE_CONTEXT  # older stages read fewer columns
-            q = stage.first_stage(context_features_many(p, x, cuts, extra))
+            extra, coh = layout_of_width(len(stage.mean))  # older stages read fewer columns
+            z = context_features_many(p, x, cuts, extra, cohesion if coh else None)
+            q = stage.first_stage(z)
             p = self.stage_blend * p + (1.0 - self.stage_blend) * q
         return p
 
@@ -282,11 +304,17 @@ class ChromeModel:
 
 
 def _stage_names(raw: dict[str, Any]) -> tuple[str, ...]:
-    """The context columns a stage must have been trained on: every ``CONTEXT_NAMES``, or
-    the first ``N_BASE_CONTEXT`` of them (a stage trained before the extra ones)."""
-    if len(raw["features"]) == N_BASE_CONTEXT:
-        return CONTEXT_NAMES[:N_BASE_CONTEXT]
-    return CONTEXT_NAMES
+    """The context columns a stage must have been trained on: the base ones, with or
+    without the extra and the cohesion ones (``tasks.context.context_names``)."""
+    return context_names(*stage_layout(raw["features"]))
+
+
+def cohesion_of(fb: FeatureBatch, res: Resources, titled: Sequence[bool]) -> Cohesion:
+    """The content tokens of a batch's units (``tasks.context.cohesion_tokens``);
+    ``titled``: whether each document's unit 0 is its title line."""
+    langs = res.stop.langs
+    bits = [1 << langs.index(x) if x in langs else 0 for x in fb.languages]
+    return cohesion_tokens(fb.tokens, fb.bounds, titled, res.hashed_stop(), bits)
 
 
 def model_from_dict(
@@ -547,7 +575,10 @@ def _separate_batch(
         for bl, p, k in zip(blocks, title_pos, known, strict=True)
     ]
     model = chrome.model
-    probs = model.predict(model.matrix(fb), fb.bounds) if len(feats.texts) else np.zeros(0)
+    coh = None
+    if model.needs_cohesion and len(feats.texts):
+        coh = cohesion_of(fb, chrome.resources, [p == 0 for p in title_pos])
+    probs = model.predict(model.matrix(fb), fb.bounds, coh) if len(feats.texts) else np.zeros(0)
     templated: list[int] = []
     for d in range(nd):
         if sites[d]:

@@ -28,10 +28,26 @@ The columns are named in ``CONTEXT_NAMES``; a model trained on them refuses othe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
+from tasks.chars import (
+    CLASS_MASK,
+    P_CJKFUNC,
+    P_HAN,
+    P_HANGUL,
+    P_KANA,
+    P_LAT_LO,
+    P_LAT_UP,
+    P_LETTER,
+    P_NL_LO,
+    P_NL_UP,
+)
 from tasks.features import FEATURE_NAMES
-from tasks.tokens import compiled_kernels
+from tasks.lexical import TokenView
+from tasks.tokens import HashTable, compiled_kernels
 
 BASE_FEATURES: tuple[str, ...] = (
     "log_chars",
@@ -131,7 +147,11 @@ def context_features(p: np.ndarray, matrix: np.ndarray, extra: bool = False) -> 
 
 
 def context_features_many(
-    p: np.ndarray, matrix: np.ndarray, bounds: np.ndarray, extra: bool = False
+    p: np.ndarray,
+    matrix: np.ndarray,
+    bounds: np.ndarray,
+    extra: bool = False,
+    cohesion: Cohesion | None = None,
 ) -> np.ndarray:
     """The second-stage features of several documents at once (each as if alone): ``p``
     and ``matrix`` are the documents' stacked probabilities and feature matrices,
@@ -144,7 +164,11 @@ def context_features_many(
     stable sorts, distances to high units from running maxima and minima of positions.
     Only the cumulative sums and the main run (a few calls each) go document by document.
     ``extra``: with the ``EXTRA_NAMES`` columns (off: the first ``N_BASE_CONTEXT``, what
-    the shipped model and any stage trained without them reads)."""
+    the shipped model and any stage trained without them reads); ``cohesion`` (the
+    batch's ``cohesion_tokens``): with the ``COHESION_NAMES`` columns after them."""
+    if cohesion is not None:
+        base = context_features_many(p, matrix, bounds, extra)
+        return np.hstack([base, cohesion_columns(p, cohesion)])
     p = np.asarray(p, dtype=np.float64)
     k = compiled_kernels()
     if k is None or not len(p):
@@ -337,3 +361,174 @@ def context_extra_numpy(
     np.minimum(before, after, out=out[:, c0 + 7])
     out[:, c0 + 8] = np.where(rs > first, colon.take(np.maximum(rs - 1, 0)), 0.0)
     out[:, c0 + 9] = listish
+
+
+# page-internal vocabulary cohesion (``cohesion_columns``), after the other columns: a
+# stage trained without them reads none of them
+COHESION_NAMES: tuple[str, ...] = (
+    "coh_log_tokens",
+    "coh_recur",
+    "coh_article",
+    "coh_article_mean",
+    "coh_chrome",
+    "coh_title",
+)
+N_COHESION = len(COHESION_NAMES)
+# content tokens: at least this many characters, not a digit run, not a stopword of any
+# stoplist; tokens of Han/kana/Hangul characters give their character bigrams instead
+COHESION_MIN_CHARS = 3
+_CJK_CLASSES = np.zeros(32, dtype=bool)
+_CJK_CLASSES[[P_HAN, P_KANA, P_HANGUL, P_CJKFUNC]] = True
+_LETTER_CLASSES = np.zeros(32, dtype=bool)
+_LETTER_CLASSES[[P_LAT_LO, P_LAT_UP, P_NL_LO, P_NL_UP, P_LETTER]] = True
+_BIGRAM_MUL = np.uint64(0x9E3779B97F4A7C15)
+_DOC_MUL = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+@dataclass(frozen=True)
+class Cohesion:
+    """The distinct content tokens of a batch's units, as (unit, token) pairs sorted by
+    unit: ``tok`` numbers the batch's distinct tokens (two documents never share one);
+    ``title``: the token is also in its document's title unit (and the unit is not that
+    title); ``count``: distinct content tokens of every unit."""
+
+    unit: np.ndarray  # (pairs,) int64
+    tok: np.ndarray  # (pairs,) int64
+    title: np.ndarray  # (pairs,) float64
+    count: np.ndarray  # (units,) int64
+    n_tok: int
+
+    @staticmethod
+    def concat(parts: Sequence[Cohesion]) -> Cohesion:
+        """The batches' pairs one after the other (units and tokens renumbered)."""
+        units = np.cumsum([0] + [len(c.count) for c in parts])
+        toks = np.cumsum([0] + [c.n_tok for c in parts])
+        return Cohesion(
+            np.concatenate([c.unit + u for c, u in zip(parts, units.tolist(), strict=False)]),
+            np.concatenate([c.tok + t for c, t in zip(parts, toks.tolist(), strict=False)]),
+            np.concatenate([c.title for c in parts]),
+            np.concatenate([c.count for c in parts]),
+            int(toks[-1]),
+        )
+
+
+def cohesion_tokens(
+    views: Sequence[TokenView],
+    bounds: np.ndarray,
+    titled: Sequence[bool],
+    stop: HashTable,
+    stop_bits: Sequence[int],
+) -> Cohesion:
+    """The content tokens of a batch (``tasks.features.FeatureBatch``'s token ``views``,
+    document ``bounds``, whether each document's unit 0 is its title; ``stop``: the
+    stoplists' table, ``Resources.hashed_stop``, and ``stop_bits`` the bit of each
+    document's language in it, 0 for none). A token is content when it has at least
+    ``COHESION_MIN_CHARS`` characters, starts with a letter and is not in its document's
+    language's stoplist (the other lists are long and hold content words); a token
+    of Han, kana or Hangul characters (no spaces between words) gives each pair of
+    neighbouring characters instead."""
+    cuts = np.asarray(bounds, dtype=np.int64)
+    n = int(cuts[-1])
+    bits = np.asarray(stop_bits, dtype=np.int64)
+    units: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    for v in views:
+        if not len(v.keys):
+            continue
+        tok_unit = np.repeat(np.arange(len(v.ntok), dtype=np.int64), v.ntok) + v.first_unit
+        first = v.cls[v.tok_s] & CLASS_MASK
+        length = v.tok_e - v.tok_s
+        word = _LETTER_CLASSES[first] & (length >= COHESION_MIN_CHARS)
+        at = np.flatnonzero(word)
+        if len(at):
+            doc = np.searchsorted(cuts, tok_unit[at], side="right") - 1
+            keep = at[(stop.get(v.keys[at]) & bits[doc]) == 0]
+            units.append(tok_unit[keep])
+            keys.append(v.keys[keep])
+        cjk = np.flatnonzero(_CJK_CLASSES[first] & (length >= 2))
+        if len(cjk):  # every character but a token's last starts a bigram
+            size = length[cjk] - 1
+            lead = np.cumsum(size) - size
+            pos = np.arange(int(size.sum())) - np.repeat(lead - v.tok_s[cjk], size)
+            cp = v.cp.astype(np.uint64)
+            units.append(np.repeat(tok_unit[cjk], size))
+            keys.append((cp[pos] + np.uint64(1)) * _BIGRAM_MUL + cp[pos + 1])
+    if not units:
+        z = np.zeros(0, dtype=np.int64)
+        return Cohesion(z, z, np.zeros(0), np.zeros(n, dtype=np.int64), 0)
+    unit = np.concatenate(units)
+    key = np.concatenate(keys)
+    doc = np.searchsorted(cuts, unit, side="right") - 1
+    key = key ^ (doc.astype(np.uint64) * _DOC_MUL)  # the same word in two documents: two
+    uniq, tok = np.unique(key, return_inverse=True)
+    pair = np.unique(unit * len(uniq) + tok.astype(np.int64))  # each token once per unit
+    unit, tok = pair // len(uniq), pair % len(uniq)
+    heads = cuts[:-1][np.asarray(titled, dtype=bool) & (np.diff(cuts) > 0)]
+    is_head = np.zeros(n + 1, dtype=bool)
+    is_head[heads] = True
+    in_title = np.zeros(len(uniq), dtype=bool)
+    in_title[tok[is_head[unit]]] = True
+    title = (in_title[tok] & ~is_head[unit]).astype(np.float64)
+    return Cohesion(unit, tok, title, np.bincount(unit, minlength=n), len(uniq))
+
+
+def cohesion_columns(p: np.ndarray, coh: Cohesion) -> np.ndarray:
+    """The ``COHESION_NAMES`` columns of every unit from the first-stage probabilities
+    ``p``: over the unit's distinct content tokens, the share found in another unit of
+    the page (``coh_recur``), the mean of the other units' summed probability, capped at 1
+    (``coh_article``: the words recur in the likely article), their mean probability
+    (``coh_article_mean``), the capped count of other low-probability holders
+    (``coh_chrome``: the words recur in menus and teasers), the share found in the title
+    line; and the log of the number of content tokens. An in-article list (ingredients
+    named again in the steps, a subheading's words in its paragraphs) and a menu look
+    alike by shape; their words' other places on the page tell them apart."""
+    n = len(coh.count)
+    out = np.zeros((n, N_COHESION))
+    np.log1p(coh.count, out=out[:, 0])
+    if not len(coh.unit):
+        return out
+    p = np.asarray(p, dtype=np.float64)
+    pu = p[coh.unit]
+    mass = np.bincount(coh.tok, weights=pu, minlength=coh.n_tok)
+    holders = np.bincount(coh.tok, minlength=coh.n_tok).astype(np.float64)
+    others = holders[coh.tok] - 1.0
+    other_p = np.maximum(mass[coh.tok] - pu, 0.0)
+    per = np.empty((5, len(pu)))
+    per[0] = others > 0
+    np.minimum(other_p, 1.0, out=per[1])
+    np.divide(other_p, np.maximum(others, 1.0), out=per[2])
+    np.minimum(np.maximum(others - other_p, 0.0), 1.0, out=per[3])
+    per[4] = coh.title
+    count = np.maximum(coh.count, 1).astype(np.float64)
+    for j in range(5):
+        out[:, j + 1] = np.bincount(coh.unit, weights=per[j], minlength=n) / count
+    return out
+
+
+def context_names(extra: bool = False, cohesion: bool = False) -> tuple[str, ...]:
+    """The columns of a stage that reads the ``EXTRA_NAMES`` (``extra``) and the
+    ``COHESION_NAMES`` (``cohesion``) columns or not: the base ones first, in that order."""
+    return (
+        CONTEXT_NAMES[:N_BASE_CONTEXT]
+        + (EXTRA_NAMES if extra else ())
+        + (COHESION_NAMES if cohesion else ())
+    )
+
+
+def stage_layout(names: Sequence[str]) -> tuple[bool, bool]:
+    """``(extra, cohesion)`` of a stage trained on the columns ``names`` (a
+    ``context_names``); ValueError for any other list."""
+    for extra in (False, True):
+        for cohesion in (False, True):
+            if tuple(names) == context_names(extra, cohesion):
+                return extra, cohesion
+    raise ValueError("chrome model was trained on other features; rerun bench/train_chrome.py")
+
+
+def layout_of_width(width: int) -> tuple[bool, bool]:
+    """``stage_layout`` from the number of columns alone (the four layouts differ in it)."""
+    for extra in (False, True):
+        for cohesion in (False, True):
+            if width == len(context_names(extra, cohesion)):
+                return extra, cohesion
+    raise ValueError(f"no context stage reads {width} columns")
