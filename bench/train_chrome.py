@@ -285,7 +285,7 @@ def build(
         for lab, f, i in zip(labels, feats, ids, strict=True)
     ]
     sites: dict[str, int] = {}
-    xs, y, w, g, d, y_line, cjk = [], [], [], [], [], [], []
+    xs, y, w, g, d, y_line, cjk, heur = [], [], [], [], [], [], [], []
     lex_unit, lex_key, lex_kind = [], [], []
     cohesion: list[Cohesion] = []
     rows = 0
@@ -302,6 +302,7 @@ def build(
         # the title line as the separator finds it (``_separate_batch``'s title_pos)
         cohesion.append(cohesion_of(batches[k], res, [len(f.texts[0]) <= 300]))
         xs.append(f.matrix)
+        heur.append(f.heuristic)
         cjk.append(np.full(len(yy), f.language in CJK_LANGS))
         y.append(np.array(yy))
         y_line.append(np.array(strict[k]))
@@ -346,6 +347,7 @@ def build(
         "lex_kind": np.concatenate(lex_kind),
         # tasks.context.cohesion_tokens of every row of X_all
         "cohesion": Cohesion.concat(cohesion),
+        "heuristic_all": np.concatenate(heur),  # the features' prose-like label
     }
 
 
@@ -842,6 +844,42 @@ def first_stage_oof(
     return out
 
 
+def self_labels(
+    data: dict[str, Any], s1: dict[str, Any], lo: float, hi: float
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Self-training labels (``--self-train LO,HI``) for every set of excluded folds:
+    a training row the first stage scores at ``hi`` or more while its label says chrome
+    becomes article, one scored at ``lo`` or less labelled article becomes chrome
+    (snippet-covered rows keep their labels). A row of fold ``k`` is judged by a model
+    that never saw fold ``k`` nor the excluded fold ``i``, so the outer models, whose
+    figures are reported, learn nothing of their held-out sites: for ``i``, the pair
+    model without ``(i, k)``; for the pair ``(i, j)``, the same (it saw ``j``, which
+    only shapes the context stage's inner inputs); for every fold (the export), the
+    outer model without ``k``."""
+    fold = s1["fold_unit"]
+    unit = data["unit_all"]
+    y0, snip = data["y"], data["snip"] > 0
+    folds = int(fold.max()) + 1
+    ones = np.ones(len(y0))
+
+    def relabel(p: np.ndarray) -> np.ndarray:
+        y = y0.copy()
+        y[(p >= hi) & ~snip] = 1
+        y[(p <= lo) & ~snip] = 0
+        return y
+
+    out = {"": (relabel(held_out_probs(s1, "both", None)[unit]), ones)}
+    for i in range(folds):
+        p = held_out_probs(s1, "both", i)[unit]
+        y = relabel(p)
+        out[str(i)] = (y, ones)
+        for j in range(i + 1, folds):
+            out[f"{i},{j}"] = (y, ones)
+    flips = int((out[""][0] != y0).sum())
+    print(f"self-training: {flips} of {len(y0)} labels flipped (all folds)", file=sys.stderr)
+    return out
+
+
 def held_out_probs(s1: dict[str, Any], variant: str, outer: int | None) -> np.ndarray:
     """Stage-1 probability of every row from a model that never saw its page: for the
     pages outside fold ``outer``, a model that did not see ``outer`` either (``None``:
@@ -1196,6 +1234,18 @@ def main(argv: list[str] | None = None) -> int:
         "chrome, in the title line)",
     )
     ap.add_argument(
+        "--self-train",
+        default="",
+        help="LO,HI: training rows the out-of-fold first stage scores at HI or more (LO or "
+        "less) become article (chrome), snippet-covered rows excepted (self_labels)",
+    )
+    ap.add_argument(
+        "--first-cohesion",
+        action="store_true",
+        help="CV experiment: the first stage also reads the cohesion columns, computed with "
+        "the features' prose-like heuristic in place of probabilities (model-only figures)",
+    )
+    ap.add_argument(
         "--lexical",
         default="",
         help="kinds of hashed-token keys of the lexical model (tasks.lexical), comma separated "
@@ -1314,6 +1364,10 @@ def main(argv: list[str] | None = None) -> int:
         "gate": tuple(args.gate),
     }
     thresholds = (args.threshold - 0.1, args.threshold - 0.05, args.threshold + 0.05)
+    if args.first_cohesion:
+        first_coh = cohesion_columns(data["heuristic_all"], data["cohesion"])
+        data["X_all"] = np.hstack([data["X_all"], first_coh])
+        data["X"] = data["X_all"][data["unit_all"]]
     lexical = None
     if args.lexical:
         kinds = tuple(k.strip() for k in args.lexical.split(",") if k.strip())
@@ -1356,6 +1410,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.max_iter != 30:  # (the default left out: the stage-1 cache keys stay as they were)
         first["max_iter"] = args.max_iter
+    if args.self_train:
+        lo, hi = (float(v) for v in args.self_train.split(","))
+        base = first_stage_oof(data, args.folds, args.cache, **first)
+        data["y_ex"] = self_labels(data, base, lo, hi)
     if args.cv:
 
         def stacked(lex: Lexical | None) -> tuple[np.ndarray, dict[int, ChromeModel]]:
@@ -1383,11 +1441,16 @@ def main(argv: list[str] | None = None) -> int:
                 g: replace(m, fallback=plain[g], fallback_below=args.lexical_fallback)
                 for g, m in by_group.items()
             }
-        separator_cv(args.devset, res, data, by_group, args.dump, thresholds)
+        if args.first_cohesion:  # the separator cannot compute the experiment's columns
+            print("--first-cohesion: model-only figures", file=sys.stderr)
+        else:
+            separator_cv(args.devset, res, data, by_group, args.dump, thresholds)
         if args.dump is not None:
             np.save(args.dump.with_suffix(".oof.npy"), oof)
         report(args.devset, res, data, oof, [0.35, 0.4, args.threshold, 0.5, 0.55])
         return 0
+    if args.first_cohesion:
+        ap.error("--first-cohesion is a CV experiment (the separator cannot read the model)")
     model = export_model(data, args, first, lexical)
     if lexical is not None and args.lexical_fallback > 0:
         plain = export_model(data, args, first, None)

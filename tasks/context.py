@@ -372,6 +372,8 @@ COHESION_NAMES: tuple[str, ...] = (
     "coh_article_mean",
     "coh_chrome",
     "coh_title",
+    "coh_high",
+    "coh_high_rare",
 )
 N_COHESION = len(COHESION_NAMES)
 # content tokens: at least this many characters, not a digit run, not a stopword of any
@@ -479,7 +481,9 @@ def cohesion_columns(p: np.ndarray, coh: Cohesion) -> np.ndarray:
     (``coh_article``: the words recur in the likely article), their mean probability
     (``coh_article_mean``), the capped count of other low-probability holders
     (``coh_chrome``: the words recur in menus and teasers), the share found in the title
-    line; and the log of the number of content tokens. An in-article list (ingredients
+    line, the share found in another unit of probability 0.5 or more (``coh_high``),
+    and in one held by at most two other units (``coh_high_rare``: words the page's
+    template does not repeat everywhere); and the log of the number of content tokens. An in-article list (ingredients
     named again in the steps, a subheading's words in its paragraphs) and a menu look
     alike by shape; their words' other places on the page tell them apart."""
     n = len(coh.count)
@@ -493,14 +497,19 @@ def cohesion_columns(p: np.ndarray, coh: Cohesion) -> np.ndarray:
     holders = np.bincount(coh.tok, minlength=coh.n_tok).astype(np.float64)
     others = holders[coh.tok] - 1.0
     other_p = np.maximum(mass[coh.tok] - pu, 0.0)
-    per = np.empty((5, len(pu)))
+    high = (pu >= 0.5).astype(np.float64)
+    n_high = np.bincount(coh.tok, weights=high, minlength=coh.n_tok)
+    other_high = n_high[coh.tok] - high > 0
+    per = np.empty((N_COHESION - 1, len(pu)))
     per[0] = others > 0
     np.minimum(other_p, 1.0, out=per[1])
     np.divide(other_p, np.maximum(others, 1.0), out=per[2])
     np.minimum(np.maximum(others - other_p, 0.0), 1.0, out=per[3])
     per[4] = coh.title
+    per[5] = other_high
+    per[6] = other_high & (others <= 2)
     count = np.maximum(coh.count, 1).astype(np.float64)
-    for j in range(5):
+    for j in range(N_COHESION - 1):
         out[:, j + 1] = np.bincount(coh.unit, weights=per[j], minlength=n) / count
     return out
 

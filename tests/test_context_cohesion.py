@@ -56,6 +56,8 @@ def test_in_article_lines_share_words_with_the_article_and_menus_do_not() -> Non
     assert _col(z, "coh_recur")[apples] == 1.0
     assert _col(z, "coh_article")[apples] == pytest.approx(0.9)
     assert _col(z, "coh_recur")[menu] == 0.0 and _col(z, "coh_article")[menu] == 0.0
+    assert _col(z, "coh_high")[apples] == 1.0 and _col(z, "coh_high_rare")[apples] == 1.0
+    assert _col(z, "coh_high")[menu] == 0.0
     # "cinnamon" is in the title line, the headline and the steps; "tsp" nowhere else
     assert _col(z, "coh_title")[cinnamon] == 0.5
     assert _col(z, "coh_article")[cinnamon] == 0.5  # (0.5 + 0.9 + 0.9, capped at 1) and 0
