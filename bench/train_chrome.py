@@ -27,6 +27,15 @@ as shipped by default): the context stage's "inside the article" columns
 of K times the units), the networks' epoch caps. Measured in bench/NOTES.md
 ("Context-stage signals"): CV .897-.902 against .899, none shipped.
 
+``--context-cohesion``, ``--first-cohesion``, ``--self-train LO,HI`` (off by default):
+the context stage's vocabulary cohesion columns (``tasks.context.COHESION_NAMES``: do a
+unit's content words recur elsewhere on the page, in likely-article units, in chrome, in
+the title line), the same columns from the prose heuristic as first-stage features (a CV
+experiment, model-only figures: the separator cannot read that model), and labels
+relabelled by the out-of-fold first stage where it is confident (``self_labels``).
+Measured in bench/NOTES.md ("Vocabulary cohesion"): CV .898-.903 against .899, none
+shipped.
+
 ``--cv``: 5-fold cross-validation grouped by site (domain of the page's url), every page
 scored by a model that never saw its site, with the devset metric (``score.py``).
 Needs scikit-learn and trafilatura (``pip install -e .[train]``); labels are cached.

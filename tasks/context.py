@@ -24,6 +24,9 @@ probabilities ``p`` and the document's feature matrix:
 * a few of the unit's base features (``BASE_FEATURES``).
 
 The columns are named in ``CONTEXT_NAMES``; a model trained on them refuses other names.
+Optional columns after them, read only by a stage trained on them: ``EXTRA_NAMES``
+(``context_extra``) and ``COHESION_NAMES`` (``cohesion_columns``: do the unit's content
+words recur elsewhere on the page); the shipped stage reads neither.
 """
 
 from __future__ import annotations
@@ -483,9 +486,11 @@ def cohesion_columns(p: np.ndarray, coh: Cohesion) -> np.ndarray:
     (``coh_chrome``: the words recur in menus and teasers), the share found in the title
     line, the share found in another unit of probability 0.5 or more (``coh_high``),
     and in one held by at most two other units (``coh_high_rare``: words the page's
-    template does not repeat everywhere); and the log of the number of content tokens. An in-article list (ingredients
-    named again in the steps, a subheading's words in its paragraphs) and a menu look
-    alike by shape; their words' other places on the page tell them apart."""
+    template does not repeat everywhere); and the log of the number of content tokens.
+    An in-article list (ingredients named again in the steps, a subheading's words in its
+    paragraphs) and a menu look alike by shape; their words' other places on the page
+    were meant to tell them apart (measured in bench/NOTES.md, "Vocabulary cohesion":
+    within noise, not shipped)."""
     n = len(coh.count)
     out = np.zeros((n, N_COHESION))
     np.log1p(coh.count, out=out[:, 0])
