@@ -33,7 +33,7 @@ unit's content words recur elsewhere on the page, in likely-article units, in ch
 the title line), the same columns from the prose heuristic as first-stage features (a CV
 experiment, model-only figures: the separator cannot read that model), and labels
 relabelled by the out-of-fold first stage where it is confident (``self_labels``).
-Measured in bench/NOTES.md ("Vocabulary cohesion"): CV .898-.903 against .899, none
+Measured in bench/NOTES.md ("Vocabulary cohesion"): CV .898-.905 against .899, none
 shipped.
 
 ``--cv``: 5-fold cross-validation grouped by site (domain of the page's url), every page
@@ -1384,6 +1384,8 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--lexical: kinds among {', '.join(KINDS)}")
         if args.lexical_fallback > 0 and not args.lexical_coverage:
             ap.error("--lexical-fallback needs --lexical-coverage")
+        if args.lexical_fallback > 0 and args.context_cohesion:  # predict's fallback path
+            ap.error("--lexical-fallback with --context-cohesion: the separator cannot run it")
         lexical = Lexical(
             data,
             site_folds(data, args.folds)[1],

@@ -264,9 +264,11 @@ def warm_pool(workers: int) -> None:
             pool.submit(int)  # spawns one worker each; nothing to wait for
 
 
-def shutdown_pool() -> None:
+def shutdown_pool(cancel: bool = False) -> None:
+    """Stop the pool once its running jobs end; ``cancel``: its queued jobs are dropped
+    (a failed run: up to 4 tasks' batches wait there, minutes of HTML)."""
     global _POOL, _POOL_SIZE
     with _POOL_LOCK:
         if _POOL is not None:
-            _POOL.shutdown()
+            _POOL.shutdown(cancel_futures=cancel)
         _POOL, _POOL_SIZE = None, 0

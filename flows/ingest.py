@@ -79,6 +79,8 @@ def process_batches_task(
     """Process consecutive batches ``index``, ``index + 1``, ... in the worker pool, each
     its own job, and stage their rows (one task run for ``TASK_BATCHES`` batches).
     ``progress``: the run's, told of each batch as it finishes (in the flow's process)."""
+    if progress is not None and progress.closed:  # the run failed while this task waited
+        raise RuntimeError(f"batches {index}-{index + len(batches) - 1} not run: the run stopped")
     rest = (warehouse, run_id, logical_date, ingested_at)
     pool = worker_pool(settings.workers)
     jobs = [
@@ -90,6 +92,9 @@ def process_batches_task(
         try:
             summary = run_batch(index + j, files, settings, *rest) if job is None else job.result()
         except Exception as exc:
+            for later in jobs[j + 1 :]:  # a retry or a failed run does not need them
+                if later is not None:
+                    later.cancel()
             raise BatchFailed(describe_failure(index + j, files, settings, exc)) from exc
         # a log line costs ~2.5 ms of CPU in this process and Prefect's server: one a
         # batch at DEBUG, one a task at INFO (the run's progress line and the batches
@@ -252,11 +257,15 @@ def ingest(
             )
             for k, g in enumerate(groups)
         ]
+        failed = True
         try:
             summaries = collect(futures, labels, progress, deadline)
+            failed = False
         finally:
             batches_ended = time.time()
-            shutdown_pool()  # the workers' memory is not held through the commit
+            # the workers' memory is not held through the commit; a failed run's queued
+            # batches are dropped (the tasks not yet begun see the progress closed)
+            shutdown_pool(cancel=failed)
         t_batches = time.perf_counter()
         staged = [rel for s in summaries for rel in s.staged]
         if plan.refused:

@@ -142,6 +142,11 @@ class RunProgress:
             except Exception as exc:
                 self.logger.warning("progress artifact not updated: %s", exc)
 
+    @property
+    def closed(self) -> bool:
+        """The run stopped waiting for its batches (all done, failed or timed out)."""
+        return self._closed
+
     def close(self) -> None:
         with self._lock:
             self._closed = True  # a task still running after a timeout reports nothing more

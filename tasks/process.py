@@ -31,6 +31,7 @@ from tasks.segment import segment
 from tasks.settings import Settings
 from tasks.templates import block_norms, clean_blocks, count_lines, norm_hashes, template_set
 from tasks.timeout import DocumentTimeout, time_limit
+from tasks.tokens import stage_kernels
 
 
 @dataclass(slots=True)
@@ -208,9 +209,14 @@ def text_pass(
 
 def load_models() -> None:
     """Load the chrome and HTML models before any document: a bad model file fails the
-    batch (and so the run) with its own error, instead of rejecting every document."""
+    batch (and so the run) with its own error, instead of rejecting every document. The
+    compiled kernels too: the first load after a fresh install compiles them (~17 s on
+    one idle core), which would otherwise count against the first document's
+    ``doc_time_limit`` and reject it (a worker of the pool has them from its forkserver;
+    ``--workers 0`` and Dask's workers did not)."""
     default_chrome()
     load_html_model()
+    stage_kernels()  # and compiled_kernels(): both cached per process
 
 
 def read_limits(settings: Settings) -> ReadLimits:

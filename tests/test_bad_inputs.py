@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -250,3 +252,38 @@ def test_flow_run_accounts_for_every_document(tmp_path: Path, prefect_server: No
             ("escape.txt", "discover", "symlink_outside_input"),
         ]
     )
+
+
+def test_kernels_load_before_the_first_documents_time_limit(tmp_path: Path) -> None:
+    """A fresh install compiles the kernels on first use (~17 s): that must not happen
+    inside a document's time limit, where it rejected the first document as time_limit."""
+    (tmp_path / "a.txt").write_bytes(GOOD)
+    script = """
+import sys
+from contextlib import contextmanager
+import tasks.process as process
+from tasks.tokens import _load_kernels
+seen = []
+real = process.time_limit
+@contextmanager
+def watched(seconds):
+    seen.append(_load_kernels.cache_info().currsize)
+    with real(seconds) as x:
+        yield x
+process.time_limit = watched
+from pathlib import Path
+from tasks.discover import discover
+from tasks.settings import load_settings
+files, _ = discover(Path(sys.argv[1]))
+res = process.process_batch(files, load_settings(workers=0))
+print(len(res.articles), seen)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1", "[2]"]  # both kernel modules loaded at the limit

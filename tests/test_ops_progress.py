@@ -114,6 +114,8 @@ def test_the_batch_task_reports_each_batch_as_it_ends(tmp_path: Any) -> None:
     batches = [files[:3], files[3:5]]
 
     class Seen:
+        closed = False
+
         def __init__(self) -> None:
             self.indexes: list[int] = []
 
@@ -126,3 +128,37 @@ def test_the_batch_task_reports_each_batch_as_it_ends(tmp_path: Any) -> None:
         out = process_batches_task.fn(5, "label", *args, datetime(2026, 1, 1, tzinfo=UTC), seen)
     assert seen.indexes == [5, 6] == [s.index for s in out]
     assert [s.files for s in out] == [3, 2]
+
+
+def test_a_task_that_begins_after_the_run_stopped_runs_nothing(tmp_path: Any) -> None:
+    from datetime import UTC, date, datetime
+
+    from flows.ingest import process_batches_task
+    from tasks.settings import load_settings
+
+    class Stopped:
+        closed = True
+
+        def batch_done(self, summary: Any) -> None:
+            raise AssertionError("nothing may run")
+
+    args = ([[]], load_settings(workers=2), str(tmp_path), "run-1", date(2026, 1, 1))
+    with pytest.raises(RuntimeError, match="batches 3-3 not run: the run stopped"):
+        process_batches_task.fn(3, "label", *args, datetime(2026, 1, 1, tzinfo=UTC), Stopped())
+
+
+def test_a_failed_run_drops_the_pools_queued_batches() -> None:
+    from flows.batch import shutdown_pool, worker_pool
+
+    pool = worker_pool(1)
+    assert pool is not None
+    pool.submit(int).result()  # the worker is up
+    running = pool.submit(time.sleep, 1.0)
+    queued = [pool.submit(time.sleep, 1.0) for _ in range(5)]
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    shutdown_pool(cancel=True)
+    # the running job and the one the pool already handed to its call queue, not all six
+    assert time.monotonic() - t0 < 4.5
+    assert running.done() and not running.cancelled()
+    assert sum(f.cancelled() for f in queued) >= 3
