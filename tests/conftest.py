@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,20 @@ SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seeds" / "000_59be5f47db3bc1db.txt"
 SEED_EXPECTED = SHARED / "devset" / "seed" / "expected.json"
 EXAMPLES = ROOT / "examples" / "raw"
+
+
+def fresh_python(script: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a new interpreter on this checkout, ``stdin`` as its input: for
+    what a test session's own threads and earlier imports would hide (garbage counts,
+    what a process has loaded when)."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="session")

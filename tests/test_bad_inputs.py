@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from tasks.discover import discover
 from tasks.process import BatchResult, process_batch
 from tasks.records import Decoded
 from tasks.settings import load_settings
+from tests.conftest import fresh_python
 from tests.inputs_helpers import ARTICLE_TEXT, build_warc, fixture
 
 GOOD = ARTICLE_TEXT.encode()
@@ -274,16 +273,10 @@ process.time_limit = watched
 from pathlib import Path
 from tasks.discover import discover
 from tasks.settings import load_settings
-files, _ = discover(Path(sys.argv[1]))
+files, _ = discover(Path(sys.stdin.read()))
 res = process.process_batch(files, load_settings(workers=0))
 print(len(res.articles), seen)
 """
-    out = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-        timeout=300,
-    )
+    out = fresh_python(script, str(tmp_path))
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["1", "[2]"]  # both kernel modules loaded at the limit

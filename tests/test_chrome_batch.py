@@ -4,9 +4,6 @@ token strings give."""
 from __future__ import annotations
 
 import gc
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from tasks.records import Block, Separation
 from tasks.segment import segment
 from tasks.templates import line_hash
 from tasks.tokens import Hasher, HashTable, run_keys
+from tests.conftest import fresh_python
 
 CASES = Path(__file__).parent / "chrome_cases"
 _TEXTS = sorted(p.read_text(encoding="utf-8") for p in CASES.glob("*.txt"))
@@ -234,7 +232,7 @@ def test_a_batch_leaves_no_cyclic_garbage() -> None:
     cycles, i.e. while reference counting alone frees all of it. In a fresh interpreter:
     with the collector off, garbage made meanwhile by the test session's other threads
     (a Prefect test server) would be counted too."""
-    done = _fresh_python(_GARBAGE_CHECK, "\f".join([*_TEXTS, _TRICKY]))
+    done = fresh_python(_GARBAGE_CHECK, "\f".join([*_TEXTS, _TRICKY]))
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
@@ -265,7 +263,7 @@ def test_frozen_records_are_freed_with_the_results() -> None:
     generation again when the caller drops the results, and the collector is on again
     after the call. In a fresh interpreter: the freeze needs a process with one thread
     (the test session may have others running)."""
-    done = _fresh_python(_FREEZE_CHECK, "\f".join([*_TEXTS, _TRICKY]))
+    done = fresh_python(_FREEZE_CHECK, "\f".join([*_TEXTS, _TRICKY]))
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
@@ -286,16 +284,3 @@ def test_nothing_is_frozen_while_another_thread_runs() -> None:
         freeze_results(False)
         stop.set()
         other.join()
-
-
-def _fresh_python(script: str, stdin: str) -> subprocess.CompletedProcess[str]:
-    """Run ``script`` in a new interpreter on this checkout, ``stdin`` as its input."""
-    root = Path(__file__).resolve().parent.parent
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        timeout=300,
-    )

@@ -19,6 +19,7 @@ from tasks.context import (
     stage_layout,
 )
 from tasks.features import FEATURE_NAMES, N_FEATURES, extract_batch
+from tests.test_context import _dense
 
 PAGE = "\n".join(
     [
@@ -103,18 +104,6 @@ def test_a_page_without_content_tokens_gives_zero_columns() -> None:
     coh, _ = _cohesion(["123\n45 67\nthe and"])
     z = cohesion_columns(np.array([0.2, 0.4, 0.6]), coh)
     assert z.shape == (3, len(COHESION_NAMES)) and not z.any()
-
-
-def _dense(rng: np.random.Generator, n_in: int, hidden: int) -> dict[str, Any]:
-    return {
-        "mean": rng.normal(size=n_in).tolist(),
-        "scale": (1 + rng.random(n_in)).tolist(),
-        "w1": rng.normal(size=(n_in, hidden)).tolist(),
-        "b1": rng.normal(size=hidden).tolist(),
-        "w2": rng.normal(size=hidden).tolist(),
-        "b2": 0.1,
-        "threshold": 0.5,
-    }
 
 
 @pytest.mark.parametrize("extra", [False, True])
