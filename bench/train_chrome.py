@@ -87,6 +87,7 @@ from tasks.chrome import (  # noqa: E402
     TreeEnsemble,
     cohesion_of,
     load_resources,
+    title_position,
 )
 from tasks.context import (  # noqa: E402
     Cohesion,
@@ -309,7 +310,8 @@ def build(
             lex_kind.append(np.full(len(uk.key), kind_id, dtype=np.int8))
         rows += len(yy)
         # the title line as the separator finds it (``_separate_batch``'s title_pos)
-        cohesion.append(cohesion_of(batches[k], res, [len(f.texts[0]) <= 300]))
+        head = title_position(True, len(f.texts), len(f.texts[0]) if f.texts else 0)
+        cohesion.append(cohesion_of(batches[k], res, [head == 0]))
         xs.append(f.matrix)
         heur.append(f.heuristic)
         cjk.append(np.full(len(yy), f.language in CJK_LANGS))

@@ -309,6 +309,15 @@ def _stage_names(raw: dict[str, Any]) -> tuple[str, ...]:
     return context_names(*stage_layout(raw["features"]))
 
 
+MAX_TITLE_CHARS = 300  # a longer first unit is not taken for the title line
+
+
+def title_position(titled: bool, units: int, first_chars: int) -> int | None:
+    """0 when a document's first unit (``first_chars`` long, of ``units``) is its title
+    line (``titled``: the input's first line is one), else None."""
+    return 0 if titled and units > 1 and first_chars <= MAX_TITLE_CHARS else None
+
+
 def cohesion_of(fb: FeatureBatch, res: Resources, titled: Sequence[bool]) -> Cohesion:
     """The content tokens of a batch's units (``tasks.context.cohesion_tokens``);
     ``titled``: whether each document's unit 0 is its title line."""
@@ -323,8 +332,8 @@ def model_from_dict(
     """The model from its JSON form; refuses a model trained on other features (``names``:
     the columns it must have been trained on, and ``tasks.lexical``'s after them when it has
     a lexical model, whose weights file is read from ``config_dir``; a context stage's
-    columns are ``CONTEXT_NAMES``, or their first ``N_BASE_CONTEXT`` for a stage trained
-    before the ``EXTRA_NAMES`` columns)."""
+    columns are ``tasks.context.context_names`` of its layout: the base ones, with or
+    without the ``EXTRA_NAMES`` and the ``COHESION_NAMES`` after them)."""
     lex = raw.get("lexical")
     lexical = None
     if lex:
@@ -566,8 +575,8 @@ def _separate_batch(
     blocks: list[list[Block]] = [
         made[bounds[d] : bounds[d + 1]] if bl is None else bl for d, bl in enumerate(given)
     ]
-    title_pos: list[int | None] = [
-        0 if titled[d] and len(bl) > 1 and len(bl[0].text) <= 300 else None
+    title_pos = [
+        title_position(titled[d], len(bl), len(bl[0].text) if bl else 0)
         for d, bl in enumerate(blocks)
     ]
     titles = [

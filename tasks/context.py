@@ -529,20 +529,23 @@ def context_names(extra: bool = False, cohesion: bool = False) -> tuple[str, ...
     )
 
 
+# every (extra, cohesion) a context stage may read, by its columns (the widths differ)
+_LAYOUTS = {context_names(e, c): (e, c) for e in (False, True) for c in (False, True)}
+_WIDTHS = {len(names): layout for names, layout in _LAYOUTS.items()}
+
+
 def stage_layout(names: Sequence[str]) -> tuple[bool, bool]:
     """``(extra, cohesion)`` of a stage trained on the columns ``names`` (a
     ``context_names``); ValueError for any other list."""
-    for extra in (False, True):
-        for cohesion in (False, True):
-            if tuple(names) == context_names(extra, cohesion):
-                return extra, cohesion
-    raise ValueError("chrome model was trained on other features; rerun bench/train_chrome.py")
+    layout = _LAYOUTS.get(tuple(names))
+    if layout is None:
+        raise ValueError("chrome model was trained on other features; rerun bench/train_chrome.py")
+    return layout
 
 
 def layout_of_width(width: int) -> tuple[bool, bool]:
     """``stage_layout`` from the number of columns alone (the four layouts differ in it)."""
-    for extra in (False, True):
-        for cohesion in (False, True):
-            if width == len(context_names(extra, cohesion)):
-                return extra, cohesion
-    raise ValueError(f"no context stage reads {width} columns")
+    layout = _WIDTHS.get(width)
+    if layout is None:
+        raise ValueError(f"no context stage reads {width} columns")
+    return layout
