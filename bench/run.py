@@ -144,10 +144,16 @@ class Measured:
     cpu: float = 0.0  # CPU seconds of the whole tree (user + system, reaped children)
     others: float = 0.0  # cores used on average by processes outside the tree meanwhile
     cpu_by_role: dict[str, float] = field(default_factory=dict)
+    # with ``series``: every sample, (seconds since start, CPU seconds so far by role, each
+    # process's RSS by role, largest first) (bench/timeline.py)
+    samples: list[tuple[float, dict[str, float], dict[str, list[int]]]] = field(
+        default_factory=list
+    )
 
 
-def measure(cmd: list[str], interval: float = 0.2) -> Measured:
-    """Run ``cmd``; wall time and peak RSS summed over its process tree."""
+def measure(cmd: list[str], interval: float = 0.2, series: bool = False) -> Measured:
+    """Run ``cmd``; wall time and peak RSS summed over its process tree (``series``: and
+    every sample, ``Measured.samples``)."""
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     # a file of its own (a concurrent measure must not truncate it), kept as last-command.log
@@ -162,21 +168,29 @@ def measure(cmd: list[str], interval: float = 0.2) -> Measured:
     peaks: dict[str, int] = {}
     cpu_seen: dict[int, float] = {}
     roles: dict[int, str] = {}
+    samples: list[tuple[float, dict[str, float], dict[str, list[int]]]] = []
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak_total
         while not done.is_set():
-            by_role: dict[str, int] = {}
+            rss: dict[str, list[int]] = {}
             for pid, role in _tree(proc.pid).items():
                 role = role if role != "other" else roles.get(pid, role)
-                by_role[role] = by_role.get(role, 0) + _rss(pid)
+                rss.setdefault(role, []).append(_rss(pid))
                 cpu_seen[pid] = max(cpu_seen.get(pid, 0.0), _cpu(pid))
                 if roles.get(pid, "other") == "other":  # a zombie's cmdline is empty
                     roles[pid] = role
+            by_role = {role: sum(values) for role, values in rss.items()}
             peak_total = max(peak_total, sum(by_role.values()))
             for role, value in by_role.items():
                 peaks[role] = max(peaks.get(role, 0), value)
+            if series:
+                cpu: dict[str, float] = {}
+                for pid, seconds in cpu_seen.items():
+                    cpu[roles[pid]] = cpu.get(roles[pid], 0.0) + seconds
+                at = time.perf_counter() - t0
+                samples.append((at, cpu, {k: sorted(v, reverse=True) for k, v in rss.items()}))
             done.wait(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -199,7 +213,7 @@ def measure(cmd: list[str], interval: float = 0.2) -> Measured:
     cpu_by_role: dict[str, float] = {}
     for pid, seconds in cpu_seen.items():
         cpu_by_role[roles[pid]] = cpu_by_role.get(roles[pid], 0.0) + seconds
-    return Measured(wall, rc, output, peak_total, peaks, cpu, others, cpu_by_role)
+    return Measured(wall, rc, output, peak_total, peaks, cpu, others, cpu_by_role, samples)
 
 
 # --- steps ------------------------------------------------------------------------------

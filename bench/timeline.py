@@ -2,10 +2,10 @@
 
     python bench/timeline.py CORPUS [--workers 2] [--interval 0.5] [--out FILE.json]
 
-Runs ``newsetl run`` over CORPUS into a fresh temporary warehouse (the checkout on
-``PYTHONPATH``, as ``bench/run.py`` does) and samples each process of its tree (the
-flow process, Prefect's temporary server, the worker pool) every ``interval`` seconds:
-CPU seconds so far and RSS by role. Prints one JSON line:
+Runs ``newsetl run`` over CORPUS into a fresh temporary warehouse with
+``bench/run.py``'s ``measure``, which samples each process of its tree (the flow
+process, Prefect's temporary server, the worker pool) every ``interval`` seconds: here
+every sample is kept (CPU seconds so far and RSS by role). Prints one JSON line:
 
 - ``batch_phase``: the span where the pool's CPU rises (from its first 3 CPU-s to its
   last 0.3), and the flow's and server's CPU within it: what they take from the workers'
@@ -23,41 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import ENV, PY, ROOT, _cpu, _rss, _tree  # noqa: E402
-
-
-def sample(cmd: list[str], interval: float) -> list[tuple[float, dict, dict]]:
-    """(seconds since start, CPU seconds by role, RSS list by role) every ``interval``."""
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
-    t0 = time.perf_counter()
-    seen: dict[int, float] = {}
-    roles: dict[int, str] = {}
-    out = []
-    while proc.poll() is None:
-        rss: dict[str, list[int]] = {}
-        for pid, role in _tree(proc.pid).items():
-            if roles.get(pid, "other") == "other":  # a zombie's cmdline is empty
-                roles[pid] = role
-            seen[pid] = max(seen.get(pid, 0.0), _cpu(pid))
-            rss.setdefault(roles[pid], []).append(_rss(pid))
-        cpu: dict[str, float] = {}
-        for pid, seconds in seen.items():
-            cpu[roles[pid]] = cpu.get(roles[pid], 0.0) + seconds
-        out.append((time.perf_counter() - t0, cpu, {k: sorted(v)[::-1] for k, v in rss.items()}))
-        time.sleep(interval)
-    if proc.returncode:
-        raise SystemExit(f"newsetl run failed ({proc.returncode})")
-    return out
+from bench.run import PY, measure  # noqa: E402
 
 
 def summary(samples: list[tuple[float, dict, dict]]) -> dict:
@@ -95,9 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     cmd = [PY, "-m", "flows.cli", "run", "--input", str(args.corpus.resolve())]
     cmd += ["--warehouse", str(wh), "--workers", str(args.workers)]
     try:
-        samples = sample([*cmd, "--logical-date", "2026-01-01"], args.interval)
+        m = measure([*cmd, "--logical-date", "2026-01-01"], args.interval, series=True)
     finally:
         shutil.rmtree(wh, ignore_errors=True)
+    if m.returncode:
+        raise SystemExit(f"newsetl run failed ({m.returncode}):\n{m.output[-2000:]}")
+    samples = m.samples
     if args.out:
         args.out.write_text(json.dumps(samples))
     print(json.dumps(summary(samples)))

@@ -118,10 +118,15 @@ def test_measure_sums_rss_over_the_process_tree() -> None:
         "child = 'b = bytearray(100 * 2**20); import time; time.sleep(1.0)'\n"
         "subprocess.run([sys.executable, '-c', child], check=True)\n"
     )
-    m = run.measure([sys.executable, "-c", code], interval=0.05)
+    m = run.measure([sys.executable, "-c", code], interval=0.05, series=True)
     assert m.returncode == 0
     assert m.peak_total >= 200 * 2**20
     assert m.cpu > 0 and m.wall >= 1.0
+    # every sample kept (bench/timeline.py): the two processes' RSS at the peak sample
+    at = max(m.samples, key=lambda s: sum(map(sum, s[2].values())))
+    assert sum(map(sum, at[2].values())) == m.peak_total
+    assert len(at[2]["flow"]) == 1 and sum(len(v) for v in at[2].values()) == 2
+    assert [t for t, _, _ in m.samples] == sorted(t for t, _, _ in m.samples)
 
 
 def test_timeline_takes_the_batch_phase_and_the_summed_peak() -> None:
