@@ -1386,8 +1386,6 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--lexical: kinds among {', '.join(KINDS)}")
         if args.lexical_fallback > 0 and not args.lexical_coverage:
             ap.error("--lexical-fallback needs --lexical-coverage")
-        if args.lexical_fallback > 0 and args.context_cohesion:  # predict's fallback path
-            ap.error("--lexical-fallback with --context-cohesion: the separator cannot run it")
         lexical = Lexical(
             data,
             site_folds(data, args.folds)[1],

@@ -206,26 +206,32 @@ class ChromeModel:
         if self.needs_cohesion and cohesion is None and len(x):
             raise ValueError("this chrome model needs the units' tokens (cohesion_of)")
         if self.fallback is not None and len(x):
-            return self._predict_or_fall_back(x, bounds)
+            return self._predict_or_fall_back(x, bounds, cohesion)
         return self._predict(x, bounds, cohesion)
 
-    def _predict_or_fall_back(self, x: np.ndarray, bounds: np.ndarray | None) -> np.ndarray:
+    def _predict_or_fall_back(
+        self, x: np.ndarray, bounds: np.ndarray | None, cohesion: Cohesion | None
+    ) -> np.ndarray:
         """``predict``, with the documents the lexical model barely covers scored by
-        ``fallback`` (on the feature columns alone)."""
+        ``fallback`` (on the feature columns alone; each part with its units' share of
+        ``cohesion``)."""
         assert self.fallback is not None and self.lexical is not None and self.lexical.coverage
         cuts = np.array([0, len(x)]) if bounds is None else np.asarray(bounds)
         cov = page_coverage(x[:, -1], x[:, _LOG_WORDS], cuts)
         low = cov < self.fallback_below
         if not low.any():
-            return self._predict(x, cuts)
+            return self._predict(x, cuts, cohesion)
         base = x[:, : len(self.fallback.mean)]
         if low.all():
-            return self.fallback.predict(base, cuts)
+            return self.fallback._predict(base, cuts, cohesion)
         sizes = np.diff(cuts)
         out = np.empty(len(x))
         for docs, model, xs in ((low, self.fallback, base), (~low, self, x)):
             rows = np.repeat(docs, sizes)
-            out[rows] = model._predict(xs[rows], np.concatenate(([0], np.cumsum(sizes[docs]))))
+            part = None if cohesion is None else cohesion.take(rows)
+            out[rows] = model._predict(
+                xs[rows], np.concatenate(([0], np.cumsum(sizes[docs]))), part
+            )
         return out
 
     def _predict(

@@ -403,6 +403,19 @@ class Cohesion:
     count: np.ndarray  # (units,) int64
     n_tok: int
 
+    def take(self, rows: np.ndarray) -> Cohesion:
+        """The pairs of the units where ``rows`` (a mask over the units) is true, the units
+        renumbered in order (tokens keep their numbers: documents never share one)."""
+        keep = rows[self.unit]
+        renumber = np.cumsum(rows) - 1
+        return Cohesion(
+            renumber[self.unit[keep]],
+            self.tok[keep],
+            self.title[keep],
+            self.count[rows],
+            self.n_tok,
+        )
+
     @staticmethod
     def concat(parts: Sequence[Cohesion]) -> Cohesion:
         """The batches' pairs one after the other (units and tokens renumbered)."""

@@ -136,3 +136,17 @@ def test_the_shipped_model_needs_no_tokens() -> None:
     x = np.random.default_rng(2).random((6, N_FEATURES))
     assert np.array_equal(model.predict(x), model.predict(x, None, None))
     assert context_features(np.full(6, 0.5), x).shape[1] == len(context_names())
+
+
+def test_taking_some_documents_gives_the_columns_of_those_documents_alone() -> None:
+    texts = [PAGE, "Another\npage of apples\napples and pears", "Pears\nPear tart\npears, butter"]
+    coh, fb = _cohesion(texts)
+    p = np.random.default_rng(5).random(int(fb.bounds[-1]))
+    sizes = np.diff(fb.bounds)
+    docs = np.array([True, False, True])
+    rows = np.repeat(docs, sizes)
+    part = coh.take(rows)
+    alone, _ = _cohesion([texts[0], texts[2]])
+    assert np.array_equal(part.count, alone.count) and np.array_equal(part.unit, alone.unit)
+    assert np.array_equal(cohesion_columns(p[rows], part), cohesion_columns(p[rows], alone))
+    assert cohesion_columns(p[rows], part).any()

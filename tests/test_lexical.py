@@ -11,7 +11,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tasks.chrome import Chrome, default_chrome, model_from_dict, separate, separate_many
+from tasks.chrome import (
+    Chrome,
+    cohesion_of,
+    default_chrome,
+    model_from_dict,
+    separate,
+    separate_many,
+)
+from tasks.context import context_names
 from tasks.features import FEATURE_NAMES, N_FEATURES, extract_batch
 from tasks.lexical import (
     COVERAGE_NAME,
@@ -29,6 +37,7 @@ from tasks.lexical import (
     unit_keys,
 )
 from tasks.tokens import string_keys
+from tests.test_context import _dense
 
 BITS = 12
 _DOCS = [
@@ -306,6 +315,38 @@ def test_pages_the_lexical_model_does_not_cover_are_scored_by_the_fallback(
     assert np.allclose(p[:lo], model._predict(x[:lo], np.array([0, lo])), rtol=1e-12)
     assert np.allclose(p[lo:], model.fallback.predict(x[lo:hi, :N_FEATURES]), rtol=1e-12)
     assert not np.allclose(p[lo:], model._predict(x[lo:hi], np.array([0, hi - lo])))
+    chrome = Chrome(res, model)
+    assert [s.decisions for s in separate_many(docs, chrome=chrome)] == [
+        separate(t, chrome=chrome).decisions for t in docs
+    ]
+
+
+def test_a_fallback_with_cohesion_stages_gets_its_own_pages_tokens(tmp_path: Path) -> None:
+    rng = np.random.default_rng(12)
+    raw, _ = _raw_with_coverage(tmp_path, rng)
+    raw["lexical"].update(coverage=True)
+    save_weights(tmp_path / "lex.npy", _weights_for(["the", "council", "met", "today"], 1.0))
+    names = context_names(False, True)
+    plain = {"features": list(FEATURE_NAMES), **_dense(rng, N_FEATURES, 3)}
+    plain["stages"] = [{"features": list(names), **_dense(rng, len(names), 3)}]
+    raw.update(fallback=plain, fallback_below=0.5)
+    model = model_from_dict(raw, config_dir=tmp_path)
+    assert model.needs_cohesion and model.fallback is not None
+    docs = [
+        "Council\n\nThe council met today on Monday.\n\nThe council met today.",
+        "Belediye\n\nBelediye meclisi bugün toplandı.\n\nMeclis yarın yine toplanacak.",
+        "Meclis\n\nMeclis toplantısı yarın.\n\nBelediye meclisi toplandı.",
+    ]
+    res = default_chrome().resources
+    fb = extract_batch(docs, res)
+    x = model.matrix(fb)
+    p = model.predict(x, fb.bounds, cohesion_of(fb, res, [True] * 3))
+    lo = int(fb.bounds[1])
+    alone = extract_batch(docs[1:], res)
+    want = model.fallback.predict(
+        alone.all.matrix, alone.bounds, cohesion_of(alone, res, [True] * 2)
+    )
+    assert np.allclose(p[lo:], want, rtol=1e-6)  # BLAS sums other row counts differently
     chrome = Chrome(res, model)
     assert [s.decisions for s in separate_many(docs, chrome=chrome)] == [
         separate(t, chrome=chrome).decisions for t in docs
