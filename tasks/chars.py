@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -115,6 +116,16 @@ def char_table() -> np.ndarray:
         if ch.isspace():
             v |= SPACE
         table[cp] = v
+    return table
+
+
+@lru_cache(maxsize=1)
+def decimal_table() -> np.ndarray:
+    """bool per code point (all of Unicode): what ``re``'s ``\\d`` matches in a str
+    pattern (``str.isdecimal``), found by that regex over every code point (~0.05 s)."""
+    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    table = np.zeros(0x110000, dtype=np.bool_)
+    table[[m.start() for m in re.finditer(r"\d", every)]] = True
     return table
 
 

@@ -40,6 +40,7 @@ from tasks.chars import (
     P_SENT,
     P_SEP,
     char_classes,
+    decimal_table,
 )
 from tasks.language import Stoplists, detect_many
 from tasks.lexical import TokenView
@@ -117,6 +118,11 @@ _SHARE_COLS = [C_LET, C_DIG, C_PUNCT]  # per character
 _DOC_ROWS = [C_LET, C_CJK, C_KANA, C_HANGUL, C_LAT, C_NONLAT]  # summed per document
 _PER_WORD_COLS = [C_SENT, C_UPSTART, C_SEP, C_COMMA, C_LET]
 _CSHIFT = np.arange(len(CONCERNS), dtype=np.int64)
+# what ``tasks.kernels.feature_tail`` reads: count rows and first-character classes
+_TAIL_ROWS = np.array(
+    [C_LET, C_DIG, C_PUNCT, C_UP, C_SENT, C_UPSTART, C_SEP, C_COMMA, C_QUOTE], dtype=np.int64
+)
+_TAIL_CLASSES = np.array([P_LAT_UP, P_NL_UP, P_DIGIT], dtype=np.int64)
 _ENDP_CLASSES = np.zeros(N_CLASSES, dtype=bool)
 _ENDP_CLASSES[[P_SENT, P_QUOTE]] = True
 _PUNCT_CLASSES = np.zeros(N_CLASSES, dtype=bool)
@@ -330,13 +336,17 @@ def _cues(
     copyright_units: np.ndarray,
     punct: np.ndarray,
     comma_quote_at: np.ndarray,
+    chars: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Cue counts per unit (len(CUES), n_units), capped at 3.
 
     ``cue_codes``: the cue bits of every token; ``per``: per unit, the number of tokens
     with a comment / agency / time unit / "ago" / credit / reply cue (rows, in that
     order); ``copyright_units``: the unit of every ``©``; ``punct`` and ``comma_quote_at``:
-    per unit, punctuation characters, and those of them that are commas, quotes, @ or #."""
+    per unit, punctuation characters, and those of them that are commas, quotes, @ or #;
+    ``chars``: the code points the units' texts are slices of and the units' starts and
+    ends in them (the date and score patterns are then counted by
+    ``tasks.kernels.cue_matches`` when numba is there: the same counts)."""
     n = len(texts)
     out = np.zeros((len(CUES), n))
     short = words <= 8
@@ -366,7 +376,11 @@ def _cues(
     # the date and score patterns need a '.', '/', '-', '–' or ':' (classes SENT, SEP, PUNCT)
     marks = punct - comma_quote_at
     cand = np.flatnonzero((digits > 0) & (words <= 12) & (marks > 0))
-    if len(cand):
+    kern = compiled_kernels() if chars is not None else None
+    if len(cand) and kern is not None and chars is not None:
+        cp, starts, ends = chars
+        out[3:5, cand] = kern.cue_matches(cp, decimal_table(), starts[cand], ends[cand])
+    elif len(cand):
         # one regex pass per pattern over the candidates joined by newlines
         some = [texts[i] for i in cand.tolist()]
         joined = "\n".join(some)
@@ -862,10 +876,8 @@ def _extract_run(
     endcolon = (last_cp == 58).astype(np.float64)
 
     m = np.empty((N_FEATURES, n))  # the feature matrix, transposed: one row per feature
-    wsafe = np.maximum(words, 1.0)
     tsafe = np.maximum(ntok.astype(np.float64), 1.0)
     let = np.maximum(cnt[C_LET], 1.0)
-    csafe = np.maximum(nchars, 1.0)
     sd = m[2]
     np.divide(stopc, tsafe, out=sd)
     if cjk_docs.any():
@@ -910,10 +922,107 @@ def _extract_run(
         lay.units_of(copyright_at),  # the unit of every ©
         cnt[C_PUNCT],
         cnt[C_COMMA] + cnt[C_QUOTE] + cnt[C_AT],
+        (cp, gstarts, gends),
     )
     m[77:82] = cues
     cue_any = cues > 0
 
+    if kern is not None:  # the same floats, two passes over the units (log1p: numpy's)
+        np.log1p(nchars, out=m[0])
+        np.log1p(words, out=m[1])
+        np.log1p(stopc, out=m[3])
+        np.log1p(dupc, out=m[21])
+        kern.feature_tail(
+            m,
+            cnt,
+            _TAIL_ROWS,
+            _TAIL_CLASSES,
+            bounds,
+            nchars,
+            words,
+            endp,
+            endcolon,
+            first_cls,
+            link,
+            para_start,
+            lexcov,
+            close,
+            lexmask,
+            len(CONCERNS),
+            cue_any,
+            hchars,
+            hl,
+            np.array(confs),
+            np.log1p(docs_n),
+        )
+        np.log1p(m[40:42], out=m[40:42])
+    else:
+        _tail_numpy(
+            m,
+            cnt,
+            bounds,
+            ud,
+            first_unit,
+            n,
+            nd,
+            nchars,
+            words,
+            stopc,
+            endp,
+            endcolon,
+            first_cls,
+            link,
+            dupc,
+            para_start,
+            lexcov,
+            close,
+            lexmask,
+            cue_any,
+            h,
+            hchars,
+            hl,
+            confs,
+            fidx,
+            docs_n,
+        )
+    feats = DocFeatures("mul", starts, ends, texts_u, m.T, h, lexmask, close, offscript, fd, sd)
+    view = TokenView(cp, cls, tok_s, tok_e, keys, ntok, gstarts, gends)
+    return FeatureBatch(feats, langs, confs, bounds, (view,))
+
+
+def _tail_numpy(
+    m: np.ndarray,
+    cnt: np.ndarray,
+    bounds: np.ndarray,
+    ud: np.ndarray,
+    first_unit: np.ndarray,
+    n: int,
+    nd: int,
+    nchars: np.ndarray,
+    words: np.ndarray,
+    stopc: np.ndarray,
+    endp: np.ndarray,
+    endcolon: np.ndarray,
+    first_cls: np.ndarray,
+    link: np.ndarray,
+    dupc: np.ndarray,
+    para_start: np.ndarray,
+    lexcov: np.ndarray,
+    close: np.ndarray,
+    lexmask: np.ndarray,
+    cue_any: np.ndarray,
+    h: np.ndarray,
+    hchars: np.ndarray,
+    hl: np.ndarray,
+    confs: list[float],
+    fidx: np.ndarray,
+    docs_n: np.ndarray,
+) -> None:
+    """The rest of the feature matrix ``m`` (all rows but 2, 4, 30, 32, 33 and 77-81),
+    in numpy (``tasks.kernels.feature_tail`` computes the same floats in two passes)."""
+    wsafe = np.maximum(words, 1.0)
+    let = np.maximum(cnt[C_LET], 1.0)
+    csafe = np.maximum(nchars, 1.0)
     # windows of +-3/6/12 units (clipped at the document's ends) over prose, prose chars,
     # comment cues
     idx = np.arange(n)
@@ -1011,9 +1120,6 @@ def _extract_run(
     teaser = np.maximum(np.maximum(m[83], m[84] > 0.6), m[85])
     teaser *= (1.0 - endp) * ((words >= 3) & (words <= 25))
     m[88] = teaser
-    feats = DocFeatures("mul", starts, ends, texts_u, m.T, h, lexmask, close, offscript, fd, sd)
-    view = TokenView(cp, cls, tok_s, tok_e, keys, ntok, gstarts, gends)
-    return FeatureBatch(feats, langs, confs, bounds, (view,))
 
 
 def _class_counts(

@@ -633,6 +633,251 @@ def duplicate_counts(
     return out
 
 
+@_jit
+def _digits(cp: np.ndarray, decimal: np.ndarray, at: int, end: int, most: int) -> int:
+    """How many decimal digits (``decimal[cp]``: ``re``'s ``\\d``) follow ``at``, up to
+    ``most`` and not past ``end``."""
+    k = 0
+    while k < most and at + k < end and decimal[cp[at + k]]:
+        k += 1
+    return k
+
+
+@_jit
+def _date_end(cp: np.ndarray, decimal: np.ndarray, p: int, end: int) -> int:
+    """Where ``tasks.features._DATE_RX`` (``\\d(?:\\d?[./]\\d{1,2}[./]\\d{2,4}|
+    \\d{3}-\\d{2}-\\d{2}|\\d?:\\d{2})``) matching at ``p`` ends, or -1: the
+    alternatives and the greedy counts tried in ``re``'s order."""
+    if not decimal[cp[p]]:
+        return -1
+    q = p + 1
+    lead = _digits(cp, decimal, q, end, 1)
+    for a in range(lead, -1, -1):  # \d? then [./] \d{1,2} [./] \d{2,4}
+        r = q + a
+        if r < end and (cp[r] == 46 or cp[r] == 47):
+            r += 1
+            for b in range(_digits(cp, decimal, r, end, 2), 0, -1):
+                s = r + b
+                if s < end and (cp[s] == 46 or cp[s] == 47):
+                    d = _digits(cp, decimal, s + 1, end, 4)
+                    if d >= 2:
+                        return s + 1 + d
+    if (  # \d{3}-\d{2}-\d{2}
+        _digits(cp, decimal, q, end, 3) == 3
+        and q + 3 < end
+        and cp[q + 3] == 45
+        and _digits(cp, decimal, q + 4, end, 2) == 2
+        and q + 6 < end
+        and cp[q + 6] == 45
+        and _digits(cp, decimal, q + 7, end, 2) == 2
+    ):
+        return q + 9
+    for a in range(lead, -1, -1):  # \d? : \d{2}
+        r = q + a
+        if r < end and cp[r] == 58 and _digits(cp, decimal, r + 1, end, 2) == 2:
+            return r + 3
+    return -1
+
+
+@_jit
+def _score_end(cp: np.ndarray, decimal: np.ndarray, p: int, end: int) -> int:
+    """Where ``tasks.features._SCORE_RX`` (``\\d\\d{0,2} ?[-–] ?\\d{1,3}``) matching at
+    ``p`` ends, or -1, in ``re``'s order of tries."""
+    if not decimal[cp[p]]:
+        return -1
+    q = p + 1
+    for b in range(_digits(cp, decimal, q, end, 2), -1, -1):
+        r = q + b
+        gap = 1 if r < end and cp[r] == 32 else 0
+        for s1 in range(gap, -1, -1):
+            s = r + s1
+            if s < end and (cp[s] == 45 or cp[s] == 0x2013):
+                s += 1
+                gap2 = 1 if s < end and cp[s] == 32 else 0
+                for s2 in range(gap2, -1, -1):
+                    d = _digits(cp, decimal, s + s2, end, 3)
+                    if d >= 1:
+                        return s + s2 + d
+    return -1
+
+
+@_jit
+def cue_matches(
+    cp: np.ndarray, decimal: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """``tasks.features._cues``'s two patterns: per unit (``cp[starts[i]:ends[i]]``), how
+    many non-overlapping matches ``_DATE_RX.finditer`` (row 0) and ``_SCORE_RX`` (row 1)
+    find, leftmost first, each search going on where the last match ended."""
+    out = np.zeros((2, len(starts)))
+    for i in range(len(starts)):
+        end = ends[i]
+        for row in range(2):
+            p = starts[i]
+            count = 0
+            while p < end:
+                m = _date_end(cp, decimal, p, end) if row == 0 else _score_end(cp, decimal, p, end)
+                if m < 0:
+                    p += 1
+                else:
+                    count += 1
+                    p = m
+            out[row, i] = count
+    return out
+
+
+@_jit
+def feature_tail(
+    m: np.ndarray,
+    cnt: np.ndarray,
+    rows: np.ndarray,
+    classes: np.ndarray,
+    bounds: np.ndarray,
+    nchars: np.ndarray,
+    words: np.ndarray,
+    endp: np.ndarray,
+    endcolon: np.ndarray,
+    first_cls: np.ndarray,
+    link: np.ndarray,
+    para_start: np.ndarray,
+    lexcov: np.ndarray,
+    close: np.ndarray,
+    lexmask: np.ndarray,
+    n_concerns: int,
+    cue_any: np.ndarray,
+    hchars: np.ndarray,
+    headline: np.ndarray,
+    confs: np.ndarray,
+    log_units: np.ndarray,
+) -> None:
+    """The rest of ``tasks.features``' feature matrix ``m`` (one row per feature, one
+    column per unit; rows 0-4, 21, 30, 32, 33 and 77-81 filled before), as its numpy code
+    computes it, in two passes over the units instead of ~150 array operations:
+    windows of prose, prose chars and comment cues (their running sums are whole
+    numbers: exact in any order), the unit's own columns, its distances to prose, and
+    its neighbours' columns (inside its document). ``rows``: the rows of ``cnt`` for
+    letters, digits, punctuation, capitals, sentence ends, capitalised words,
+    separators, commas and quotes; ``classes``: the classes of a capital (Latin, other)
+    and of a digit; ``headline``: each document's headline unit (local, or -1);
+    ``log_units``: each document's ``log1p`` of its unit count. Rows 40 and 41 are left
+    as the arguments of their ``log1p`` (numpy's, which numba's does not always match to
+    the last bit: the caller applies it, as it does for rows 0, 1, 3 and 21)."""
+    n = m.shape[1]
+    h = m[33]
+    cs0 = np.zeros(n + 1)
+    cs1 = np.zeros(n + 1)
+    cs2 = np.zeros(n + 1)
+    for i in range(n):
+        cs0[i + 1] = cs0[i] + h[i]
+        cs1[i + 1] = cs1[i] + hchars[i]
+        cs2[i + 1] = cs2[i] + (1.0 if cue_any[0, i] else 0.0)
+    r_let, r_dig, r_punct, r_up = rows[0], rows[1], rows[2], rows[3]
+    for d in range(len(bounds) - 1):
+        b0 = bounds[d]
+        b1 = bounds[d + 1]
+        if b1 == b0:
+            continue
+        docs_n = np.float64(b1 - b0)
+        pos_div = max(docs_n - 1.0, 1.0)
+        log_n = log_units[d]
+        tot = max(cs1[b1] - cs1[b0], 1.0)
+        hl = headline[d]
+        conf = confs[d]
+        last = -1  # the last prose unit before this one, in the document
+        for i in range(b0, b1):
+            fidx = np.float64(i - b0)
+            for k in range(3):
+                w = (3, 6, 12)[k]
+                lo = max(i - w, b0)
+                hi = min(i + w + 1, b1)
+                m[34 + k, i] = (cs0[hi] - cs0[lo]) / np.float64(hi - lo)
+                if k == 0:
+                    m[37, i] = (cs1[hi] - cs1[lo]) / np.float64(hi - lo)
+                    m[37, i] /= 400.0
+                if k == 1:
+                    m[82, i] = (cs2[hi] - cs2[lo]) / np.float64(hi - lo)
+            nc = nchars[i]
+            wd = words[i]
+            csafe = max(nc, 1.0)
+            wsafe = max(wd, 1.0)
+            m[5, i] = cnt[r_let, i] / csafe
+            m[6, i] = cnt[r_dig, i] / csafe
+            m[9, i] = cnt[r_punct, i] / csafe
+            m[7, i] = cnt[r_up, i] / max(cnt[r_let, i], 1.0)
+            for k, row in ((0, 8), (1, 14), (2, 16), (3, 17)):
+                m[row, i] = cnt[rows[4 + k], i] / wsafe
+            m[19, i] = cnt[r_let, i] / wsafe
+            m[10, i] = endp[i]
+            m[11, i] = endcolon[i]
+            fc = first_cls[i]
+            m[12, i] = 1.0 if fc == classes[0] or fc == classes[1] else 0.0
+            m[13, i] = 1.0 if fc == classes[2] else 0.0
+            m[15, i] = min(link[i], 3.0)
+            m[18, i] = 1.0 if cnt[rows[8], i] > 0 else 0.0
+            m[20, i] = 1.0 if wd <= 3 else 0.0
+            m[22, i] = para_start[i]
+            nxt = para_start[i + 1] if i + 1 < n else 1.0
+            m[23, i] = 1.0 - para_start[i] * nxt
+            m[24, i] = fidx / pos_div
+            if hl >= 0:
+                m[25, i] = min(max(fidx - hl, -40.0), 40.0) / 40.0
+                m[26, i] = 1.0 if fidx > hl else 0.0
+                m[27, i] = 1.0 if fidx == hl else 0.0
+                m[28, i] = 1.0
+            else:
+                m[25, i] = 0.0
+                m[26, i] = 0.0
+                m[27, i] = 0.0
+                m[28, i] = 0.0
+            m[29, i] = 1.0 if lexcov[i] > 0 else 0.0
+            m[31, i] = 1.0 if close[i] else 0.0
+            csum = cs1[i + 1] - cs1[b0]
+            m[38, i] = (csum - hchars[i]) / tot
+            m[39, i] = 1.0 - csum / tot
+            before = fidx - (last - b0) if last >= 0 else fidx + 1000.0
+            m[40, i] = min(before, 50.0)
+            if h[i] > 0:
+                last = i
+            m[42, i] = conf
+            m[43, i] = log_n
+            for k in range(n_concerns):
+                m[68 + k, i] = (lexmask[i] >> k) & 1
+        nxt_h = -1  # the next prose unit after this one, in the document
+        for i in range(b1 - 1, b0 - 1, -1):
+            fidx = np.float64(i - b0)
+            after = (nxt_h - b0) - fidx if nxt_h >= 0 else 1e6 - fidx
+            m[41, i] = min(after, 50.0)
+            if h[i] > 0:
+                nxt_h = i
+        # the neighbours' prose, log_words, stop_density, ends_sentence, lexicon_any,
+        # short; the next unit's date cue, caps and link, the previous one's teaser
+        # and credit cues
+        for i in range(b0, b1):
+            for k in range(6):
+                src = (33, 1, 2, 10, 29, 20)[k]
+                m[44 + k, i] = m[src, i - 1] if i - 1 >= b0 else 0.0
+                m[50 + k, i] = m[src, i - 2] if i - 2 >= b0 else 0.0
+                m[56 + k, i] = m[src, i + 1] if i + 1 < b1 else 0.0
+                m[62 + k, i] = m[src, i + 2] if i + 2 < b1 else 0.0
+            if i + 1 < b1:
+                m[83, i] = 1.0 if cue_any[3, i + 1] else 0.0
+                m[84, i] = cnt[r_up, i + 1] / max(cnt[r_let, i + 1], 1.0)
+                m[85, i] = 1.0 if link[i + 1] > 0 else 0.0
+            else:
+                m[83, i] = 0.0
+                m[84, i] = 0.0
+                m[85, i] = 0.0
+            if i - 1 >= b0:
+                m[86, i] = 1.0 if cue_any[1, i - 1] else 0.0
+                m[87, i] = 1.0 if cue_any[2, i - 1] else 0.0
+            else:
+                m[86, i] = 0.0
+                m[87, i] = 0.0
+            t = max(max(m[83, i], 1.0 if m[84, i] > 0.6 else 0.0), m[85, i])
+            wd = words[i]
+            t *= (1.0 - endp[i]) * (1.0 if wd >= 3 and wd <= 25 else 0.0)
+            m[88, i] = t
+
+
 def warm() -> None:
     """Load (or compile) every kernel for the argument types the stages pass, on tiny
     inputs, so that a process pays it once, up front."""
@@ -674,3 +919,21 @@ def warm() -> None:
     line_spans(cls, np.zeros(3, dtype=np.int32), 1)
     line_spans(cls, np.zeros(3, dtype=i64), 1)
     duplicate_counts(np.zeros(1, dtype=u64), one_i, one_i, ro32, one_i, one_i + 1)
+    cue_matches(ro32, np.zeros(0x110000, dtype=np.bool_), one_i, one_i + 1)
+    f1 = np.zeros(1)
+    feature_tail(
+        np.zeros((89, 1)),
+        np.zeros((17, 1)),
+        np.zeros(9, dtype=i64),
+        np.zeros(3, dtype=i64),
+        np.array([0, 1], dtype=i64),
+        *(f1, f1, f1, f1, np.zeros(1, dtype=np.uint16), f1, f1, f1),
+        np.zeros(1, dtype=np.bool_),
+        one_i,
+        9,
+        np.zeros((5, 1), dtype=np.bool_),
+        f1,
+        one_i,
+        f1,
+        f1,
+    )

@@ -312,3 +312,20 @@ def test_network_kernels_match_numpy() -> None:
     np.maximum(ref, 0.0, out=ref)
     kernels.bias_relu(h, b)
     assert h.tobytes() == ref.tobytes()
+
+
+def test_cue_kernel_counts_what_the_regexes_find() -> None:
+    rng = np.random.default_rng(15)
+    # digits (ASCII, Arabic-Indic, a mathematical bold one beyond the BMP), the patterns'
+    # marks, a space and letters, glued at random: every branch and backtrack of both
+    units = ["".join(rng.choice(list("0123456789./-:– a٣x") + ["𝟗"], rng.integers(0, 26)))]
+    units += ["".join(rng.choice(list("09./-:– a٣x²"), int(k))) for k in rng.integers(0, 26, 4000)]
+    units += ["12.3.2024", "2024-01-31", "9:45", "12:3", "1 - 2", "10–12 3", "1.2.34 5:55"]
+    text = "\n".join(units)
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    lens = np.array([len(u) for u in units])
+    starts = np.cumsum(lens + 1) - lens - 1
+    got = kernels.cue_matches(cp, features.decimal_table(), starts, starts + lens)
+    want = [[len(rx.findall(u)) for u in units] for rx in (features._DATE_RX, features._SCORE_RX)]
+    assert got.tolist() == want
+    assert min(sum(w > 0 for w in row) for row in want) > 40  # both patterns fire
