@@ -19,13 +19,20 @@ import numba
 import numpy as np
 
 
-def _jit(fn):  # type: ignore[no-untyped-def]
+def _jit(fn, inline: str = "never"):  # type: ignore[no-untyped-def]
     try:
-        return numba.njit(cache=True, nogil=True)(fn)
+        return numba.njit(cache=True, nogil=True, inline=inline)(fn)
     except RuntimeError as exc:  # numba found no writable cache folder
         # compiling in memory costs ~9 s of CPU in every process (each pool worker):
         # more than a short run gains, so the stages keep their numpy path instead
         raise ImportError(f"{exc}; set NUMBA_CACHE_DIR to a writable folder") from exc
+
+
+def _inline(fn):  # type: ignore[no-untyped-def]
+    """``_jit``, inlined into its callers by numba (a call between compiled functions is
+    otherwise a real call, ~10-30 ns: too much for a helper called per character or
+    per token)."""
+    return _jit(fn, inline="always")
 
 
 PAIRWISE_MAX = 128  # numpy's pairwise-summation block (PW_BLOCKSIZE)
@@ -633,7 +640,7 @@ def duplicate_counts(
     return out
 
 
-@_jit
+@_inline
 def _digits(cp: np.ndarray, decimal: np.ndarray, at: int, end: int, most: int) -> int:
     """How many decimal digits (``decimal[cp]``: ``re``'s ``\\d``) follow ``at``, up to
     ``most`` and not past ``end``."""
@@ -643,7 +650,7 @@ def _digits(cp: np.ndarray, decimal: np.ndarray, at: int, end: int, most: int) -
     return k
 
 
-@_jit
+@_inline
 def _date_end(cp: np.ndarray, decimal: np.ndarray, p: int, end: int) -> int:
     """Where ``tasks.features._DATE_RX`` (``\\d(?:\\d?[./]\\d{1,2}[./]\\d{2,4}|
     \\d{3}-\\d{2}-\\d{2}|\\d?:\\d{2})``) matching at ``p`` ends, or -1: the
@@ -679,7 +686,7 @@ def _date_end(cp: np.ndarray, decimal: np.ndarray, p: int, end: int) -> int:
     return -1
 
 
-@_jit
+@_inline
 def _score_end(cp: np.ndarray, decimal: np.ndarray, p: int, end: int) -> int:
     """Where ``tasks.features._SCORE_RX`` (``\\d\\d{0,2} ?[-–] ?\\d{1,3}``) matching at
     ``p`` ends, or -1, in ``re``'s order of tries."""
@@ -715,6 +722,9 @@ def cue_matches(
             p = starts[i]
             count = 0
             while p < end:
+                if not decimal[cp[p]]:  # both patterns start with a digit
+                    p += 1
+                    continue
                 m = _date_end(cp, decimal, p, end) if row == 0 else _score_end(cp, decimal, p, end)
                 if m < 0:
                     p += 1
