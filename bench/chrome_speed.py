@@ -1,7 +1,7 @@
 """Speed of the chrome separator alone: documents per second on one core.
 
     PYTHONPATH=. python bench/chrome_speed.py [--devset ../shared/devset] [--passes 3]
-        [--batch 8] [--only batch|doc]
+        [--batch 8] [--only batch|doc] [--fastest 8]
 
 Texts are read into memory first; resources are loaded and one warm-up pass runs before
 timing. Each pass runs the separator (features + model + decisions) on every dump.
@@ -18,6 +18,12 @@ and ``batch: as a run calls it`` (blocks given, as ``tasks.process`` does).
 The process opts in to ``tasks.chrome.freeze_results``, as the run's pool workers do
 (``flows.batch.worker_pool``), so the batch lines read the separator as a run's workers
 run it; ``--no-freeze`` leaves it off (as in a test session or a threaded runner).
+
+``--fastest R`` adds one line for an A/B on a shared machine, whose speed drifts and whose
+other load takes the core at random: ``separate_many`` over slices of 64 dumps, R rounds,
+and the docs/s of the sum of each slice's fastest CPU time (interruptions only ever add
+time, so the fastest of R is the least disturbed). Compare it only with the same line of
+the other checkout, taken right before or after (8 rounds or more).
 
 The compiled kernels (``tasks.kernels``, numba) are loaded before the warm-up; the first
 line says how long that took (once per process). ``NEWSETL_NO_JIT=1`` runs the numpy
@@ -61,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=BATCH_DOCS, help="documents per batch")
     ap.add_argument("--only", choices=("batch", "doc"), help="only the batch or per-doc lines")
     ap.add_argument("--no-freeze", action="store_true", help="not as a pool worker runs it")
+    ap.add_argument("--fastest", type=int, default=0, metavar="R", help="rounds of slices")
     args = ap.parse_args(argv)
     freeze_results(not args.no_freeze)
     texts = [p.read_text(encoding="utf-8") for p in sorted((args.devset / "pages").glob("*.txt"))]
@@ -116,7 +123,21 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<18} best {n / min(walls):.0f} docs/s wall, {n / min(cpus):.0f} docs/s "
             f"CPU; median pass {n / statistics.median(walls):.0f} docs/s wall"
         )
+    if args.fastest > 0:
+        rate = n / _fastest_slices(batch_whole, texts, args.fastest)
+        print(f"fastest slices ({args.fastest} rounds of 64): {rate:.0f} docs/s CPU")
     return 0
+
+
+def _fastest_slices(fn: Callable[[list[str]], object], texts: list[str], rounds: int) -> float:
+    """The sum over 64-document slices of each slice's fastest CPU time in ``rounds``."""
+    best = [float("inf")] * len(range(0, len(texts), 64))
+    for _ in range(rounds):
+        for k, lo in enumerate(range(0, len(texts), 64)):
+            c0 = time.process_time()
+            fn(texts[lo : lo + 64])
+            best[k] = min(best[k], time.process_time() - c0)
+    return sum(best)
 
 
 def _each(fn: Callable[[str], object], texts: list[str]) -> None:
