@@ -329,3 +329,20 @@ def test_cue_kernel_counts_what_the_regexes_find() -> None:
     want = [[len(rx.findall(u)) for u in units] for rx in (features._DATE_RX, features._SCORE_RX)]
     assert got.tolist() == want
     assert min(sum(w > 0 for w in row) for row in want) > 40  # both patterns fire
+
+
+def test_feature_tail_kernel_matches_numpy_with_empty_and_one_unit_documents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = _texts()
+    head = texts[0].strip().split("\n", 1)[0]
+    texts = ["", "One line only", *texts[:3], "", f"Title\n\n{head}\n\n12.3.2024 9:45", "x"]
+    res = default_chrome().resources
+    titled = [i % 2 == 0 for i in range(len(texts))]
+    known = [None if t else head for t in titled]
+    got = features.extract_batch(texts, res, titled, known)
+    _without_kernels(monkeypatch)
+    ref = features.extract_batch(texts, res, titled, known)
+    assert got.all.matrix.tobytes() == ref.all.matrix.tobytes()
+    assert got.bounds.tolist() == ref.bounds.tolist() and 0 in np.diff(got.bounds)
+    assert got.all.matrix[:, features.FEATURE_NAMES.index("has_headline")].any()
