@@ -13,13 +13,13 @@ every kernel against it) at ~3/4 of the speed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numba
 import numpy as np
 
 
-def _jit(fn, inline: str = "never"):  # type: ignore[no-untyped-def]
+def _jit(fn, inline: Literal["never", "always"] = "never"):  # type: ignore[no-untyped-def]
     try:
         return numba.njit(cache=True, nogil=True, inline=inline)(fn)
     except RuntimeError as exc:  # numba found no writable cache folder
