@@ -379,7 +379,11 @@ def _cues(
     kern = compiled_kernels() if chars is not None else None
     if len(cand) and kern is not None and chars is not None:
         cp, starts, ends = chars
-        out[3:5, cand] = kern.cue_matches(cp, decimal_table(), starts[cand], ends[cand])
+        starts, ends = starts[cand].astype(np.int64), ends[cand].astype(np.int64)
+        if int(starts.min()) < 0 or int(ends.max()) > len(cp):  # units given outside the text
+            kern = None
+    if len(cand) and kern is not None and chars is not None:
+        out[3:5, cand] = kern.cue_matches(cp, decimal_table(), starts, ends)
     elif len(cand):
         # one regex pass per pattern over the candidates joined by newlines
         some = [texts[i] for i in cand.tolist()]
