@@ -60,18 +60,20 @@ class BatchSummary:
 
 def run_batch(
     index: int,
-    files: list[SourceFile],
+    batch: Sequence[SourceFile],
     settings: Settings,
     warehouse: str,
     run_id: str,
     logical_date: date,
     ingested_at: datetime,
 ) -> BatchSummary:
-    """Process ``files`` and stage their rows under the run's staging area."""
+    """Process ``batch`` and stage their rows under the run's staging area (its
+    ``SourceFile`` records are made here: the flow sends a slice of its file columns)."""
     import os
     import time
 
     started, t0 = time.time(), time.perf_counter()
+    files = list(batch)
     history = template_history(Path(warehouse), [f.source for f in files if f.source], logical_date)
     res = process_batch(files, settings, history)
     # a plain file was hashed from the bytes its reader read; any other (an archive, a

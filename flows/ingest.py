@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from flows.batch import (
 from flows.prefetch import take
 from flows.progress import RunProgress, collect
 from flows.resilience import BatchFailed, describe_failure, io_task_options, load_ops
-from tasks.discover import discover
+from tasks.discover import FileList, discover
 from tasks.records import Reject, SourceFile
 from tasks.settings import Settings, load_settings
 from warehouse.catalog import build_catalog
@@ -45,7 +45,7 @@ from warehouse.store import stage, sweep, to_table, writer_lock
 
 
 @task(name="discover-files", cache_policy=NONE)
-def discover_task(input_dir: str) -> tuple[list[SourceFile], list[Reject]]:
+def discover_task(input_dir: str) -> tuple[FileList, list[Reject]]:
     # the listing ``newsetl run`` began while Prefect's server started, if any
     return take(Path(input_dir)) or discover(Path(input_dir))
 
@@ -68,7 +68,7 @@ TASK_BATCHES = 40
 def process_batches_task(
     index: int,
     label: str,
-    batches: list[list[SourceFile]],
+    batches: list[Sequence[SourceFile]],
     settings: Settings,
     warehouse: str,
     run_id: str,
@@ -159,14 +159,18 @@ def _as_is(value: Any) -> Any:
     return value
 
 
-def _chunks(files: list[SourceFile], size: int) -> list[list[SourceFile]]:
+def _chunks(files: FileList, size: int) -> list[FileList]:
+    """Batches of ``size`` files: slices of the plan's columns (no copy); a batch's
+    ``SourceFile`` records are made in the process that runs it."""
     return [files[i : i + size] for i in range(0, len(files), size)]
 
 
-def _label(index: int, batch: list[SourceFile], size: int) -> str:
-    """What a batch task works on: its file range and first/last file."""
-    start = index * size
-    return f"files {start}-{start + len(batch) - 1}: {batch[0].rel_path} .. {batch[-1].rel_path}"
+def _label(index: int, batches: Sequence[Sequence[SourceFile]], size: int) -> str:
+    """What a batch task works on (consecutive batches, the first ``index``): its file
+    range and first/last file."""
+    start, n = index * size, sum(map(len, batches))
+    first, last = batches[0][0].rel_path, batches[-1][-1].rel_path
+    return f"files {start}-{start + n - 1}: {first} .. {last}"
 
 
 def _resolve_logical_date(value: date | str | None) -> date:
@@ -211,6 +215,8 @@ def ingest(
             logger.info("swept %d leftovers of an interrupted run", swept)
         files, refused = discover_task.with_options(**io_task_options(ops))(input_dir)
         plan = plan_run(Path(warehouse), files, refused, day, started, run_id, replace)
+        seen = len(files) + len(refused)
+        del files  # the plan keeps the files to process (all of them on a first run)
         # Arrow's pool keeps the plan's freed pages (~30 MB at 100,000 files) through the
         # batch phase, when the workers need the memory, unless told to give them back
         give_back_memory()
@@ -219,7 +225,7 @@ def ingest(
         batches = _chunks(plan.todo, settings.batch_size)
         logger.info(
             "%d files (%s) -> %d to process in %d batches (logical date %s)",
-            len(files) + len(refused),
+            seen,
             ", ".join(f"{k} {v}" for k, v in plan.counts.items()),
             len(plan.todo),
             len(batches),
@@ -232,9 +238,7 @@ def ingest(
             list(range(i, min(i + per_task, len(batches))))
             for i in range(0, len(batches), per_task)
         ]
-        labels = [
-            _label(g[0], [f for i in g for f in batches[i]], settings.batch_size) for g in groups
-        ]
+        labels = [_label(g[0], [batches[i] for i in g], settings.batch_size) for g in groups]
         batch_task = process_batches_task.with_options(**io_task_options(ops))
         # quote(): a task's batches are not traversed by Prefect (see the commit), unless a
         # Dask runner ships them (Dask takes the quote, a tuple, for a tuple of one)
@@ -271,7 +275,7 @@ def ingest(
         if plan.refused:
             table = to_table("rejects", plan.refused, run_id=run_id, ingested_at=started)
             staged += stage(Path(warehouse), run_id, day, "discover", {"rejects": table})
-        totals = _totals(summaries, plan.refused, len(files) + len(refused) - len(plan.refused))
+        totals = _totals(summaries, plan.refused, seen - len(plan.refused))
         finished = datetime.now(UTC)
         run_row = {
             "run_id": run_id,

@@ -17,10 +17,10 @@ import threading
 from concurrent.futures import Future
 from pathlib import Path
 
-from tasks.discover import discover
-from tasks.records import Reject, SourceFile
+from tasks.discover import FileList, discover
+from tasks.records import Reject
 
-Found = tuple[list[SourceFile], list[Reject]]
+Found = tuple[FileList, list[Reject]]
 
 _lock = threading.Lock()
 _pending: dict[str, Future[Found]] = {}

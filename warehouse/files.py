@@ -18,7 +18,7 @@ processed, and the run's partition is replaced whole.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tasks.discover import FileList, as_file_list
 from tasks.records import Reject, SourceFile
 from warehouse.schemas import FILES
 from warehouse.store import live_files
@@ -77,13 +78,17 @@ def _empty_files() -> pa.Table:
     return FILES.empty_table()
 
 
+def _no_files() -> FileList:
+    return FileList.from_records([])
+
+
 @dataclass(slots=True)
 class Plan:
     """What one run does: files to process, rows to supersede, the next ``files`` table."""
 
     logical_date: date
     replace: bool
-    todo: list[SourceFile] = field(default_factory=list)
+    todo: FileList = field(default_factory=_no_files)  # in path order
     refused: list[Reject] = field(default_factory=list)  # discovery rejects to record
     supersede: set[str] = field(default_factory=set)  # paths whose earlier rows must go
     supersede_dates: set[date] = field(default_factory=set)  # partitions holding those rows
@@ -104,12 +109,21 @@ class Plan:
             return self.files
         hashes = hashes or {}
         missing = pc.indices_nonzero(pc.is_null(sha)).to_pylist()
-        paths = self.files["path"].take(pa.array(missing, pa.int64())).to_pylist()
-        where = {f.rel_path: f.path for f in self.todo}
-        got = [hashes.get(p) or content_sha256(where[p]) for p in paths]
+        paths = self.files["path"].take(pa.array(missing, pa.int64()))
+        at = pc.index_in(paths, value_set=self.todo.rel_paths).to_pylist()
+        got = [
+            hashes.get(p) or content_sha256(self.todo[_known(k, p)].path)
+            for p, k in zip(paths.to_pylist(), at, strict=True)
+        ]
         filled = pc.replace_with_mask(sha, pc.is_null(sha), pa.array(got, pa.string()))
         i = self.files.schema.get_field_index("sha256")
         return self.files.set_column(i, FILES.field("sha256"), filled)
+
+
+def _known(index: int | None, path: str) -> int:
+    if index is None:
+        raise KeyError(path)
+    return index
 
 
 class _Next:
@@ -178,7 +192,7 @@ class _Next:
 
 def plan_run(
     warehouse: Path,
-    files: list[SourceFile],
+    files: Sequence[SourceFile],
     refused: list[Reject],
     logical_date: date,
     seen_at: datetime,
@@ -189,7 +203,9 @@ def plan_run(
 
     The comparison is vectorized (Arrow), new files too: only known files whose size or
     mtime moved are looked at one by one (hashed when the size is the same).
+    ``files``: discovery's ``FileList`` (any sequence of ``SourceFile`` is listed first).
     """
+    files = as_file_list(files)
     plan = Plan(logical_date, replace)
     history = read_files_table(warehouse)
     is_current = pc.equal(history["status"], "current")
@@ -206,10 +222,8 @@ def plan_run(
         plan.supersede.add(current["path"][i].as_py())
         plan.supersede_dates.add(current["rows_date"][i].as_py())
 
-    paths = pa.array([f.rel_path for f in files], pa.string())
+    paths, sizes, mtimes = files.rel_paths, files.sizes, files.mtimes
     found = pc.index_in(paths, value_set=current["path"])
-    sizes = pa.array([f.size for f in files], pa.int64())
-    mtimes = pa.array([f.mtime_ns for f in files], pa.int64())
     same = pa.array([False] * len(files), pa.bool_())
     if current.num_rows:  # same path, size and mtime as the current version
         known = found.fill_null(0)
@@ -228,7 +242,7 @@ def plan_run(
     is_new = pc.is_null(found.take(look))
     new = pc.filter(look, is_new)
     if len(new):
-        sources = pa.array([f.source for f in files], pa.string())
+        sources = files.sources
         nxt.versions(
             {
                 "path": paths.take(new),
@@ -258,7 +272,9 @@ def plan_run(
             continue
         nxt.keep("superseded", cur)
         nxt.version(f.rel_path, f.source, f.size, f.mtime_ns, sha)
-    plan.todo = [files[k] for k in sorted(todo)]  # in path order, as discovered
+    todo.sort()  # in path order, as discovered
+    # every file (a first run): the same list, not a copy of it
+    plan.todo = files if len(todo) == len(files) else files.take(todo)
 
     for rej, cur in zip(refused, lookup([r.source_path for r in refused]), strict=True):
         cur_sha = current["sha256"][cur].as_py() if cur is not None else None
