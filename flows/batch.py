@@ -17,11 +17,15 @@ from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+
 from tasks.chrome import freeze_results
+from tasks.discover import as_file_list
 from tasks.process import BatchResult, process_batch
 from tasks.records import SourceFile
 from tasks.settings import Settings
-from warehouse.files import UNREAD, content_digest
+from warehouse.files import UNREAD, content_digest, hex_digests
 from warehouse.load import line_stats_table, signature_table, template_history
 from warehouse.store import stage, to_table
 
@@ -133,6 +137,19 @@ class FileDigests(Mapping[str, str]):
                     if digests[32 * k : 32 * k + 32] != UNREAD:
                         self._at[f.rel_path] = (digests, 32 * k)
         return self._at
+
+    def arrays(self) -> tuple[pa.Array, pa.Array]:
+        """The files read as two Arrow columns, relative path and SHA-256 (hex), in batch
+        order: what the commit matches against the ``files`` table, with no Python object
+        per file (the path index below costs ~0.5 CPU-s at 100,000 files)."""
+        for files, digests in self._parts:
+            if len(digests) != 32 * len(files):
+                raise ValueError("a batch reported digests for other files than its own")
+        paths = [as_file_list(files).rel_paths for files, _ in self._parts]
+        raw = np.frombuffer(b"".join(d for _, d in self._parts), np.uint8).reshape(-1, 32)
+        read = raw.any(axis=1)  # ``UNREAD`` is 32 zero bytes
+        every = pa.concat_arrays(paths) if paths else pa.array([], pa.string())
+        return every.filter(pa.array(read)), hex_digests(raw[read])
 
     def __getitem__(self, path: str) -> str:
         digests, at = self._index()[path]

@@ -41,7 +41,7 @@ from tasks.settings import Settings, load_settings
 from warehouse.catalog import build_catalog
 from warehouse.files import Plan, plan_run
 from warehouse.load import LoadFailed, LoadResult, finish_load
-from warehouse.store import stage, sweep, to_table, writer_lock
+from warehouse.store import STAGING, stage, sweep, to_table, writer_lock
 
 
 @task(name="discover-files", cache_policy=NONE)
@@ -217,6 +217,8 @@ def ingest(
         plan = plan_run(Path(warehouse), files, refused, day, started, run_id, replace)
         seen = len(files) + len(refused)
         del files  # the plan keeps the files to process (all of them on a first run)
+        # the next ``files`` table waits for the commit on disk, not in this process
+        plan.spill(Path(warehouse) / STAGING / run_id / "plan-files.parquet")
         # Arrow's pool keeps the plan's freed pages (~30 MB at 100,000 files) through the
         # batch phase, when the workers need the memory, unless told to give them back
         give_back_memory()

@@ -35,6 +35,10 @@ def test_paths_map_to_their_sha256_hex(tmp_path: Path) -> None:
     assert {p: digests[p] for p in digests} == {f.rel_path: file_sha256(f.path) for f in files}
     assert digests.get("gone.txt") is None  # the commit reads it itself
     assert len(digests) == 5
+    # the same as two Arrow columns (what the commit matches), in batch order
+    paths, shas = digests.arrays()
+    order = [f.rel_path for f in batches[2] + batches[0] + batches[1] if f is not gone]
+    assert paths.to_pylist() == order and shas.to_pylist() == [digests[p] for p in order]
 
 
 def test_digests_of_another_batch_are_refused(tmp_path: Path) -> None:
@@ -42,6 +46,8 @@ def test_digests_of_another_batch_are_refused(tmp_path: Path) -> None:
     digests = FileDigests([files[:2], files[2:]], [_summary(0, files)])
     with pytest.raises(ValueError, match="other files"):
         digests.get("f0.txt")
+    with pytest.raises(ValueError, match="other files"):
+        digests.arrays()
 
 
 def test_run_batch_hashes_each_file_once_whatever_its_kind(tmp_path: Path) -> None:
@@ -79,3 +85,30 @@ def test_run_batch_hashes_each_file_once_whatever_its_kind(tmp_path: Path) -> No
     by_path = FileDigests([files], [summary])
     assert dict(by_path) == {f.rel_path: file_sha256(f.path) for f in files[:4]}
     assert summary.digests[-32:] == UNREAD
+
+
+def test_the_commit_fills_the_files_table_from_either_form(tmp_path: Path) -> None:
+    """``Plan.files_with_hashes`` from the digests' columns, from a plain mapping, and from
+    a plan kept on disk (``spill``): the same table; a file no worker read is read there."""
+    from datetime import UTC, date, datetime
+
+    from tasks.discover import discover
+    from warehouse.files import plan_run
+
+    src = tmp_path / "in" / "site"
+    src.mkdir(parents=True)
+    for i in range(7):
+        (src / f"f{i}.txt").write_bytes(f"text {i}".encode() * (i + 1))
+    files, refused = discover(tmp_path / "in")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    plan = plan_run(tmp_path / "wh", files, refused, date(2026, 1, 1), now, "r")
+    batches = [files[:3], files[3:6], files[6:]]
+    summaries = [_summary(i, list(b)) for i, b in enumerate(batches[:2])]  # last: unread
+    expected = {f.rel_path: file_sha256(f.path) for f in files}
+    by_columns = plan.files_with_hashes(FileDigests(batches, summaries))
+    got = by_columns.to_pydict()
+    assert dict(zip(got["path"], got["sha256"], strict=True)) == expected
+    assert plan.files_with_hashes(dict(FileDigests(batches, summaries))).equals(by_columns)
+    plan.spill(tmp_path / "wh" / "_staging" / "r" / "plan.parquet")
+    assert plan.files.num_rows == 0
+    assert plan.files_with_hashes(FileDigests(batches, summaries)).equals(by_columns)
