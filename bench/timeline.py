@@ -9,7 +9,8 @@ every sample is kept (CPU seconds so far and RSS by role). Prints one JSON line:
 
 - ``batch_phase``: the span where the pool's CPU rises (from its first 3 CPU-s to its
   last 0.3), and the flow's and server's CPU within it: what they take from the workers'
-  cores while the batches run (``bench/NOTES.md``, session 8);
+  cores while the batches run (``bench/NOTES.md``, session 8); ``flow_rss_mb``: the flow
+  process's highest RSS within it (what it holds per file; its commit comes later);
 - ``peak``: the summed RSS at its highest sample, with each process's RSS at that moment
   (largest first per role), which says what makes the peak, unlike per-role peaks taken
   at different moments;
@@ -41,11 +42,13 @@ def summary(samples: list[tuple[float, dict, dict]]) -> dict:
         return round(samples[end][1].get(role, 0.0) - samples[start][1].get(role, 0.0), 2)
 
     t, _, rss = max(samples, key=lambda s: sum(map(sum, s[2].values())))
+    flow_rss = max((sum(r.get("flow", [0])) for _, _, r in samples[start : end + 1]), default=0)
     return {
         "wall": round(samples[-1][0], 1),
         "batch_phase": {
             "seconds": round(samples[end][0] - samples[start][0], 1),
             **{f"cpu_{r}": spent(r) for r in ("flow", "prefect-server", "pool")},
+            "flow_rss_mb": round(flow_rss / 1e6),
         },
         "peak": {
             "mb": round(sum(map(sum, rss.values())) / 1e6),

@@ -135,7 +135,11 @@ def test_timeline_takes_the_batch_phase_and_the_summed_peak() -> None:
     samples = [  # (seconds, CPU by role, RSS by role): start-up, batches, commit
         (0.0, {"flow": 0.5, "prefect-server": 1.0}, {"flow": [100 * mb]}),
         (1.0, {"flow": 1.0, "prefect-server": 3.0, "pool": 1.0}, {"pool": [200 * mb]}),
-        (2.0, {"flow": 1.2, "prefect-server": 3.5, "pool": 4.0}, {"pool": [300 * mb, 250 * mb]}),
+        (
+            2.0,
+            {"flow": 1.2, "prefect-server": 3.5, "pool": 4.0},
+            {"pool": [300 * mb, 250 * mb], "flow": [120 * mb]},
+        ),
         (3.0, {"flow": 1.5, "prefect-server": 4.0, "pool": 8.0}, {"pool": [350 * mb, 340 * mb]}),
         (4.0, {"flow": 3.0, "prefect-server": 4.2, "pool": 8.0}, {"flow": [400 * mb]}),
     ]
@@ -145,6 +149,7 @@ def test_timeline_takes_the_batch_phase_and_the_summed_peak() -> None:
         "cpu_flow": 0.3,
         "cpu_prefect-server": 0.5,
         "cpu_pool": 4.0,
+        "flow_rss_mb": 120,  # not the commit's 400, after the batch phase
     }
     assert out["peak"] == {"mb": 690, "at": 3.0, "pool": [350, 340]}
     assert out["cpu"] == {"flow": 3.0, "prefect-server": 4.2, "pool": 8.0} and out["wall"] == 4.0
