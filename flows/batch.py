@@ -197,16 +197,15 @@ def give_back_memory() -> None:
 
 @lru_cache(maxsize=1)
 def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, looked up once per process (None without glibc: musl,
-    macOS have nothing to trim); ``find_library`` runs a subprocess, so not per batch."""
+    """glibc's ``malloc_trim``, looked up once per process among the symbols the process
+    has loaded (None without glibc: musl, macOS have nothing to trim). Not through
+    ``ctypes.util.find_library``: it runs ``ldconfig -p`` in a child process, a fork of
+    the worker that the summed-RSS measure counted as one more ~240 MB process when a
+    sample caught it (``bench/NOTES.md``, branch ``flowmem``)."""
     import ctypes
-    import ctypes.util
 
-    libc = ctypes.util.find_library("c")
-    if not libc:
-        return None
     try:
-        trim: Callable[[int], int] = ctypes.CDLL(libc).malloc_trim
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
     return trim

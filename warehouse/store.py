@@ -183,12 +183,13 @@ def sync_filesystem(warehouse: Path) -> None:
 
 @lru_cache(maxsize=1)
 def _libc() -> Any:
+    """The C library's symbols as the process has them loaded (``dlopen(NULL)``), not
+    through ``ctypes.util.find_library``, which runs ``ldconfig -p`` in a child process:
+    a fork of the flow process, at the commit its largest."""
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
     try:
-        return ctypes.CDLL(name, use_errno=True) if name else None
+        return ctypes.CDLL(None, use_errno=True)
     except OSError:
         return None
 
