@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 
 from tasks.decode import clean_text
+from tasks.html_cascade import extract_text
 from tasks.html_meta import page_metadata
 from tasks.html_structure import STRUCTURE_FEATURES, PageText, structure_features
 from tasks.records import Block, Decision, Decoded, Separation
@@ -198,8 +199,6 @@ def extract_html(
     the tree. When trafilatura left out the lead paragraph (the visible paragraph that
     starts like the meta description), it is put back in front of the text.
     """
-    import trafilatura
-
     # a page with at most MAX_DEPTH tags cannot nest deeper: only ~2% of pages need the scan
     if doc.text.count("<") > MAX_DEPTH and nesting_depth(doc.text) > MAX_DEPTH:
         raise HtmlRejected("html_too_deep", f"elements nested more than {MAX_DEPTH} deep")
@@ -214,18 +213,16 @@ def extract_html(
         from trafilatura.settings import Document
 
         metadata = Document()
-    result = trafilatura.bare_extraction(
+    extracted = extract_text(
         tree,
-        url=doc.url,
-        with_metadata=False,
+        doc.url,
         include_comments=options.get("include_comments", False),
         include_tables=options.get("include_tables", True),
         favor_precision=options.get("favor_precision", False),
         favor_recall=options.get("favor_recall", False),
         fast=options.get("fast", False),
-        deduplicate=False,
     )
-    if result is None:
+    if extracted is None:
         return "", {}, None
     meta: dict[str, str] = {}
     for key in META_FIELDS:
@@ -234,7 +231,7 @@ def extract_html(
             value = ", ".join(str(v) for v in value if v)
         if value:
             meta[key] = clean_text(str(value))
-    text = clean_text(getattr(result, "text", None) or "")
+    text = clean_text(extracted or "")
     page = PageText(tree)
     lead = page.visible_lead(meta["description"]) if meta.get("description") else None
     if lead and text.strip():
