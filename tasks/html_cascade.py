@@ -159,9 +159,31 @@ def justext_rescue(tree: Any, options: Any) -> tuple[Any, str]:
     return body, trim(" ".join(body.itertext()))
 
 
+def raw_pruned(tree: Any, is_forum: bool) -> Any:
+    """``tree`` after ``trafilatura_sequence``'s raw-tree prunes (comments off): ``tree``
+    itself when they remove nothing (62% of the devset pages), else a pruned copy.
+
+    ``bare_extraction`` copies every page because these prunes change it in place; the
+    later steps copy what they change, so a page the prunes leave alone needs no copy.
+    """
+    if (
+        tree.getparent() is None
+        and not raw_prune_matches(tree)
+        and not share_matches(tree)
+        and (is_forum or not comment_matches(tree))
+    ):
+        return tree
+    tree = copy(tree)
+    _delete_all(raw_prune_matches(tree))
+    _delete_all(share_matches(tree))
+    if not is_forum:
+        _delete_all(comment_matches(tree))
+    return tree
+
+
 def sequence(tree: Any, options: Any, url: str | None = None) -> tuple[Any, str]:
     """``trafilatura.core.trafilatura_sequence`` with comments off and balanced focus:
-    the body and its text (``tree`` is pruned in place, as there)."""
+    the body and its text (``tree`` is not changed)."""
     from trafilatura.baseline import baseline
     from trafilatura.core import (
         ESCALATION_ACCEPT_RATIO,
@@ -174,11 +196,7 @@ def sequence(tree: Any, options: Any, url: str | None = None) -> tuple[Any, str]
         _recall_retry,
     )
 
-    is_forum = _forum_thread_page(tree)
-    _delete_all(raw_prune_matches(tree))
-    _delete_all(share_matches(tree))
-    if not is_forum:
-        _delete_all(comment_matches(tree))
+    tree = raw_pruned(tree, _forum_thread_page(tree))
     cleaned_tree, cleaned_tree_backup = _prepare_tree(tree, options, url)
     postbody, temp_text = _extract_and_compare(cleaned_tree, cleaned_tree_backup, tree, options)
     # 3. rescue: baseline on the original tree, accepted only if it adds text
@@ -252,7 +270,7 @@ def extract_text(
         with_metadata=False,
     )
     try:
-        postbody, text = sequence(copy(tree), options, options.url)
+        postbody, text = sequence(tree, options, options.url)
         # bare_extraction's checks: tree size (off in trafilatura's default settings),
         # then text size (comments are off: their length is 0)
         if options.max_tree_size and len(postbody) > options.max_tree_size:
