@@ -143,6 +143,19 @@ class PageText:
         return lead
 
 
+def _boiler_named(e: Any) -> bool:
+    """The element's class or id names a boilerplate role (``_BOILER``, lower case).
+
+    No ``_BOILER`` pattern matches a space, and a space ends a word like the end of a
+    string does, so testing each value alone finds what testing the values of a line's
+    ancestors joined by spaces finds.
+    """
+    return bool(
+        _BOILER.search((e.get("class") or "").lower())
+        or _BOILER.search((e.get("id") or "").lower())
+    )
+
+
 def _key(line: str) -> str:
     """The part of an extracted line to look for in the page (markers of lists/tables off)."""
     line = _WS.sub(" ", line).strip()
@@ -186,6 +199,7 @@ def structure_features(html: str | PageText | Any, lines: Sequence[str]) -> np.n
         index = PageText(tree)
     cursor = 0
     chains: list[tuple[int, list[Any], int]] = []
+    boiler_named: dict[Any, bool] = {}  # lines share ancestors: each element tested once
     for row, line in enumerate(lines):
         key = _key(line)
         at = _find(index, key, cursor)
@@ -218,7 +232,7 @@ def structure_features(html: str | PageText | Any, lines: Sequence[str]) -> np.n
         f[4] = float(f[3] > 0.9)
         chain: list[Any] = []
         tag = ""
-        classes = []
+        boiler = False
         e = el
         while e is not None:
             chain.append(e)
@@ -228,8 +242,10 @@ def structure_features(html: str | PageText | Any, lines: Sequence[str]) -> np.n
                     tag = t
                 if t in _LANDMARKS:
                     f[11] = 1.0
-                classes.append(e.get("class") or "")
-                classes.append(e.get("id") or "")
+                named = boiler_named.get(e)
+                if named is None:
+                    named = boiler_named[e] = _boiler_named(e)
+                boiler = boiler or named
             e = e.getparent()
         if tag == "p":
             f[5] = 1.0
@@ -241,7 +257,7 @@ def structure_features(html: str | PageText | Any, lines: Sequence[str]) -> np.n
             f[8] = 1.0
         else:
             f[9] = 1.0
-        f[10] = float(bool(_BOILER.search(" ".join(classes).lower())))
+        f[10] = float(boiler)
         chains.append((row, chain, len(key)))
     _mark_main(out, chains)
     return out
