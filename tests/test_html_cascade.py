@@ -109,12 +109,21 @@ def test_the_matchers_select_what_the_xpath_expressions_select() -> None:
             assert ours(tree) == expression(tree), expression  # type: ignore[operator]
 
 
-def test_the_page_length_is_html2txts() -> None:
+def test_the_page_length_is_html2txts_and_the_bound_holds() -> None:
     from trafilatura.baseline import html2txt
 
-    for tree in [load_tree(_synthetic_page()), *_devset_trees(step=50)]:
+    minified = [  # block boundaries without spaces, removed elements between words
+        "<html><body><div>a</div><div>b<p>c</p>d</div><li>e</li>f</body></html>",
+        "<html><body><p>foo<script>x</script>bar</p>a<footer>zz</footer>b<svg>q</svg></body></html>",
+        "<html><body><p>x\x1cy</p><span>u\x1fv</span><i class='cmplz'>w</i>z</body></html>",
+        "<html><p>no body element</p><aside>left out</aside></html>",
+    ]
+    trees = [load_tree(_synthetic_page()), *map(load_tree, minified), *_devset_trees(step=50)]
+    for tree in trees:
         before = etree.tostring(tree)
-        assert html_cascade.page_text_length(tree) == len(html2txt(tree))
+        length = html_cascade.page_text_length(tree)
+        assert length == len(html2txt(tree))
+        assert html_cascade.page_text_bound(tree) >= length
         assert etree.tostring(tree) == before  # measured on a copy
 
 
@@ -173,6 +182,7 @@ _PINNED = {
     "trafilatura.core._extract_and_compare": "f7d056c2118222e8",
     "trafilatura.core._recall_retry": "59594c39714f57be",
     "trafilatura.baseline.html2txt": "a8c97eab2097c57d",
+    "trafilatura.baseline._spaced_text": "d04314f988c6afae",
     "trafilatura.baseline.basic_cleaning": "80877b2ccdefda2d",
     "trafilatura.external.justext_rescue": "43d803082a76d38a",
     "trafilatura.htmlprocessing.prune_unwanted_nodes": "4731f8e24ef86449",
