@@ -182,6 +182,8 @@ _PINNED = {
     "trafilatura.core._extract_and_compare": "f7d056c2118222e8",
     "trafilatura.core._recall_retry": "59594c39714f57be",
     "trafilatura.baseline.html2txt": "a8c97eab2097c57d",
+    "trafilatura.external.compare_extraction": "2d3d1ffea3ba469f",
+    "trafilatura.external._prefer_readability": "f6ee688e9ae60074",
     "trafilatura.baseline._spaced_text": "d04314f988c6afae",
     "trafilatura.baseline.basic_cleaning": "80877b2ccdefda2d",
     "trafilatura.external.justext_rescue": "43d803082a76d38a",
@@ -210,3 +212,25 @@ def test_the_restated_trafilatura_code_is_unchanged() -> None:
     assert trafilatura.__version__ == "2.3.1"
     found = {n: hashlib.sha256(_pinned_text(n).encode()).hexdigest()[:16] for n in _PINNED}
     assert found == _PINNED
+
+
+def test_readability_is_asked_only_below_the_skip_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    import trafilatura.external
+
+    asked: list[int] = []
+    real = trafilatura.external.try_readability
+
+    def spy(tree: object) -> object:
+        asked.append(1)
+        return real(tree)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(trafilatura.external, "try_readability", spy)
+    sentence = "Ein ganz normaler Satz mit einigen Wörtern darin, lang genug für den Text. "
+    for paragraphs, expected in ((3, 1), (90, 0)):  # ~680 / ~20,000 characters
+        body = "".join(f"<p>{sentence * 3}</p>" for _ in range(paragraphs))
+        tree = load_tree(f"<html><body><article>{body}</article></body></html>")
+        asked.clear()
+        text = html_cascade.extract_text(tree, None)
+        assert text is not None and sentence.strip() in text
+        assert len(asked) == expected
+        assert text == _bare_text(tree)  # readability would not have won anyway
