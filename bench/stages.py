@@ -5,6 +5,7 @@
     python bench/stages.py text DIR [N]    # each stage of the text path over N corpus files
     python bench/stages.py profile DIR [N] # cProfile of process_batch over N corpus files
     python bench/stages.py trafilatura '{"fast": true}'  # bare_extraction options, 300 pages
+    python bench/stages.py html-ab BASE [PASSES]  # HTML path, this checkout vs BASE, lockstep
 
 Each prints one JSON line (``profile`` prints the top functions too). Times are CPU
 time of this one-threaded process (``time.process_time``), so documents per second are
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import statistics
 import sys
 import tempfile
 import time
@@ -107,6 +110,90 @@ def bench_html(pages: Path = DEVSET_PAGES) -> dict[str, object]:
         "articles": len(res.articles),
         "rejects": len(res.rejects),
         "input": str(pages / "*.html.gz"),
+    }
+
+
+def _html_files(pages: Path = DEVSET_PAGES) -> list[Any]:
+    from tasks.records import SourceFile
+
+    return [
+        SourceFile(str(p), p.name, "devset", p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(pages.glob("*.html.gz"))
+    ]
+
+
+def html_worker() -> None:
+    """``html-ab``'s worker: after a warm-up, ``process_batch`` over each ``START END``
+    slice of the devset pages read from stdin; prints the CPU seconds of each."""
+    settings = load_settings()
+    files = _html_files()
+    process_batch(files[:5], settings)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        start, end = map(int, line.split())
+        t0 = time.process_time()
+        process_batch(files[start:end], settings)
+        print(time.process_time() - t0, flush=True)
+
+
+def bench_html_ab(base: Path, passes: int = 3, chunk: int = 30) -> dict[str, object]:
+    """The HTML path of ``base`` (A) and of this checkout (B) in lockstep: two workers
+    on core 1 get the same ``chunk``-page slices of the devset, the order swapped from
+    slice to slice, so that both see the same machine (its speed drifts ~12% over
+    minutes here, and whole-run pairs differ by more than the change measured). Both
+    workers run this file; each imports ``tasks`` from its own checkout."""
+    import subprocess
+
+    here = Path(__file__).resolve().parents[1]
+    sides = {"A": base.resolve(), "B": here}
+    workers = {
+        k: subprocess.Popen(
+            [
+                "taskset",
+                "-c",
+                "1",
+                sys.executable,
+                str(here / "bench" / "stages.py"),
+                "html-worker",
+            ],
+            cwd=d,
+            env={**os.environ, "PYTHONPATH": str(d)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for k, d in sides.items()
+    }
+    for w in workers.values():
+        assert w.stdout is not None and w.stdout.readline().strip() == "ready"
+    n = len(_html_files())
+    rows = []
+    for done in range(passes):
+        spent = {"A": 0.0, "B": 0.0}
+        for c, start in enumerate(range(0, n, chunk)):
+            for k in "AB" if (c + done) % 2 == 0 else "BA":
+                w = workers[k]
+                assert w.stdin is not None and w.stdout is not None
+                w.stdin.write(f"{start} {min(n, start + chunk)}\n")
+                w.stdin.flush()
+                spent[k] += float(w.stdout.readline())
+        rows.append((n / spent["A"], n / spent["B"], spent["A"] / spent["B"]))
+        print(
+            f"pass {done + 1}: A {rows[-1][0]:.2f} B {rows[-1][1]:.2f} pages/s/core, "
+            f"B/A {rows[-1][2]:.3f}",
+            file=sys.stderr,
+        )
+    for w in workers.values():
+        assert w.stdin is not None
+        w.stdin.close()
+        w.wait()
+    return {
+        "stage": "html-ab",
+        "base": str(sides["A"]),
+        "docs": n,
+        "a_docs_per_s": [round(r[0], 2) for r in rows],
+        "b_docs_per_s": [round(r[1], 2) for r in rows],
+        "ratio_median": statistics.median(r[2] for r in rows),
     }
 
 
@@ -252,6 +339,11 @@ def main(argv: list[str]) -> int:
         res = bench_html()
     elif what == "text":
         res = bench_text(Path(argv[1]), int(argv[2]) if len(argv) > 2 else 2000)
+    elif what == "html-ab":
+        res = bench_html_ab(Path(argv[1]), int(argv[2]) if len(argv) > 2 else 3)
+    elif what == "html-worker":
+        html_worker()
+        return 0
     elif what == "trafilatura":
         res = bench_trafilatura(json.loads(argv[1]) if len(argv) > 1 else {})
     elif what == "profile":
