@@ -118,8 +118,9 @@ def run_batch(
 class FileDigests(Mapping[str, str]):
     """Relative path -> SHA-256 (hex) of the files the batches read, as the commit takes
     them (``warehouse.load.finish_load``), from each summary's ``digests`` and its batch's
-    files (``batches[summary.index]``). The path index is built on the first look-up, at
-    the commit; a file no worker could read is absent (the commit reads it itself)."""
+    files (``batches[summary.index]``). The commit takes them as columns (``arrays``); the
+    path index behind the mapping is built on its first look-up only; a file no worker
+    could read is absent (the commit reads it itself)."""
 
     def __init__(
         self, batches: Sequence[Sequence[SourceFile]], summaries: Sequence[BatchSummary]

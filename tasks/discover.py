@@ -224,6 +224,12 @@ def _scan(folder: str, prefix: str, root: Path, found: _Found, rejects: list[Rej
     source_id = -1
     for entry in names:
         rel = prefix + entry.name
+        try:  # first: every later reject and the plan need a name that encodes
+            encoded = rel.encode()
+        except UnicodeEncodeError:  # a name that is not UTF-8 (os.fsdecode's escapes)
+            shown = rel.encode(errors="surrogateescape").decode(errors="backslashreplace")
+            rejects.append(Reject(shown, 0, "discover", "undecodable_name"))
+            continue
         if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
             rejects.append(Reject(rel, 0, "discover", "symlink_outside_input"))
             continue
@@ -231,12 +237,6 @@ def _scan(folder: str, prefix: str, root: Path, found: _Found, rejects: list[Rej
             st = entry.stat()
         except OSError as exc:
             rejects.append(Reject(rel, 0, "discover", "unreadable", exc.strerror or ""))
-            continue
-        try:
-            encoded = rel.encode()
-        except UnicodeEncodeError:  # a name that is not UTF-8 (os.fsdecode's escapes)
-            shown = rel.encode(errors="surrogateescape").decode(errors="backslashreplace")
-            rejects.append(Reject(shown, 0, "discover", "undecodable_name"))
             continue
         if source is not None and source_id < 0:
             source_id = found.sources.setdefault(source, len(found.sources))

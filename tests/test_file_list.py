@@ -81,11 +81,19 @@ def test_a_name_that_is_not_utf8_is_a_reject(tmp_path: Path) -> None:
         (tmp_path / "site" / os.fsdecode(b"bad\xff.txt")).write_text("bad")
     except (OSError, UnicodeEncodeError):
         pytest.skip("the filesystem refuses a name that is not UTF-8")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
+    outside.write_text("outside")
+    (tmp_path / "site" / os.fsdecode(b"out\xfe.txt")).symlink_to(outside)
+    (tmp_path / "site" / os.fsdecode(b"gone\xfd.txt")).symlink_to(tmp_path / "missing")
     files, rejects = discover(tmp_path)
     assert [f.rel_path for f in files] == ["site/ok.txt"]
-    assert [(r.source_path, r.reason) for r in rejects] == [
-        ("site/bad\\xff.txt", "undecodable_name")
+    assert sorted((r.source_path, r.reason) for r in rejects) == [
+        ("site/bad\\xff.txt", "undecodable_name"),
+        ("site/gone\\xfd.txt", "undecodable_name"),
+        ("site/out\\xfe.txt", "undecodable_name"),
     ]
+    now = datetime(2026, 1, 1, tzinfo=UTC)  # the plan takes every reject's name
+    plan_run(tmp_path / "wh", files, rejects, date(2026, 1, 1), now, "r")
 
 
 def test_empty(tmp_path: Path) -> None:

@@ -110,7 +110,8 @@ class Plan:
     supersede: set[str] = field(default_factory=set)  # paths whose earlier rows must go
     supersede_dates: set[date] = field(default_factory=set)  # partitions holding those rows
     # the next ``files`` table; ``sha256`` is null for the versions whose bytes the plan did
-    # not read (see the module doc): ``files_with_hashes`` fills them in
+    # not read (see the module doc): ``files_with_hashes`` fills them in. Empty once
+    # ``spill`` has written it to the staging area: read it through ``next_files()``
     files: pa.Table = field(default_factory=_empty_files)
     counts: dict[str, int] = field(default_factory=dict)  # new / changed / unchanged / ...
     spilled: Path | None = None  # where ``files`` waits for the commit (``spill``)
