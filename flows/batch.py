@@ -126,17 +126,13 @@ class FileDigests(Mapping[str, str]):
         self, batches: Sequence[Sequence[SourceFile]], summaries: Sequence[BatchSummary]
     ) -> None:
         self._parts = [(batches[s.index], s.digests) for s in summaries]
-        self._at: dict[str, tuple[bytes, int]] | None = None
+        self._at: dict[str, str] | None = None
 
-    def _index(self) -> dict[str, tuple[bytes, int]]:
+    def _index(self) -> dict[str, str]:
+        """Path -> hex digest, from ``arrays`` (made on the first look-up only)."""
         if self._at is None:
-            self._at = {}
-            for files, digests in self._parts:
-                if len(digests) != 32 * len(files):
-                    raise ValueError("a batch reported digests for other files than its own")
-                for k, f in enumerate(files):
-                    if digests[32 * k : 32 * k + 32] != UNREAD:
-                        self._at[f.rel_path] = (digests, 32 * k)
+            paths, shas = self.arrays()
+            self._at = dict(zip(paths.to_pylist(), shas.to_pylist(), strict=True))
         return self._at
 
     def arrays(self) -> tuple[pa.Array, pa.Array]:
@@ -148,13 +144,12 @@ class FileDigests(Mapping[str, str]):
                 raise ValueError("a batch reported digests for other files than its own")
         paths = [as_file_list(files).rel_paths for files, _ in self._parts]
         raw = np.frombuffer(b"".join(d for _, d in self._parts), np.uint8).reshape(-1, 32)
-        read = raw.any(axis=1)  # ``UNREAD`` is 32 zero bytes
+        read = (raw != np.frombuffer(UNREAD, np.uint8)).any(axis=1)
         every = pa.concat_arrays(paths) if paths else pa.array([], pa.string())
         return every.filter(pa.array(read)), hex_digests(raw[read])
 
     def __getitem__(self, path: str) -> str:
-        digests, at = self._index()[path]
-        return digests[at : at + 32].hex()
+        return self._index()[path]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index())
