@@ -3,6 +3,8 @@
     PYTHONPATH=. python bench/chrome_identity.py --save /tmp/ref.pkl   # on the old code
     PYTHONPATH=. python bench/chrome_identity.py --check /tmp/ref.pkl  # on the new code
 
+``--config DIR`` reads the model (and lexicons) from another config folder.
+
 For every dump, three calls: ``separate(text)`` (a text dump), the run's call
 (``segment`` first, then ``separate`` on its blocks with line hashes and the site
 templates: lines on >= 3 dumps of the devset) and the HTML path's call
@@ -37,6 +39,7 @@ import tasks.features as features_mod  # noqa: E402
 from tasks.segment import segment  # noqa: E402
 from tasks.templates import line_hashes  # noqa: E402
 
+CONFIG = str(ROOT / "config")  # --config: another config folder (another model)
 _ARRAYS = ("starts", "ends", "matrix", "heuristic", "lexicon", "close", "offscript", "foreign")
 _ARRAYS += ("stop",)
 
@@ -102,7 +105,7 @@ def _record_sep(s: Any) -> dict[str, Any]:
 
 
 def record(texts: list[str], limit: int | None = None) -> list[dict[str, Any]]:
-    chrome = chrome_mod.default_chrome()
+    chrome = chrome_mod.default_chrome(CONFIG)
     out = []
     for t, calls in zip(texts[:limit], _calls(texts)[:limit], strict=True):
         row = {}
@@ -144,7 +147,7 @@ def _diff_sep(a: dict[str, Any], b: dict[str, Any]) -> str | None:
 
 
 def check(texts: list[str], ref: list[dict[str, Any]], batches: list[int]) -> int:
-    chrome = chrome_mod.default_chrome()
+    chrome = chrome_mod.default_chrome(CONFIG)
     calls = _calls(texts)[: len(ref)]
     now = record(texts, len(ref))
     texts = texts[: len(ref)]
@@ -210,10 +213,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--devset", type=Path, default=ROOT.parent / "shared" / "devset")
     ap.add_argument("--limit", type=int, default=None, help="first N dumps only")
     ap.add_argument("--batches", default="1,7,64,256", help="batch sizes to check")
+    ap.add_argument("--config", type=Path, help="config folder (default: the checkout's)")
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--save", type=Path)
     g.add_argument("--check", type=Path)
     args = ap.parse_args(argv)
+    global CONFIG
+    if args.config:
+        CONFIG = str(args.config.resolve())
     texts = _texts(args.devset)
     if args.save:
         rec = record(texts, args.limit)

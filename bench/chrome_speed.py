@@ -1,7 +1,7 @@
 """Speed of the chrome separator alone: documents per second on one core.
 
     PYTHONPATH=. python bench/chrome_speed.py [--devset ../shared/devset] [--passes 3]
-        [--batch 8] [--only batch|doc] [--fastest 8]
+        [--batch 8] [--only batch|doc] [--fastest 8] [--config DIR]
 
 Texts are read into memory first; resources are loaded and one warm-up pass runs before
 timing. Each pass runs the separator (features + model + decisions) on every dump.
@@ -68,10 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=("batch", "doc"), help="only the batch or per-doc lines")
     ap.add_argument("--no-freeze", action="store_true", help="not as a pool worker runs it")
     ap.add_argument("--fastest", type=int, default=0, metavar="R", help="rounds of slices")
+    ap.add_argument("--config", type=Path, default=ROOT / "config", help="config folder (model)")
     args = ap.parse_args(argv)
     freeze_results(not args.no_freeze)
     texts = [p.read_text(encoding="utf-8") for p in sorted((args.devset / "pages").glob("*.txt"))]
-    chrome = default_chrome()
+    chrome = default_chrome(str(args.config.resolve()))
     t0 = time.perf_counter()
     jit = compiled_kernels() is not None
     print(f"kernels: {'numba' if jit else 'numpy'}, loaded in {time.perf_counter() - t0:.2f} s")
