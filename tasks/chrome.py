@@ -54,7 +54,7 @@ from tasks.lexical import (
     page_coverage,
 )
 from tasks.lexicons import CJK_LANGS, CONCERNS, compile_lexicons
-from tasks.records import Block, Decision, Separation, from_columns
+from tasks.records import Block, Decisions, Separation
 from tasks.segment import make_blocks
 from tasks.templates import line_hash
 from tasks.title import could_be_headline, headline_keys, is_headline, split_title
@@ -620,7 +620,12 @@ def _separate_batch(
         out.append(
             Separation(
                 blocks=tuple(blocks[d]),
-                decisions=tuple(decisions[lo:hi]),
+                decisions=Decisions(
+                    decisions.positions[lo:hi],
+                    decisions.keep[lo:hi],
+                    decisions.reasons[lo:hi],
+                    decisions.scores[lo:hi],
+                ),
                 title=title,
                 title_position=title_pos[d],
                 language=None if lang == "und" else lang,
@@ -660,7 +665,7 @@ def decide(
     templated: list[int],
     bounds: np.ndarray,
     control_rule: bool = True,
-) -> list[Decision]:
+) -> Decisions:
     """Hard rules, then the model's score with a reason code for every unit of a batch of
     documents (``bounds``: each document's first unit and the end; ``title_units`` and
     ``templated``: unit indices over the whole batch; ``title_keys`` per document).
@@ -712,9 +717,8 @@ def decide(
         rule[title_units] = True
     scores = np.where(rule, np.minimum(probs, _RULE_SCORE), probs).round(4).tolist()
     reasons = _REASON_OBJECTS.take(code).tolist()
-    positions = chain.from_iterable(map(range, counts.tolist()))
-    columns = (positions, (code == 0).tolist(), reasons, scores)
-    return from_columns(Decision, len(reasons), columns)
+    positions = list(chain.from_iterable(map(range, counts.tolist())))
+    return Decisions(positions, (code == 0).tolist(), reasons, scores)
 
 
 def _lexicon_reason_table() -> np.ndarray:

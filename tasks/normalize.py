@@ -19,7 +19,15 @@ from tasks.fields import (
     site_source,
     word_count,
 )
-from tasks.records import Article, Block, ChromeSegment, Decoded, Separation, from_columns
+from tasks.records import (
+    Article,
+    Block,
+    ChromeSegment,
+    Decisions,
+    Decoded,
+    Separation,
+    from_columns,
+)
 from tasks.segment import join_blocks
 
 __all__ = ["article_rows", "body_sha256", "make_doc_id", "parse_date"]
@@ -75,20 +83,29 @@ def article_rows(
     doc_id = make_doc_id(doc.rel_path, doc.record)
     kept = sep.body_blocks
     body = join_blocks(text, kept)
-    dropped = [
-        (b, d)
-        for b, d in zip(sep.blocks, sep.decisions, strict=True)
-        if not d.keep and d.reason != "title"
+    dec = sep.decisions
+    if not isinstance(dec, Decisions):  # records made elsewhere (the HTML path's combiner)
+        dec = Decisions(
+            [d.position for d in dec],
+            [d.keep for d in dec],
+            [d.reason for d in dec],
+            [d.score for d in dec],
+        )
+    at = [
+        i
+        for i, (keep, reason) in enumerate(zip(dec.keep, dec.reasons, strict=True))
+        if not keep and reason != "title"
     ]
+    blocks = sep.blocks
     segments = from_columns(
         ChromeSegment,
-        len(dropped),
+        len(at),
         (
             repeat(doc_id),
-            [b.position for b, _ in dropped],
-            [b.text for b, _ in dropped],
-            [d.reason for _, d in dropped],
-            [d.score for _, d in dropped],
+            [blocks[i].position for i in at],
+            [blocks[i].text for i in at],
+            [dec.reasons[i] for i in at],
+            [dec.scores[i] for i in at],
         ),
     )
     if not body.strip():
