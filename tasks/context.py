@@ -437,6 +437,59 @@ def cohesion_tokens(
     stop: HashTable,
     stop_bits: Sequence[int],
 ) -> Cohesion:
+    """``cohesion_tokens_numpy``'s pairs, titles and counts, by ``tasks.kernels``
+    (``cohesion_candidates``, ``cohesion_pairs``) when it is there: the tokens are
+    numbered per document in the order first met, not in key order, and every unit's
+    pairs come in the same order (by key), so ``cohesion_columns`` gives the same floats
+    (``tests/test_cohesion_kernel.py``)."""
+    k = compiled_kernels()
+    if k is None:
+        return cohesion_tokens_numpy(views, bounds, titled, stop, stop_bits)
+    cuts = np.ascontiguousarray(bounds, dtype=np.int64)
+    bits = np.asarray(stop_bits, dtype=np.int64)
+    units: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    for v in views:
+        if not len(v.keys):
+            continue
+        unit, key = k.cohesion_candidates(
+            v.cp,
+            v.cls,
+            v.tok_s,
+            v.tok_e,
+            v.keys,
+            v.ntok,
+            int(v.first_unit),
+            cuts,
+            _LETTER_CLASSES,
+            _CJK_CLASSES,
+            CLASS_MASK,
+            COHESION_MIN_CHARS,
+            stop.slots,
+            int(stop.shift),
+            bits,
+            _BIGRAM_MUL,
+            _DOC_MUL,
+        )
+        units.append(unit)
+        keys.append(key)
+    if not units:
+        z = np.zeros(0, dtype=np.int64)
+        return Cohesion(z, z, np.zeros(0), np.zeros(int(cuts[-1]), dtype=np.int64), 0)
+    unit = units[0] if len(units) == 1 else np.concatenate(units)
+    key = keys[0] if len(keys) == 1 else np.concatenate(keys)
+    head = np.asarray(titled, dtype=np.bool_)
+    pair_unit, tok, title, count, n_tok = k.cohesion_pairs(unit, key, cuts, head)
+    return Cohesion(pair_unit, tok, title, count, int(n_tok))
+
+
+def cohesion_tokens_numpy(
+    views: Sequence[TokenView],
+    bounds: np.ndarray,
+    titled: Sequence[bool],
+    stop: HashTable,
+    stop_bits: Sequence[int],
+) -> Cohesion:
     """The content tokens of a batch (``tasks.features.FeatureBatch``'s token ``views``,
     document ``bounds``, whether each document's unit 0 is its title; ``stop``: the
     stoplists' table, ``Resources.hashed_stop``, and ``stop_bits`` the bit of each
@@ -491,6 +544,27 @@ def cohesion_tokens(
 
 
 def cohesion_columns(p: np.ndarray, coh: Cohesion) -> np.ndarray:
+    """``cohesion_columns_numpy``'s columns in one compiled pass over the pairs
+    (``tasks.kernels.cohesion_sums``, the same float operations in the same order) when
+    ``tasks.kernels`` is there; the logarithm by numpy."""
+    k = compiled_kernels()
+    if k is None or not len(coh.unit):
+        return cohesion_columns_numpy(p, coh)
+    out = np.zeros((len(coh.count), N_COHESION))
+    np.log1p(coh.count, out=out[:, 0])
+    k.cohesion_sums(
+        np.ascontiguousarray(p, dtype=np.float64),
+        np.ascontiguousarray(coh.unit, dtype=np.int64),
+        np.ascontiguousarray(coh.tok, dtype=np.int64),
+        np.ascontiguousarray(coh.title, dtype=np.float64),
+        np.ascontiguousarray(coh.count, dtype=np.int64),
+        coh.n_tok,
+        out,
+    )
+    return out
+
+
+def cohesion_columns_numpy(p: np.ndarray, coh: Cohesion) -> np.ndarray:
     """The ``COHESION_NAMES`` columns of every unit from the first-stage probabilities
     ``p``: over the unit's distinct content tokens, the share found in another unit of
     the page (``coh_recur``), the mean of the other units' summed probability, capped at 1

@@ -947,3 +947,285 @@ def warm() -> None:
         f1,
         f1,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Vocabulary cohesion (``tasks.context.cohesion_tokens`` and ``cohesion_columns``): the
+# content tokens of a batch's units, numbered per document by a hash table instead of two
+# ``np.unique`` over the batch, and the columns in one pass instead of seven bincounts.
+
+_COH_HOME_MUL = np.uint64(0x9E3779B97F4A7C15)
+_COH_SORT_SMALL = 24  # a unit's tokens: insertion sort up to this many, else argsort
+
+
+@_jit
+def cohesion_candidates(
+    cp: np.ndarray,
+    cls: np.ndarray,
+    tok_s: np.ndarray,
+    tok_e: np.ndarray,
+    keys: np.ndarray,
+    ntok: np.ndarray,
+    first_unit: int,
+    cuts: np.ndarray,
+    letter: np.ndarray,
+    cjk: np.ndarray,
+    class_mask: int,
+    min_chars: int,
+    stop_slots: np.ndarray,
+    stop_shift: int,
+    doc_bits: np.ndarray,
+    bigram_mul: Any,
+    doc_mul: Any,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The content tokens of one ``tasks.lexical.TokenView`` as (unit, key) pairs, unit by
+    unit: a token starting with a ``letter`` class of ``min_chars`` or more characters
+    whose stoplist value (``table_get`` of ``stop_slots``) shares no bit with its
+    document's ``doc_bits``, its key; a token starting with a ``cjk`` class of two or more
+    characters, the key of each pair of neighbouring characters,
+    ``(cp[i] + 1) * bigram_mul + cp[i + 1]``. Every key is xored with ``doc *
+    doc_mul`` (``doc``: the unit's document in ``cuts``), as the numpy code does."""
+    mask = len(stop_slots) - 1
+    sh = np.uint64(stop_shift)
+    one = np.uint64(1)
+    size = 0
+    for t in range(len(tok_s)):  # an upper bound on the pairs
+        size += max(int(tok_e[t] - tok_s[t] - 1), 1)
+    unit = np.empty(size, dtype=np.int64)
+    key = np.empty(size, dtype=np.uint64)
+    j = 0
+    t0 = 0
+    d = 0
+    for u in range(len(ntok)):
+        g = first_unit + u
+        while cuts[d + 1] <= g:
+            d += 1
+        salt = np.uint64(d) * doc_mul
+        bits = doc_bits[d]
+        t1 = t0 + ntok[u]
+        for t in range(t0, t1):
+            s = tok_s[t]
+            length = tok_e[t] - s
+            first = np.int64(cls[s]) & class_mask
+            if letter[first] and length >= min_chars:
+                if (_probe(stop_slots, 0, mask, sh, keys[t]) & bits) == 0:
+                    unit[j] = g
+                    key[j] = keys[t] ^ salt
+                    j += 1
+            if cjk[first] and length >= 2:
+                for i in range(s, s + length - 1):
+                    a = np.uint64(cp[i]) + one
+                    unit[j] = g
+                    key[j] = (a * bigram_mul + np.uint64(cp[i + 1])) ^ salt
+                    j += 1
+        t0 = t1
+    return unit[:j], key[:j]
+
+
+@_inline
+def _sort_by_key(k: np.ndarray, v: np.ndarray, m: int) -> None:
+    """``k[:m]`` (distinct) in increasing order, ``v[:m]`` moved with it."""
+    if m <= _COH_SORT_SMALL:
+        for i in range(1, m):
+            a = k[i]
+            b = v[i]
+            j = i - 1
+            while j >= 0 and k[j] > a:
+                k[j + 1] = k[j]
+                v[j + 1] = v[j]
+                j -= 1
+            k[j + 1] = a
+            v[j + 1] = b
+        return
+    order = np.argsort(k[:m])
+    ks = k[:m][order]
+    vs = v[:m][order]
+    k[:m] = ks
+    v[:m] = vs
+
+
+@_jit
+def cohesion_pairs(
+    unit: np.ndarray, key: np.ndarray, cuts: np.ndarray, titled: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """``tasks.context.cohesion_tokens``' numbering from its (unit, key) pairs: the
+    distinct (unit, token) pairs sorted by unit, then by key (the order of
+    ``np.unique``'s numbering, so every per-unit sum over them adds in the same order),
+    whether the token is also in its document's title unit (``titled``: the document's
+    unit 0 is its title; the unit is not that title), the pairs of every unit, and the
+    number of tokens. Tokens are numbered per document in the order first seen (one
+    open-addressing table per document, emptied between documents), not in key order:
+    documents never share a token either way."""
+    n = cuts[-1]
+    nd = len(cuts) - 1
+    m = len(unit)
+    count = np.zeros(n, dtype=np.int64)
+    # the pairs grouped by unit (a counting sort, when the input is not grouped already)
+    start = np.zeros(n + 1, dtype=np.int64)
+    grouped = True
+    for i in range(m):
+        start[unit[i] + 1] += 1
+        if i and unit[i] < unit[i - 1]:
+            grouped = False
+    for u in range(n):
+        start[u + 1] += start[u]
+    if grouped:
+        gkey = key
+    else:
+        gkey = np.empty(m, dtype=np.uint64)
+        at = start[:-1].copy()
+        for i in range(m):
+            gkey[at[unit[i]]] = key[i]
+            at[unit[i]] += 1
+    biggest = 0
+    for d in range(nd):
+        biggest = max(biggest, start[cuts[d + 1]] - start[cuts[d]])
+    bits = 4
+    while (1 << bits) < 2 * biggest:
+        bits += 1
+    tkey = np.zeros(1 << bits, dtype=np.uint64)
+    tval = np.zeros(1 << bits, dtype=np.int64)  # token + 1; 0: an empty slot
+    seen = np.full(m, -1, dtype=np.int64)  # the last unit each token was met in
+    in_title = np.zeros(m, dtype=np.bool_)
+    out_unit = np.empty(m, dtype=np.int64)
+    out_tok = np.empty(m, dtype=np.int64)
+    out_title = np.empty(m, dtype=np.float64)
+    bk = np.empty(max(biggest, 1), dtype=np.uint64)
+    bv = np.empty(max(biggest, 1), dtype=np.int64)
+    n_tok = 0
+    j = 0
+    for d in range(nd):
+        lo = start[cuts[d]]
+        hi = start[cuts[d + 1]]
+        if lo == hi:
+            continue
+        tbits = 4
+        while (1 << tbits) < 2 * (hi - lo):
+            tbits += 1
+        size = 1 << tbits
+        tval[:size] = 0
+        tmask = size - 1
+        sh = np.uint64(64 - tbits)
+        for u in range(cuts[d], cuts[d + 1]):
+            head = titled[d] and u == cuts[d]
+            c = 0
+            for i in range(start[u], start[u + 1]):
+                q = gkey[i]
+                s = np.intp((q * _COH_HOME_MUL) >> sh)
+                while True:
+                    if tval[s] == 0:
+                        tkey[s] = q
+                        tval[s] = n_tok + 1
+                        tok = n_tok
+                        n_tok += 1
+                        break
+                    if tkey[s] == q:
+                        tok = tval[s] - 1
+                        break
+                    s = (s + 1) & tmask
+                if seen[tok] == u:
+                    continue
+                seen[tok] = u
+                bk[c] = q
+                bv[c] = tok
+                c += 1
+            _sort_by_key(bk, bv, c)
+            for i in range(c):
+                tok = bv[i]
+                out_unit[j] = u
+                out_tok[j] = tok
+                if head:
+                    in_title[tok] = True
+                    out_title[j] = 0.0
+                else:
+                    out_title[j] = 1.0 if in_title[tok] else 0.0
+                j += 1
+            count[u] = c
+    return out_unit[:j], out_tok[:j], out_title[:j], count, n_tok
+
+
+@_jit
+def cohesion_sums(
+    p: np.ndarray,
+    unit: np.ndarray,
+    tok: np.ndarray,
+    title: np.ndarray,
+    count: np.ndarray,
+    n_tok: int,
+    out: np.ndarray,
+) -> None:
+    """``tasks.context.cohesion_columns``' columns 1.. into ``out`` (units, 8; column 0,
+    the log of the count, is numpy's), the same float operations in the same order as
+    its numpy code: per token, the sums over its pairs in pair order; per unit, the sums
+    over its pairs in pair order, then divided by the unit's count (at least 1)."""
+    mass = np.zeros(n_tok)
+    holders = np.zeros(n_tok)
+    n_high = np.zeros(n_tok)
+    for i in range(len(unit)):
+        t = tok[i]
+        pu = p[unit[i]]
+        mass[t] += pu
+        holders[t] += 1.0
+        if pu >= 0.5:
+            n_high[t] += 1.0
+    n = out.shape[0]
+    sums = np.zeros((n, 7))
+    for i in range(len(unit)):
+        u = unit[i]
+        t = tok[i]
+        pu = p[u]
+        others = holders[t] - 1.0
+        other_p = max(mass[t] - pu, 0.0)
+        high = 1.0 if pu >= 0.5 else 0.0
+        other_high = n_high[t] - high > 0
+        if others > 0:
+            sums[u, 0] += 1.0
+        sums[u, 1] += min(other_p, 1.0)
+        sums[u, 2] += other_p / max(others, 1.0)
+        sums[u, 3] += min(max(others - other_p, 0.0), 1.0)
+        sums[u, 4] += title[i]
+        if other_high:
+            sums[u, 5] += 1.0
+            if others <= 2:
+                sums[u, 6] += 1.0
+    for u in range(n):
+        c = np.float64(max(count[u], 1))
+        for k in range(7):
+            out[u, k + 1] = sums[u, k] / c
+
+
+_warm_before_cohesion = warm
+
+
+def warm() -> None:  # type: ignore[no-redef]
+    """The module's ``warm`` above, then this section's kernels for the argument types
+    ``tasks.context`` passes (the text's code points are read-only)."""
+    _warm_before_cohesion()
+    i64, u64 = np.int64, np.uint64
+    ro32 = np.frombuffer(np.array([65, 66, 67], dtype=np.uint32).tobytes(), dtype=np.uint32)
+    one_i = np.zeros(1, dtype=i64)
+    cuts = np.array([0, 1], dtype=i64)
+    flags = np.zeros(32, dtype=np.bool_)
+    unit, key = cohesion_candidates(
+        ro32,
+        np.zeros(3, dtype=np.uint16),
+        one_i,
+        one_i + 3,
+        np.ones(1, dtype=u64),
+        one_i + 1,
+        0,
+        cuts,
+        flags,
+        flags,
+        31,
+        3,
+        np.zeros((16, 2), dtype=u64),
+        60,
+        one_i,
+        u64(3),
+        u64(5),
+    )
+    pu, tok, title, count, n_tok = cohesion_pairs(
+        one_i, np.ones(1, dtype=u64), cuts, np.ones(1, dtype=np.bool_)
+    )
+    cohesion_sums(np.zeros(1), pu, tok, title, count, n_tok, np.zeros((1, 8)))
