@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -443,10 +444,12 @@ def cohesion_tokens(
     pairs come in the same order (by key), so ``cohesion_columns`` gives the same floats
     (``tests/test_cohesion_kernel.py``)."""
     k = compiled_kernels()
-    if k is None:
+    if k is None or any(b & (b - 1) for b in stop_bits):  # (several languages: numpy's)
         return cohesion_tokens_numpy(views, bounds, titled, stop, stop_bits)
     cuts = np.ascontiguousarray(bounds, dtype=np.int64)
-    bits = np.asarray(stop_bits, dtype=np.int64)
+    # each document's language: the number of its bit, -1 for none
+    lang = np.array([int(b).bit_length() - 1 for b in stop_bits], dtype=np.int64)
+    tables = _stop_tables(k, stop, lang)
     units: list[np.ndarray] = []
     keys: list[np.ndarray] = []
     for v in views:
@@ -465,9 +468,8 @@ def cohesion_tokens(
             _CJK_CLASSES,
             CLASS_MASK,
             COHESION_MIN_CHARS,
-            stop.slots,
-            int(stop.shift),
-            bits,
+            *tables,
+            lang,
             _BIGRAM_MUL,
             _DOC_MUL,
         )
@@ -481,6 +483,36 @@ def cohesion_tokens(
     head = np.asarray(titled, dtype=np.bool_)
     pair_unit, tok, title, count, n_tok = k.cohesion_pairs(unit, key, cuts, head)
     return Cohesion(pair_unit, tok, title, count, int(n_tok))
+
+
+# per language (``tasks.kernels.cohesion_stop_table``), of the last stoplists' table
+# asked (a process has one): that table, each built language's table, and all of them
+# back to back as ``_stop_tables`` gives them
+_STOP_TABLES: list[Any] = [None, {}, ()]
+
+
+def _stop_tables(k: Any, stop: HashTable, langs: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The small stoplist tables of the languages ``langs`` (bit numbers, -1: none) for
+    ``tasks.kernels.cohesion_candidates``: (slots, first, masks, shifts), the tables
+    back to back; each language's table built once, on first use."""
+    if _STOP_TABLES[0] is not stop:
+        _STOP_TABLES[:] = [stop, {}, ()]
+    built: dict[int, np.ndarray] = _STOP_TABLES[1]
+    new = set(langs.tolist()) - set(built) - {-1}
+    if new or not _STOP_TABLES[2]:
+        for lang in new:
+            built[lang] = k.cohesion_stop_table(stop.keys, stop.values, lang)
+        size = np.zeros(64, dtype=np.int64)
+        for lang, table in built.items():
+            size[lang] = len(table)
+        first = np.cumsum(size) - size
+        slots = np.zeros(max(int(size.sum()), 1), dtype=np.uint64)
+        for lang, table in built.items():
+            slots[first[lang] : first[lang] + len(table)] = table
+        shifts = 64 - np.log2(np.maximum(size, 1)).astype(np.int64)
+        _STOP_TABLES[2] = (slots, first, np.maximum(size - 1, 0), shifts)
+    tables: tuple[np.ndarray, ...] = _STOP_TABLES[2]
+    return tables
 
 
 def cohesion_tokens_numpy(

@@ -959,6 +959,35 @@ _COH_SORT_SMALL = 24  # a unit's tokens: insertion sort up to this many, else ar
 
 
 @_jit
+def cohesion_stop_table(keys: np.ndarray, values: np.ndarray, lang: int) -> np.ndarray:
+    """Language ``lang``'s stoplist as a small table of its own, from the stoplists' table
+    (``tasks.tokens.HashTable``'s ``keys`` and ``values``: bit ``lang`` of a word's value
+    set when the word is in that language's list): its words' keys alone (no values),
+    linear probing from the home slot ``key >> (64 - log2(slots))``, at most 1/8 full.
+    A page reads its own language's table only, a few KB that stay in the cache, where
+    the shared table's 8 MB of (key, value) slots made every lookup a cache miss."""
+    bit = np.uint64(1) << np.uint64(lang)
+    count = 0
+    for i in range(len(keys)):
+        if keys[i] != 0 and np.uint64(values[i]) & bit:
+            count += 1
+    bits = 4
+    while (1 << bits) < 8 * count:
+        bits += 1
+    mask = (1 << bits) - 1
+    sh = np.uint64(64 - bits)
+    slots = np.zeros(1 << bits, dtype=np.uint64)
+    for i in range(len(keys)):
+        q = keys[i]
+        if q != 0 and np.uint64(values[i]) & bit:
+            s = np.intp(q >> sh)
+            while slots[s] != 0:
+                s = (s + 1) & mask
+            slots[s] = q
+    return slots
+
+
+@_jit
 def cohesion_candidates(
     cp: np.ndarray,
     cls: np.ndarray,
@@ -973,21 +1002,26 @@ def cohesion_candidates(
     class_mask: int,
     min_chars: int,
     stop_slots: np.ndarray,
-    stop_shift: int,
-    doc_bits: np.ndarray,
+    stop_first: np.ndarray,
+    stop_masks: np.ndarray,
+    stop_shifts: np.ndarray,
+    doc_lang: np.ndarray,
     bigram_mul: Any,
     doc_mul: Any,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The content tokens of one ``tasks.lexical.TokenView`` as (unit, key) pairs, unit by
     unit: a token starting with a ``letter`` class of ``min_chars`` or more characters
-    whose stoplist value (``table_get`` of ``stop_slots``) shares no bit with its
-    document's ``doc_bits``, its key; a token starting with a ``cjk`` class of two or more
+    not in its document's language's stoplist (``cohesion_stop_table``, table
+    ``doc_lang[doc]`` of the tables back to back in ``stop_slots``, ``stop_masks[l] + 1``
+    slots from ``stop_first[l]``, home slot ``key >> stop_shifts[l]``; none when -1),
+    its key; a token starting with a ``cjk`` class of two or more
     characters, the key of each pair of neighbouring characters,
     ``(cp[i] + 1) * bigram_mul + cp[i + 1]``. Every key is xored with ``doc *
     doc_mul`` (``doc``: the unit's document in ``cuts``), as the numpy code does."""
-    mask = len(stop_slots) - 1
-    sh = np.uint64(stop_shift)
     one = np.uint64(1)
+    base = 0
+    mask = 0
+    sh = np.uint64(0)
     size = 0
     for t in range(len(tok_s)):  # an upper bound on the pairs
         size += max(int(tok_e[t] - tok_s[t] - 1), 1)
@@ -1001,17 +1035,30 @@ def cohesion_candidates(
         while cuts[d + 1] <= g:
             d += 1
         salt = np.uint64(d) * doc_mul
-        bits = doc_bits[d]
+        lang = doc_lang[d]
+        if lang >= 0:
+            base = stop_first[lang]
+            mask = stop_masks[lang]
+            sh = np.uint64(stop_shifts[lang])
         t1 = t0 + ntok[u]
         for t in range(t0, t1):
             s = tok_s[t]
             length = tok_e[t] - s
             first = np.int64(cls[s]) & class_mask
             if letter[first] and length >= min_chars:
-                if (_probe(stop_slots, 0, mask, sh, keys[t]) & bits) == 0:
-                    unit[j] = g
-                    key[j] = keys[t] ^ salt
-                    j += 1
+                q = keys[t]
+                stop = False
+                if lang >= 0:  # _probe's linear probing, inline (a call costs ~10-30 ns)
+                    at = np.intp(q >> sh)
+                    found = stop_slots[base + at]
+                    stop = found == q  # mostly settled here (no branch on it)
+                    while not stop and found != 0:
+                        at = (at + 1) & mask
+                        found = stop_slots[base + at]
+                        stop = found == q
+                unit[j] = g  # written either way, kept when not a stopword: no branch
+                key[j] = q ^ salt
+                j += 0 if stop else 1
             if cjk[first] and length >= 2:
                 for i in range(s, s + length - 1):
                     a = np.uint64(cp[i]) + one
@@ -1206,7 +1253,7 @@ def warm() -> None:  # type: ignore[no-redef]
     one_i = np.zeros(1, dtype=i64)
     cuts = np.array([0, 1], dtype=i64)
     flags = np.zeros(32, dtype=np.bool_)
-    unit, key = cohesion_candidates(
+    cohesion_candidates(
         ro32,
         np.zeros(3, dtype=np.uint16),
         one_i,
@@ -1219,8 +1266,10 @@ def warm() -> None:  # type: ignore[no-redef]
         flags,
         31,
         3,
-        np.zeros((16, 2), dtype=u64),
-        60,
+        cohesion_stop_table(np.ones(1, dtype=u64), one_i + 1, 0),
+        one_i,
+        one_i + 15,
+        one_i + 60,
         one_i,
         u64(3),
         u64(5),

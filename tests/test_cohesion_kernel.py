@@ -42,13 +42,21 @@ def _random_text(rng: np.random.Generator) -> str:
     return "\n".join(lines)
 
 
-def _check(texts: list[str], titled: list[bool], rng: np.random.Generator) -> Cohesion:
+def _check(
+    texts: list[str],
+    titled: list[bool],
+    rng: np.random.Generator,
+    lang: list[int] | None = None,
+) -> Cohesion:
     """Both paths on one batch: equal pairs, titles and counts, token numbers that map one
-    to one, equal columns (from either path's tokens, either path's columns)."""
+    to one, equal columns (from either path's tokens, either path's columns). ``lang``:
+    each document's stoplist (its bit's number, -1: none) instead of its language's."""
     res = default_chrome().resources
     fb = extract_batch(texts, res)
     langs = res.stop.langs
     bits = [1 << langs.index(x) if x in langs else 0 for x in fb.languages]
+    if lang is not None:
+        bits = [0 if x < 0 else 1 << x for x in lang]
     stop = res.hashed_stop()
     got = cohesion_tokens(fb.tokens, fb.bounds, titled, stop, bits)
     ref = cohesion_tokens_numpy(fb.tokens, fb.bounds, titled, stop, bits)
@@ -83,6 +91,14 @@ def test_random_batches_give_the_numpy_pairs_and_columns() -> None:
         titled = (rng.random(size) < 0.7).tolist()
         pairs += len(_check(texts, titled, rng).unit)
     assert pairs > 1000  # the batches had content tokens to compare
+
+
+def test_any_stoplist_or_none() -> None:
+    rng = np.random.default_rng(16)
+    texts = [_random_text(rng) for _ in range(30)]
+    en = default_chrome().resources.stop.langs.index("en")
+    lang = [en, -1] + rng.integers(-1, 63, 28).tolist()
+    assert len(_check(texts, [True] * 30, rng, lang).unit) > 0
 
 
 def test_empty_documents_and_documents_without_content_tokens() -> None:
@@ -141,3 +157,22 @@ def test_pairs_not_grouped_by_unit_and_long_units() -> None:
         assert title.tolist() == ref_title.astype(float).tolist()
         assert count.tolist() == np.bincount(ref_unit, minlength=7).tolist()
         assert count[2] > kernels._COH_SORT_SMALL
+
+
+def test_a_language_stop_table_holds_that_languages_words() -> None:
+    """``cohesion_stop_table``: the words of the stoplists' table with the language's bit
+    (each once), none other, each found from its home slot without an empty slot
+    between."""
+    stop = default_chrome().resources.hashed_stop()
+    values = stop.values.astype(np.uint64)
+    for lang in (0, 5, 12, 30):
+        table = kernels.cohesion_stop_table(stop.keys, stop.values, lang)
+        mine = (stop.keys != 0) & ((values >> np.uint64(lang)) & np.uint64(1) == 1)
+        held = table[table != 0]
+        assert len(held) == mine.sum() > 0 and set(held.tolist()) == set(stop.keys[mine].tolist())
+        assert len(table) >= 8 * len(held) and len(table) & (len(table) - 1) == 0
+        shift = np.uint64(64 - int(np.log2(len(table))))
+        for at in np.flatnonzero(table).tolist():
+            home = int(table[at] >> shift)
+            run = np.arange(home, at + 1 if at >= home else at + 1 + len(table)) % len(table)
+            assert (table[run] != 0).all()
