@@ -170,15 +170,17 @@ def context_features_many(
     ``extra``: with the ``EXTRA_NAMES`` columns (off: the first ``N_BASE_CONTEXT``, what
     the shipped model and any stage trained without them reads); ``cohesion`` (the
     batch's ``cohesion_tokens``): with the ``COHESION_NAMES`` columns after them."""
-    if cohesion is not None:
-        base = context_features_many(p, matrix, bounds, extra)
-        return np.hstack([base, cohesion_columns(p, cohesion)])
     p = np.asarray(p, dtype=np.float64)
     k = compiled_kernels()
     if k is None or not len(p):
-        return context_features_numpy(p, matrix, bounds, extra)
-    # the same columns in one compiled pass (tasks.kernels), logarithms by numpy
-    out = np.empty((len(p), N_CONTEXT if extra else N_BASE_CONTEXT))
+        base = context_features_numpy(p, matrix, bounds, extra)
+        if cohesion is None:
+            return base
+        return np.hstack([base, cohesion_columns(p, cohesion)])
+    # the same columns in one compiled pass (tasks.kernels), logarithms by numpy; the
+    # cohesion columns after them in the same array
+    width = N_CONTEXT if extra else N_BASE_CONTEXT
+    out = np.empty((len(p), width + (N_COHESION if cohesion is not None else 0)))
     logs = np.empty((4, len(p)))
     w = np.ascontiguousarray(matrix[:, _LOG_CHARS], dtype=np.float64)
     k.context_columns(p, w, np.asarray(bounds, dtype=np.intp), _LO, _HI, _SELF_ALL, out, logs)
@@ -191,6 +193,8 @@ def context_features_many(
         c0 = N_BASE_CONTEXT
         k.context_extra(p, _extra_inputs(matrix), np.asarray(bounds, dtype=np.intp), out, c0)
         np.log1p(out[:, c0 + 2], out=out[:, c0 + 2])
+    if cohesion is not None:
+        _cohesion_into(k, p, cohesion, out, width)
     return out
 
 
@@ -582,8 +586,16 @@ def cohesion_columns(p: np.ndarray, coh: Cohesion) -> np.ndarray:
     k = compiled_kernels()
     if k is None or not len(coh.unit):
         return cohesion_columns_numpy(p, coh)
-    out = np.zeros((len(coh.count), N_COHESION))
-    np.log1p(coh.count, out=out[:, 0])
+    out = np.empty((len(coh.count), N_COHESION))
+    _cohesion_into(k, np.asarray(p, dtype=np.float64), coh, out, 0)
+    return out
+
+
+def _cohesion_into(k: Any, p: np.ndarray, coh: Cohesion, out: np.ndarray, c0: int) -> None:
+    """``cohesion_columns`` into ``out[:, c0:c0 + N_COHESION]`` (a row-major array), by
+    ``tasks.kernels.cohesion_sums``; the logarithm by numpy (numba's differs in the last
+    bit)."""
+    np.log1p(coh.count, out=out[:, c0])
     k.cohesion_sums(
         np.ascontiguousarray(p, dtype=np.float64),
         np.ascontiguousarray(coh.unit, dtype=np.int64),
@@ -592,8 +604,8 @@ def cohesion_columns(p: np.ndarray, coh: Cohesion) -> np.ndarray:
         np.ascontiguousarray(coh.count, dtype=np.int64),
         coh.n_tok,
         out,
+        c0,
     )
-    return out
 
 
 def cohesion_columns_numpy(p: np.ndarray, coh: Cohesion) -> np.ndarray:

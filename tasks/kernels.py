@@ -1200,45 +1200,62 @@ def cohesion_sums(
     count: np.ndarray,
     n_tok: int,
     out: np.ndarray,
+    c0: int,
 ) -> None:
-    """``tasks.context.cohesion_columns``' columns 1.. into ``out`` (units, 8; column 0,
-    the log of the count, is numpy's), the same float operations in the same order as
-    its numpy code: per token, the sums over its pairs in pair order; per unit, the sums
-    over its pairs in pair order, then divided by the unit's count (at least 1)."""
-    mass = np.zeros(n_tok)
-    holders = np.zeros(n_tok)
-    n_high = np.zeros(n_tok)
+    """``tasks.context.cohesion_columns``' columns but the first into ``out[:, c0 + 1:c0 +
+    8]`` (column ``c0``, the log of the count, is numpy's), the same float operations in
+    the same order as its numpy code: per token, the sums over its pairs in pair order;
+    per unit, the sums over its pairs in pair order, then divided by the unit's count (at
+    least 1)."""
+    per_tok = np.zeros((n_tok, 3))  # summed probability, holders, holders at 0.5 or more
     for i in range(len(unit)):
         t = tok[i]
         pu = p[unit[i]]
-        mass[t] += pu
-        holders[t] += 1.0
-        if pu >= 0.5:
-            n_high[t] += 1.0
+        per_tok[t, 0] += pu
+        per_tok[t, 1] += 1.0
+        per_tok[t, 2] += 1.0 if pu >= 0.5 else 0.0  # (adding 0.0: no branch to mispredict)
     n = out.shape[0]
-    sums = np.zeros((n, 7))
-    for i in range(len(unit)):
+    for u in range(n):
+        for k in range(1, 8):
+            out[u, c0 + k] = 0.0
+    i = 0
+    while i < len(unit):
+        # a run of one unit's pairs, its sums kept in registers: each added in pair order
+        # to what the unit had (all of its pairs are one run when sorted by unit)
         u = unit[i]
-        t = tok[i]
         pu = p[u]
-        others = holders[t] - 1.0
-        other_p = max(mass[t] - pu, 0.0)
         high = 1.0 if pu >= 0.5 else 0.0
-        other_high = n_high[t] - high > 0
-        if others > 0:
-            sums[u, 0] += 1.0
-        sums[u, 1] += min(other_p, 1.0)
-        sums[u, 2] += other_p / max(others, 1.0)
-        sums[u, 3] += min(max(others - other_p, 0.0), 1.0)
-        sums[u, 4] += title[i]
-        if other_high:
-            sums[u, 5] += 1.0
-            if others <= 2:
-                sums[u, 6] += 1.0
+        s0 = out[u, c0 + 1]
+        s1 = out[u, c0 + 2]
+        s2 = out[u, c0 + 3]
+        s3 = out[u, c0 + 4]
+        s4 = out[u, c0 + 5]
+        s5 = out[u, c0 + 6]
+        s6 = out[u, c0 + 7]
+        while i < len(unit) and unit[i] == u:
+            t = tok[i]
+            others = per_tok[t, 1] - 1.0
+            other_p = max(per_tok[t, 0] - pu, 0.0)
+            s0 += 1.0 if others > 0 else 0.0
+            s1 += min(other_p, 1.0)
+            s2 += other_p / max(others, 1.0)
+            s3 += min(max(others - other_p, 0.0), 1.0)
+            s4 += title[i]
+            other_high = 1.0 if per_tok[t, 2] - high > 0 else 0.0
+            s5 += other_high
+            s6 += other_high if others <= 2 else 0.0
+            i += 1
+        out[u, c0 + 1] = s0
+        out[u, c0 + 2] = s1
+        out[u, c0 + 3] = s2
+        out[u, c0 + 4] = s3
+        out[u, c0 + 5] = s4
+        out[u, c0 + 6] = s5
+        out[u, c0 + 7] = s6
     for u in range(n):
         c = np.float64(max(count[u], 1))
-        for k in range(7):
-            out[u, k + 1] = sums[u, k] / c
+        for k in range(1, 8):
+            out[u, c0 + k] /= c
 
 
 _warm_before_cohesion = warm
@@ -1277,4 +1294,4 @@ def warm() -> None:  # type: ignore[no-redef]
     pu, tok, title, count, n_tok = cohesion_pairs(
         one_i, np.ones(1, dtype=u64), cuts, np.ones(1, dtype=np.bool_)
     )
-    cohesion_sums(np.zeros(1), pu, tok, title, count, n_tok, np.zeros((1, 8)))
+    cohesion_sums(np.zeros(1), pu, tok, title, count, n_tok, np.zeros((1, 8)), 0)

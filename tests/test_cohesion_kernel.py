@@ -17,6 +17,8 @@ from tasks.context import (
     cohesion_columns_numpy,
     cohesion_tokens,
     cohesion_tokens_numpy,
+    context_features_many,
+    context_features_numpy,
 )
 from tasks.features import extract_batch
 from tasks.tokens import compiled_kernels
@@ -25,6 +27,7 @@ kernels = pytest.importorskip("tasks.kernels")
 pytestmark = pytest.mark.skipif(compiled_kernels() is None, reason="no compiled kernels")
 
 _CASES = Path(__file__).parent / "chrome_cases"
+PAGE_CASES = [p.read_text(encoding="utf-8") for p in sorted(_CASES.glob("*.txt"))]
 _WORDS = (
     "apple cake cinnamon oven baking recipe newsletter contact the and with what about "
     "Berlin Straße über größer año niño café Zürich Ölbaum 2024 x7 ab of is 12345 "
@@ -121,7 +124,7 @@ def test_title_unit_cjk_and_repeats_inside_a_unit_and_across_documents() -> None
 
 def test_devset_like_dumps_give_the_numpy_pairs_and_columns() -> None:
     rng = np.random.default_rng(14)
-    texts = [p.read_text(encoding="utf-8") for p in sorted(_CASES.glob("*.txt"))]
+    texts = PAGE_CASES
     assert len(texts) >= 4
     _check(texts, [True] * len(texts), rng)
     _check(texts[::-1] + [""] + texts, [False, True] * len(texts) + [True], rng)
@@ -176,3 +179,28 @@ def test_a_language_stop_table_holds_that_languages_words() -> None:
             home = int(table[at] >> shift)
             run = np.arange(home, at + 1 if at >= home else at + 1 + len(table)) % len(table)
             assert (table[run] != 0).all()
+
+
+def test_pairs_in_any_order_and_the_context_columns_with_them() -> None:
+    """``cohesion_sums`` adds in pair order even when a unit's pairs are not one run, and
+    ``context_features_many`` writes the cohesion columns after the others (no copy):
+    the numpy path's columns, bit for bit."""
+    rng = np.random.default_rng(17)
+    texts = [_random_text(rng) for _ in range(12)] + [PAGE_CASES[0]]
+    res = default_chrome().resources
+    fb = extract_batch(texts, res)
+    langs = res.stop.langs
+    bits = [1 << langs.index(x) if x in langs else 0 for x in fb.languages]
+    coh = cohesion_tokens(fb.tokens, fb.bounds, [True] * len(texts), res.hashed_stop(), bits)
+    p = rng.random(len(coh.count))
+    mixed = rng.permutation(len(coh.unit))
+    shuffled = Cohesion(coh.unit[mixed], coh.tok[mixed], coh.title[mixed], coh.count, coh.n_tok)
+    assert np.any(np.diff(shuffled.unit) < 0)
+    want = cohesion_columns_numpy(p, shuffled)
+    assert cohesion_columns(p, shuffled).tobytes() == want.tobytes()
+    x = fb.all.matrix
+    for extra in (False, True):
+        base = context_features_numpy(p, x, fb.bounds, extra)
+        both = np.hstack([base, cohesion_columns_numpy(p, coh)])
+        got = context_features_many(p, x, fb.bounds, extra, coh)
+        assert got.tobytes() == both.tobytes()
