@@ -31,6 +31,7 @@ words recur elsewhere on the page); the shipped stage reads neither.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -491,32 +492,37 @@ def cohesion_tokens(
 
 # per language (``tasks.kernels.cohesion_stop_table``), of the last stoplists' table
 # asked (a process has one): that table, each built language's table, and all of them
-# back to back as ``_stop_tables`` gives them
+# back to back as ``_stop_tables`` gives them; the lock: a threaded runner's threads
+# may add languages at once
 _STOP_TABLES: list[Any] = [None, {}, ()]
+_STOP_LOCK = threading.Lock()
 
 
 def _stop_tables(k: Any, stop: HashTable, langs: np.ndarray) -> tuple[np.ndarray, ...]:
     """The small stoplist tables of the languages ``langs`` (bit numbers, -1: none) for
     ``tasks.kernels.cohesion_candidates``: (slots, first, masks, shifts), the tables
-    back to back; each language's table built once, on first use."""
-    if _STOP_TABLES[0] is not stop:
-        _STOP_TABLES[:] = [stop, {}, ()]
-    built: dict[int, np.ndarray] = _STOP_TABLES[1]
-    new = set(langs.tolist()) - set(built) - {-1}
-    if new or not _STOP_TABLES[2]:
-        for lang in new:
-            built[lang] = k.cohesion_stop_table(stop.keys, stop.values, lang)
-        size = np.zeros(64, dtype=np.int64)
-        for lang, table in built.items():
-            size[lang] = len(table)
-        first = np.cumsum(size) - size
-        slots = np.zeros(max(int(size.sum()), 1), dtype=np.uint64)
-        for lang, table in built.items():
-            slots[first[lang] : first[lang] + len(table)] = table
-        shifts = 64 - np.log2(np.maximum(size, 1)).astype(np.int64)
-        _STOP_TABLES[2] = (slots, first, np.maximum(size - 1, 0), shifts)
-    tables: tuple[np.ndarray, ...] = _STOP_TABLES[2]
-    return tables
+    back to back; each language's table built once, on first use (~1 ms; all 63: 12 MB,
+    a page of text meets a few)."""
+    with _STOP_LOCK:
+        if _STOP_TABLES[0] is not stop:
+            _STOP_TABLES[:] = [stop, {}, ()]
+        built: dict[int, np.ndarray] = _STOP_TABLES[1]
+        new = set(langs.tolist()) - set(built) - {-1}
+        if new or not _STOP_TABLES[2]:
+            for lang in new:
+                built[lang] = k.cohesion_stop_table(stop.keys, stop.values, lang)
+            size = np.zeros(64, dtype=np.int64)
+            for lang, table in built.items():
+                size[lang] = len(table)
+            first = np.cumsum(size) - size
+            slots = np.zeros(max(int(size.sum()), 1), dtype=np.uint64)
+            for lang, table in list(built.items()):
+                slots[first[lang] : first[lang] + len(table)] = table
+                built[lang] = slots[first[lang] : first[lang] + len(table)]  # no 2nd copy
+            shifts = 64 - np.log2(np.maximum(size, 1)).astype(np.int64)
+            _STOP_TABLES[2] = (slots, first, np.maximum(size - 1, 0), shifts)
+        tables: tuple[np.ndarray, ...] = _STOP_TABLES[2]
+        return tables
 
 
 def cohesion_tokens_numpy(
