@@ -449,7 +449,8 @@ def cohesion_tokens(
     pairs come in the same order (by key), so ``cohesion_columns`` gives the same floats
     (``tests/test_cohesion_kernel.py``)."""
     k = compiled_kernels()
-    if k is None or any(b & (b - 1) for b in stop_bits):  # (several languages: numpy's)
+    if k is None or not all(0 <= b < 1 << 63 and not b & (b - 1) for b in stop_bits):
+        # (not one stoplist or none for each document: numpy's lookup)
         return cohesion_tokens_numpy(views, bounds, titled, stop, stop_bits)
     cuts = np.ascontiguousarray(bounds, dtype=np.int64)
     # each document's language: the number of its bit, -1 for none

@@ -102,6 +102,13 @@ def test_any_stoplist_or_none() -> None:
     en = default_chrome().resources.stop.langs.index("en")
     lang = [en, -1] + rng.integers(-1, 63, 28).tolist()
     assert len(_check(texts, [True] * 30, rng, lang).unit) > 0
+    # a document of two stoplists: the numpy lookup for the batch, the same pairs
+    res = default_chrome().resources
+    fb = extract_batch(texts[:3], res)
+    bits = [(1 << en) | 1, 0, 1 << en]
+    got = cohesion_tokens(fb.tokens, fb.bounds, [True] * 3, res.hashed_stop(), bits)
+    ref = cohesion_tokens_numpy(fb.tokens, fb.bounds, [True] * 3, res.hashed_stop(), bits)
+    assert got.unit.tolist() == ref.unit.tolist() and got.tok.tolist() == ref.tok.tolist()
 
 
 def test_empty_documents_and_documents_without_content_tokens() -> None:
