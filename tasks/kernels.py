@@ -947,6 +947,7 @@ def warm() -> None:
         f1,
         f1,
     )
+    _warm_cohesion()  # the cohesion section's kernels (below)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1258,13 +1259,9 @@ def cohesion_sums(
             out[u, c0 + k] /= c
 
 
-_warm_before_cohesion = warm
-
-
-def warm() -> None:  # type: ignore[no-redef]
-    """The module's ``warm`` above, then this section's kernels for the argument types
-    ``tasks.context`` passes (the text's code points are read-only)."""
-    _warm_before_cohesion()
+def _warm_cohesion() -> None:
+    """``warm`` for this section's kernels, for the argument types ``tasks.context``
+    passes (the text's code points are read-only)."""
     i64, u64 = np.int64, np.uint64
     ro32 = np.frombuffer(np.array([65, 66, 67], dtype=np.uint32).tobytes(), dtype=np.uint32)
     one_i = np.zeros(1, dtype=i64)
