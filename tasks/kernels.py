@@ -1292,3 +1292,176 @@ def _warm_cohesion() -> None:
         one_i, np.ones(1, dtype=u64), cuts, np.ones(1, dtype=np.bool_)
     )
     cohesion_sums(np.zeros(1), pu, tok, title, count, n_tok, np.zeros((1, 8)), 0)
+
+
+# --- the lexical model's unit sums (tasks.lexical, branch lexkern) -------------------
+
+
+@_inline
+def _lexical_bucket(key: Any, shift: Any) -> int:
+    """``tasks.lexical.buckets_of`` of one key: splitmix64's finaliser, then the top bits."""
+    x = key ^ (key >> np.uint64(30))
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return np.intp(x >> shift)
+
+
+@_inline
+def _lexical_word(
+    cls: np.ndarray,
+    tok_s: np.ndarray,
+    tok_e: np.ndarray,
+    keys: np.ndarray,
+    t: int,
+    mask: int,
+    digit: int,
+    digits: Any,
+) -> Any:
+    """Token ``t``'s word key: its ``keys[t]``, or for a run of digits only
+    ``min(length, 4) * digits`` (``tasks.lexical._numbers``)."""
+    a = tok_s[t]
+    b = tok_e[t]
+    if (cls[a] & mask) == digit:
+        for p in range(a + 1, b):
+            if (cls[p] & mask) != digit:
+                return keys[t]
+        return np.uint64(min(b - a, 4)) * digits
+    return keys[t]
+
+
+@_inline
+def _lexical_char(cp: np.ndarray, cls: np.ndarray, at: int, alnum: int, mask: int) -> Any:
+    """``tasks.lexical._char_keys`` of one position."""
+    c = cls[at]
+    if c & alnum:
+        return np.uint64(c & mask)
+    return np.uint64(cp[at]) + np.uint64(0x100)
+
+
+@_jit
+def lexical_sums(
+    cp: np.ndarray,
+    cls: np.ndarray,
+    tok_s: np.ndarray,
+    tok_e: np.ndarray,
+    keys: np.ndarray,
+    ntok: np.ndarray,
+    gstarts: np.ndarray,
+    gends: np.ndarray,
+    first_unit: int,
+    weights: np.ndarray,
+    shift: Any,
+    salts: np.ndarray,
+    kinds: np.ndarray,
+    classes: np.ndarray,
+    total: np.ndarray,
+    count: np.ndarray,
+    known: np.ndarray,
+    nwords: np.ndarray,
+) -> bool:
+    """One ``tasks.lexical.TokenView``'s part of ``LexicalModel.logits`` and
+    ``word_coverage`` without the key arrays: unit ``first_unit + u`` gets, in
+    ``total[.]``, the sum of its keys' bucket weights (float64, added in
+    ``unit_keys``' order: its words in token order, its marks in position order, then
+    first word, last word, first and last character, so the same float as
+    ``np.bincount``'s), in ``count`` its number of keys, in ``known`` and ``nwords`` its
+    word keys whose bucket has a weight and all its word keys.
+
+    ``salts``: the punct, first word, last word, first char, last char and digits salts;
+    ``kinds``: words, punct, edges wanted (bools); ``classes``: ``ALNUM``,
+    ``CLASS_MASK``, ``P_DIGIT``. False, with nothing written, when the units' spans are
+    not in order and apart (a mark then belongs to the unit ``_unit_of`` finds, which a
+    walk over each span would not give): the caller keeps the numpy path."""
+    n = len(gstarts)
+    longest = 0
+    for u in range(n):
+        if u and (gstarts[u] < gstarts[u - 1] or gstarts[u] < gends[u - 1]):
+            return False
+        longest = max(longest, gends[u] - gstarts[u])
+    marks = np.empty(longest, dtype=np.intp)
+    alnum, mask, digit = classes[0], classes[1], classes[2]
+    digits = salts[5]
+    words, punct, edges = kinds[0], kinds[1], kinds[2]
+    any_tokens = len(keys) > 0
+    hi = 0
+    for u in range(n):
+        lo = hi
+        hi = lo + ntok[u]
+        g = first_unit + u
+        s = total[g]  # a unit of two views (none are) still adds in unit_keys' order
+        c = 0
+        k = 0
+        if words:
+            for t in range(lo, hi):
+                key = _lexical_word(cls, tok_s, tok_e, keys, t, mask, digit, digits)
+                w = weights[_lexical_bucket(key, shift)]
+                s += np.float64(w)
+                k += w != 0  # no branch: a bucket's weight is 0 or not at random
+            c += hi - lo
+        if punct:  # the marks' positions first, without a branch per character
+            m = 0
+            p = gstarts[u]
+            e = gends[u]
+            t = lo
+            while p < e:  # the gaps between tokens (a token holds no mark)
+                while t < hi and tok_s[t] < p:
+                    t += 1
+                gap = min(tok_s[t], e) if t < hi else e
+                for q in range(p, gap):
+                    marks[m] = q
+                    m += cls[q] < alnum
+                if gap == e:
+                    break
+                p = tok_e[t]
+                t += 1
+            for j in range(m):
+                key = np.uint64(cp[marks[j]]) * salts[0] + salts[0]
+                s += np.float64(weights[_lexical_bucket(key, shift)])
+            c += m
+        if edges:
+            if any_tokens and hi > lo:
+                key = _lexical_word(cls, tok_s, tok_e, keys, lo, mask, digit, digits) ^ salts[1]
+                s += np.float64(weights[_lexical_bucket(key, shift)])
+                key = _lexical_word(cls, tok_s, tok_e, keys, hi - 1, mask, digit, digits) ^ salts[2]
+                s += np.float64(weights[_lexical_bucket(key, shift)])
+                c += 2
+            key = _lexical_char(cp, cls, gstarts[u], alnum, mask) * salts[3] + salts[3]
+            s += np.float64(weights[_lexical_bucket(key, shift)])
+            key = _lexical_char(cp, cls, gends[u] - 1, alnum, mask) * salts[4] + salts[4]
+            s += np.float64(weights[_lexical_bucket(key, shift)])
+            c += 2
+        total[g] = s
+        count[g] += c
+        if words:
+            known[g] += k
+            nwords[g] += hi - lo
+    return True
+
+
+def warm_lexical() -> None:
+    """``warm`` for this section (``warm`` calls it): the types ``tasks.lexical`` passes."""
+    i64, u64 = np.int64, np.uint64
+    ro32 = np.frombuffer(np.array([65, 10, 66], dtype=np.uint32).tobytes(), dtype=np.uint32)
+    one_i = np.zeros(1, dtype=i64)
+    lexical_sums(
+        ro32,
+        np.zeros(3, dtype=np.uint16),
+        one_i,
+        one_i + 1,
+        np.ones(1, dtype=u64),
+        one_i + 1,
+        one_i,
+        one_i + 1,
+        0,
+        np.zeros(4, dtype=np.float32),
+        u64(62),
+        np.ones(6, dtype=u64),
+        np.ones(3, dtype=np.bool_),
+        np.array([256, 31, 1], dtype=i64),
+        np.zeros(1),
+        np.zeros(1, dtype=i64),
+        np.zeros(1),
+        np.zeros(1, dtype=i64),
+    )
