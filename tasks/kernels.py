@@ -1373,7 +1373,13 @@ def lexical_sums(
     ``kinds``: words, punct, edges wanted (bools); ``classes``: ``ALNUM``,
     ``CLASS_MASK``, ``P_DIGIT``. False, with nothing written, when the units' spans are
     not in order and apart (a mark then belongs to the unit ``_unit_of`` finds, which a
-    walk over each span would not give): the caller keeps the numpy path."""
+    walk over each span would not give): the caller keeps the numpy path.
+
+    A unit's marks are looked for between its tokens only (a token is a run of alnum
+    characters, none of them a mark), then summed from a list of their positions: 29 ms
+    for the 990 devset dumps' 10.4 M characters, 1.5 M tokens and 0.2 M units, against
+    ~88 ms for ``unit_keys``, ``logits`` and ``word_coverage`` (~11 ms of the 29 are
+    the 1 MB weight table's cache misses)."""
     n = len(gstarts)
     longest = 0
     for u in range(n):
@@ -1441,7 +1447,8 @@ def lexical_sums(
 
 
 def warm_lexical() -> None:
-    """``warm`` for this section (``warm`` calls it): the types ``tasks.lexical`` passes."""
+    """``warm``'s part for this section: ``lexical_sums`` for the types ``tasks.lexical``
+    passes."""
     i64, u64 = np.int64, np.uint64
     ro32 = np.frombuffer(np.array([65, 10, 66], dtype=np.uint32).tobytes(), dtype=np.uint32)
     one_i = np.zeros(1, dtype=i64)

@@ -15,8 +15,10 @@ one that ends with ":"...). Every unit is a bag of *keys* (``unit_keys``):
 
 A key goes to one of ``2**bits`` buckets (a 64-bit mixer, then the top bits); a unit's
 score is ``bias + sum of its keys' bucket weights / sqrt(number of keys)``: one gather
-and one ``bincount`` per batch, no per-unit Python. ``LexicalModel.columns`` gives the
-unit's score and its previous and next unit's (inside the document, 0 at the edges).
+and one ``bincount`` per batch, no per-unit Python (with numba, one compiled walk over
+the tokens and marks instead, the same floats: ``LexicalModel.unit_sums``).
+``LexicalModel.columns`` gives the unit's score and its previous and next unit's (inside
+the document, 0 at the edges).
 
 The weights are a float16 ``.npy`` file beside ``config/chrome_model.json``, rebuilt
 deterministically by ``bench/train_chrome.py`` (scikit-learn's L2 logistic regression,
@@ -63,7 +65,10 @@ class TokenView:
     """What ``tasks.features`` already computed for a run of documents, kept for the
     lexical keys: the joined text's code points and classes, its word tokens (starts,
     ends, ``tasks.tokens.token_keys``), the number of tokens of each unit, the units'
-    spans in the joined text, and the index of the run's first unit in its batch."""
+    spans in the joined text, and the index of the run's first unit in its batch.
+
+    The tokens are runs of alnum characters (``cls & ALNUM``): the compiled sums skip
+    them when they look for marks (``tasks.kernels.lexical_sums``)."""
 
     cp: np.ndarray
     cls: np.ndarray
@@ -288,7 +293,7 @@ class LexicalModel:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """What ``logits`` and ``word_coverage`` add up, per unit, straight from the
         views (``tasks.kernels.lexical_sums``: each view walked once, no key arrays; the
-        same floats; 0.09 -> 0.035 ms a devset dump): the weight sums, the key counts,
+        same floats; 0.09 -> 0.03 ms a devset dump): the weight sums, the key counts,
         the known word keys and all word keys. None without the kernels, for the kinds
         they lack (``bigrams``, ``prev``) or for units whose spans overlap or are out of
         order (then ``unit_keys``, the reference, does it)."""
