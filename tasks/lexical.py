@@ -306,6 +306,7 @@ class LexicalModel:
         nwords = np.zeros(n, dtype=np.int64)
         kinds = np.array([kind in self.kinds for kind in _COMPILED_KINDS])
         shift = np.uint64(64 - self.bits)
+        k.touch_lines(self.weights, 64 // self.weights.itemsize)  # read next, at random
         for v in views:
             args = (v.cp, v.cls, v.tok_s, v.tok_e, v.keys, v.ntok, v.gstarts, v.gends)
             out = (total, count, known, nwords)
