@@ -1298,7 +1298,7 @@ def _warm_cohesion() -> None:
 
 
 @_inline
-def _lexical_bucket(key: Any, shift: Any) -> int:
+def _lexical_bucket(key: Any, shift: Any) -> Any:
     """``tasks.lexical.buckets_of`` of one key: splitmix64's finaliser, then the top bits."""
     x = key ^ (key >> np.uint64(30))
     x *= np.uint64(0xBF58476D1CE4E5B9)
