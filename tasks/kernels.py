@@ -1461,6 +1461,54 @@ def lexical_sums(
     return True
 
 
+@_jit
+def lexical_columns(
+    total: np.ndarray,
+    count: np.ndarray,
+    known: np.ndarray,
+    nwords: np.ndarray,
+    given: np.ndarray,
+    bias: float,
+    min_coverage: float,
+    bounds: np.ndarray,
+    neighbours: bool,
+    coverage: bool,
+    guarded: bool,
+) -> np.ndarray:
+    """``LexicalModel.columns`` from ``lexical_sums``' arrays, each value as the numpy
+    steps compute it (``logits``, ``word_coverage``, ``neutral``, ``finish_columns``):
+    the score ``total / sqrt(max(count, 1)) + bias`` and the coverage ``known /
+    max(nwords, 1)`` (0 unless ``guarded``); a unit ``given`` as neutral, or covered
+    less than ``min_coverage``, scores ``bias`` and covers 0; then the columns: the
+    score, with ``neighbours`` the previous and next unit's inside the document (0 at
+    its edges), with ``coverage`` the coverage (row-major, float64)."""
+    n = len(total)
+    width = (3 if neighbours else 1) + (1 if coverage else 0)
+    out = np.zeros((n, width))
+    s = np.empty(n)
+    for u in range(n):
+        c = known[u] / np.float64(max(nwords[u], 1)) if guarded else 0.0
+        off = given[u] or (min_coverage > 0 and c < min_coverage)
+        s[u] = bias if off else total[u] / np.sqrt(np.float64(max(count[u], 1))) + bias
+        if coverage:
+            out[u, width - 1] = 0.0 if off else c
+    first = np.zeros(n + 1, dtype=np.bool_)
+    last = np.zeros(n + 1, dtype=np.bool_)
+    for d in range(len(bounds) - 1):
+        if bounds[d] < n:
+            first[bounds[d]] = True
+        if bounds[d + 1] > 0:
+            last[bounds[d + 1] - 1] = True
+    for u in range(n):
+        out[u, 0] = s[u]
+        if neighbours:
+            if u > 0 and not first[u]:
+                out[u, 1] = s[u - 1]
+            if u < n - 1 and not last[u]:
+                out[u, 2] = s[u + 1]
+    return out
+
+
 def warm_lexical() -> None:
     """``warm``'s part for this section: ``lexical_sums`` for the types ``tasks.lexical``
     passes."""
@@ -1488,3 +1536,17 @@ def warm_lexical() -> None:
         np.zeros(1, dtype=i64),
     )
     touch_lines(np.zeros(4, dtype=np.float32), 16)
+    f1 = np.zeros(1)
+    lexical_columns(
+        f1,
+        one_i,
+        f1,
+        one_i,
+        np.zeros(1, dtype=np.bool_),
+        0.0,
+        0.5,
+        np.array([0, 1], dtype=i64),
+        True,
+        True,
+        True,
+    )

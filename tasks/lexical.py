@@ -277,16 +277,22 @@ class LexicalModel:
         ``log_words``: the units' ``log1p(words)`` feature (for ``min_words``)."""
         n = int(bounds[-1])
         sums = self.unit_sums(views, n)
-        if sums is not None:
-            total, count, known, nwords = sums
-            s = total / np.sqrt(np.maximum(count, 1)) + self.bias
-            cov = known / np.maximum(nwords, 1) if self.guarded else np.zeros(n)
-        else:
-            uk = unit_keys(views, n, self.kinds, bounds)
-            s = self.logits(uk)
-            cov = self.word_coverage(uk) if self.guarded else np.zeros(n)
+        if sums is not None:  # the scores, neutral units and columns in one more pass
+            k = compiled_kernels()
+            given = self.neutral_given(n, foreign, log_words)
+            out: np.ndarray = k.lexical_columns(
+                *sums, given, self.bias, self.min_coverage, bounds, *self._layout
+            )
+            return out
+        uk = unit_keys(views, n, self.kinds, bounds)
+        s = self.logits(uk)
+        cov = self.word_coverage(uk) if self.guarded else np.zeros(n)
         neutral = self.neutral(cov, foreign, log_words)
         return finish_columns(s, cov, neutral, self.bias, bounds, self.neighbours, self.coverage)
+
+    @property
+    def _layout(self) -> tuple[bool, bool, bool]:
+        return self.neighbours, self.coverage, self.guarded
 
     def unit_sums(
         self, views: tuple[TokenView, ...], n: int
@@ -320,13 +326,20 @@ class LexicalModel:
         self, cov: np.ndarray, foreign: np.ndarray | None, log_words: np.ndarray | None
     ) -> np.ndarray:
         """The units that score ``bias`` (see the class)."""
-        out = np.zeros(len(cov), dtype=bool)
+        out = self.neutral_given(len(cov), foreign, log_words)
+        if self.min_coverage > 0:
+            out |= cov < self.min_coverage
+        return out
+
+    def neutral_given(
+        self, n: int, foreign: np.ndarray | None, log_words: np.ndarray | None
+    ) -> np.ndarray:
+        """``neutral`` but for the coverage: the foreign and the short units."""
+        out = np.zeros(n, dtype=bool)
         if self.foreign_neutral and foreign is not None:
             out |= foreign
         if self.min_words > 0 and log_words is not None:
             out |= short_units(log_words, self.min_words)
-        if self.min_coverage > 0:
-            out |= cov < self.min_coverage
         return out
 
 

@@ -122,14 +122,30 @@ def test_units_without_tokens_digits_and_astral_characters() -> None:
     assert counts.min() >= 2  # every unit has at least its two edge characters
 
 
-def test_columns_are_the_numpy_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("neighbours", "coverage", "min_coverage"),
+    [(True, True, 0.5), (True, False, 0.0), (False, True, 0.0), (False, False, 0.3)],
+)
+def test_columns_are_the_numpy_columns(
+    monkeypatch: pytest.MonkeyPatch, neighbours: bool, coverage: bool, min_coverage: float
+) -> None:
+    """``tasks.kernels.lexical_columns`` against ``finish_columns`` and its steps, with
+    an empty and a one-unit document among the others."""
     texts = [
         "Headline here\n\nRead more: newsletter\n\nThe council met on Monday 1999 and voted.",
         "Short",
+        "",
         "Another page\n\n© 2024 Publisher | Imprint | Privacy\n\nBody text of the story.",
     ]
     rng = np.random.default_rng(5)
-    m = replace(_model(_weights(rng)), foreign_neutral=True, min_words=3)
+    m = replace(
+        _model(_weights(rng)),
+        foreign_neutral=True,
+        min_words=3,
+        neighbours=neighbours,
+        coverage=coverage,
+        min_coverage=min_coverage,
+    )
     fb = extract_batch(texts, default_chrome().resources)
     x = fb.all.matrix
     foreign = rng.random(len(x)) < 0.2
@@ -139,6 +155,7 @@ def test_columns_are_the_numpy_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lexical, "compiled_kernels", lambda: None)
     assert m.unit_sums(fb.tokens, int(fb.bounds[-1])) is None
     want = m.columns(fb.tokens, fb.bounds, foreign, log_words)
+    assert got.shape == want.shape == (len(x), len(m.names))
     np.testing.assert_array_equal(got, want)
 
 
