@@ -948,6 +948,7 @@ def warm() -> None:
         f1,
     )
     _warm_cohesion()  # the cohesion section's kernels (below)
+    warm_lexical()  # the lexical section's kernels (below)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1510,7 +1511,7 @@ def lexical_columns(
 
 
 def warm_lexical() -> None:
-    """``warm``'s part for this section: ``lexical_sums`` for the types ``tasks.lexical``
+    """``warm``'s part for this section: its kernels for the types ``tasks.lexical``
     passes."""
     i64, u64 = np.int64, np.uint64
     ro32 = np.frombuffer(np.array([65, 10, 66], dtype=np.uint32).tobytes(), dtype=np.uint32)
