@@ -234,8 +234,10 @@ class ChromeModel:
         for docs, model, xs in ((low, self.fallback, base), (~low, self, x)):
             rows = np.repeat(docs, sizes)
             part = None if cohesion is None else cohesion.take(rows)
+            # column-major like a whole batch's matrix, so that a page's rows go through
+            # the same float32 products alone, in a batch, or in a mixed batch's part
             out[rows] = model._predict(
-                xs[rows], np.concatenate(([0], np.cumsum(sizes[docs]))), part
+                np.asfortranarray(xs[rows]), np.concatenate(([0], np.cumsum(sizes[docs]))), part
             )
         return out
 

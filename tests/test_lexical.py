@@ -311,9 +311,11 @@ def test_pages_the_lexical_model_does_not_cover_are_scored_by_the_fallback(
     x = model.matrix(fb)
     p = model.predict(x, fb.bounds)
     lo, hi = fb.bounds[1], fb.bounds[2]
-    # (the same floats but for BLAS's summation order over another number of rows)
-    assert np.allclose(p[:lo], model._predict(x[:lo], np.array([0, lo])), rtol=1e-12)
-    assert np.allclose(p[lo:], model.fallback.predict(x[lo:hi, :N_FEATURES]), rtol=1e-12)
+    # (the same floats but for BLAS's summation order over another number of rows; the
+    # parts column-major, as the model's input is)
+    first, second = np.asfortranarray(x[:lo]), np.asfortranarray(x[lo:hi, :N_FEATURES])
+    assert np.allclose(p[:lo], model._predict(first, np.array([0, lo])), rtol=1e-12)
+    assert np.allclose(p[lo:], model.fallback.predict(second), rtol=1e-12)
     assert not np.allclose(p[lo:], model._predict(x[lo:hi], np.array([0, hi - lo])))
     chrome = Chrome(res, model)
     assert [s.decisions for s in separate_many(docs, chrome=chrome)] == [
