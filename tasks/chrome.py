@@ -31,7 +31,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +53,7 @@ from tasks.lexical import (
     page_coverage,
 )
 from tasks.lexicons import CJK_LANGS, CONCERNS, compile_lexicons
-from tasks.records import Block, Decisions, Separation
+from tasks.records import Block, Blocks, Decisions, Separation
 from tasks.segment import make_blocks
 from tasks.templates import line_hash
 from tasks.title import could_be_headline, headline_keys, is_headline, split_title
@@ -73,7 +72,6 @@ _REASON_ORDER = (
     "meta",
 )
 _RULE_SCORE = 0.05
-_START, _END = attrgetter("start"), attrgetter("end")
 
 
 @dataclass(frozen=True)
@@ -429,7 +427,7 @@ def separate(
     text: str,
     template_hashes: frozenset[int] = frozenset(),
     has_title: bool = True,
-    blocks: list[Block] | None = None,
+    blocks: Sequence[Block] | None = None,
     known_title: str | None = None,
     *,
     chrome: Chrome | None = None,
@@ -465,7 +463,7 @@ def separate_many(
     texts: Sequence[str],
     template_hashes: Sequence[frozenset[int]] | None = None,
     has_title: bool | Sequence[bool] = True,
-    blocks: Sequence[list[Block] | None] | None = None,
+    blocks: Sequence[Sequence[Block] | None] | None = None,
     known_titles: Sequence[str | None] | None = None,
     *,
     chrome: Chrome | None = None,
@@ -484,7 +482,7 @@ def separate_many(
     titled = [has_title] * nd if isinstance(has_title, bool) else list(has_title)
     known: list[str | None] = list(known_titles) if known_titles is not None else [None] * nd
     sites = list(template_hashes) if template_hashes is not None else [frozenset()] * nd
-    given: list[list[Block] | None] = list(blocks) if blocks is not None else [None] * nd
+    given: list[Sequence[Block] | None] = list(blocks) if blocks is not None else [None] * nd
     hashes: list[list[int] | None] = list(line_hashes) if line_hashes is not None else [None] * nd
     thr = chrome.model.threshold if threshold is None else threshold
     out: list[Separation] = []
@@ -560,40 +558,39 @@ def _separate_batch(
     texts: Sequence[str],
     sites: list[frozenset[int]],
     titled: list[bool],
-    given: list[list[Block] | None],
+    given: list[Sequence[Block] | None],
     known: list[str | None],
     hashes: list[list[int] | None],
     chrome: Chrome,
     thr: float,
 ) -> list[Separation]:
     nd = len(texts)
+    cols = [None if bl is None else Blocks.of(bl) for bl in given]
     spans = [
-        None
-        if bl is None
-        else (
-            np.fromiter(map(_START, bl), np.int64, len(bl)),
-            np.fromiter(map(_END, bl), np.int64, len(bl)),
-        )
-        for bl in given
+        None if bl is None else (np.array(bl.starts, np.int64), np.array(bl.ends, np.int64))
+        for bl in cols
     ]
     fb = extract_batch(texts, chrome.resources, titled, known, spans)
     feats, bounds = fb.all, fb.bounds.tolist()
-    if any(bl is None for bl in given):
-        made = make_blocks(
-            feats.texts,
-            feats.starts.tolist(),
-            feats.ends.tolist(),
-            chain.from_iterable(map(range, np.diff(fb.bounds).tolist())),
+    if any(bl is None for bl in cols):
+        starts, ends = feats.starts.tolist(), feats.ends.tolist()
+        ftexts = feats.texts
+    blocks: list[Blocks] = [
+        make_blocks(
+            ftexts[bounds[d] : bounds[d + 1]],
+            starts[bounds[d] : bounds[d + 1]],
+            ends[bounds[d] : bounds[d + 1]],
         )
-    blocks: list[list[Block]] = [
-        made[bounds[d] : bounds[d + 1]] if bl is None else bl for d, bl in enumerate(given)
+        if bl is None
+        else bl
+        for d, bl in enumerate(cols)
     ]
     title_pos = [
-        title_position(titled[d], len(bl), len(bl[0].text) if bl else 0)
+        title_position(titled[d], len(bl), len(bl.texts[0]) if len(bl) else 0)
         for d, bl in enumerate(blocks)
     ]
     titles = [
-        bl[p].text if p is not None else k
+        bl.texts[p] if p is not None else k
         for bl, p, k in zip(blocks, title_pos, known, strict=True)
     ]
     model = chrome.model
@@ -607,10 +604,12 @@ def _separate_batch(
             bl, site, base = blocks[d], sites[d], bounds[d]
             hs = hashes[d]
             if hs is None:
-                hs = [line_hash(b.text) for b in bl]
+                hs = [line_hash(t) for t in bl.texts]
             templated += [base + i for i, h in enumerate(hs) if h in site]
     decisions = decide(
-        [b.text for bl in blocks for b in bl] if any(b is not None for b in given) else feats.texts,
+        [t for bl in blocks for t in bl.texts]
+        if any(b is not None for b in given)
+        else feats.texts,
         feats,
         probs,
         thr,
@@ -626,7 +625,7 @@ def _separate_batch(
         lang = fb.languages[d]
         out.append(
             Separation(
-                blocks=tuple(blocks[d]),
+                blocks=blocks[d],
                 decisions=Decisions(
                     decisions.positions[lo:hi],
                     decisions.keep[lo:hi],
@@ -636,7 +635,7 @@ def _separate_batch(
                 title=title,
                 title_position=title_pos[d],
                 language=None if lang == "und" else lang,
-                language_confidence=fb.confidences[d] if blocks[d] else 0.0,
+                language_confidence=fb.confidences[d] if len(blocks[d]) else 0.0,
                 site_name=split_title(title)[1] if title else None,
             )
         )

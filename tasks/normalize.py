@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import compress, repeat
 
 from tasks.dedup import normalized_body
 from tasks.fields import (
@@ -22,6 +22,7 @@ from tasks.fields import (
 from tasks.records import (
     Article,
     Block,
+    Blocks,
     ChromeSegment,
     Decisions,
     Decoded,
@@ -49,17 +50,21 @@ def _sha256(normalized: str) -> str:
 
 def _normalized(
     body: str,
-    kept: list[Block],
+    blocks: Blocks,
+    keep: Sequence[bool],
     clean: bool,
     folded: tuple[Sequence[Block], Sequence[str]] | None,
 ) -> str:
     """``normalized_body(body, clean)``. A clean body is its kept blocks (lines, no
     newline inside) joined by one or two newlines, each becoming one space; casefolding
     maps each character on its own, so the casefolded blocks joined by spaces are the
-    same string (when the kept blocks are the given ones: checked by identity)."""
+    same string (when the separated blocks are the given ones: checked by identity)."""
     if clean and folded is not None:
         given, norms = folded
+        if blocks is given:
+            return " ".join(compress(norms, keep))
         n = len(given)
+        kept = list(compress(blocks, keep))
         if all(b.position < n and given[b.position] is b for b in kept):
             return " ".join([norms[b.position] for b in kept])
     return normalized_body(body, clean=clean)  # see tasks.process.prepare
@@ -81,8 +86,6 @@ def article_rows(
     hashes): the normalized body is then the kept blocks' casefolds joined by spaces,
     without casefolding the body again."""
     doc_id = make_doc_id(doc.rel_path, doc.record)
-    kept = sep.body_blocks
-    body = join_blocks(text, kept)
     dec = sep.decisions
     if not isinstance(dec, Decisions):  # records made elsewhere (the HTML path's combiner)
         dec = Decisions(
@@ -96,25 +99,30 @@ def article_rows(
         for i, (keep, reason) in enumerate(zip(dec.keep, dec.reasons, strict=True))
         if not keep and reason != "title"
     ]
-    blocks = sep.blocks
+    blocks = Blocks.of(sep.blocks)
+    if len(dec.keep) != len(blocks):
+        raise ValueError("a separation needs one decision per block")
+    kept = blocks.compress(dec.keep)
+    body = join_blocks(text, kept)
+    positions, texts = blocks.positions, blocks.texts
     segments = from_columns(
         ChromeSegment,
         len(at),
         (
             repeat(doc_id),
-            [blocks[i].position for i in at],
-            [blocks[i].text for i in at],
+            [positions[i] for i in at],
+            [texts[i] for i in at],
             [dec.reasons[i] for i in at],
             [dec.scores[i] for i in at],
         ),
     )
     if not body.strip():
         return None, segments, ""
-    dropped_chars = sum(len(s.text) for s in segments)
-    total_chars = dropped_chars + sum(len(b.text) for b in kept)
+    dropped_chars = sum(len(texts[i]) for i in at)
+    total_chars = dropped_chars + sum(map(len, kept.texts))
     meta = doc.meta
     title = meta.get("title") or meta.get("container_title") or sep.title
-    normalized = _normalized(body, kept, doc.format != "html", folded)
+    normalized = _normalized(body, blocks, dec.keep, doc.format != "html", folded)
     url = canonical_url(doc.url) or canonical_url(meta.get("url"))
     domain = domain_of(url)
     # the separator's site name is the title's suffix: site_source finds it there as "title"

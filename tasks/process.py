@@ -19,7 +19,7 @@ from tasks.normalize import article_rows
 from tasks.read import ReadLimits, read_file
 from tasks.records import (
     Article,
-    Block,
+    Blocks,
     ChromeSegment,
     Decoded,
     RawDoc,
@@ -51,7 +51,7 @@ class BatchResult:
 class _Prepared:
     doc: Decoded
     text: str  # the text the separator sees (the dump, or trafilatura's output)
-    blocks: list[Block]
+    blocks: Blocks
     line_hashes: list[int]  # tasks.templates.line_hash of every block, in order
     hashes: set[int]  # the document's distinct hashes that count for templates
     structure: Any = None  # HTML: tasks.html.page_structure of the blocks, for html_decide
@@ -152,7 +152,7 @@ def separate_prepared(
     return last_word(p, text_pass(p, settings, template_hashes))
 
 
-def folded_blocks(p: _Prepared) -> tuple[list[Block], list[str]] | None:
+def folded_blocks(p: _Prepared) -> tuple[Blocks, list[str]] | None:
     """The blocks and their casefolds, for ``article_rows`` (text path only)."""
     return None if p.folded is None else (p.blocks, p.folded)
 

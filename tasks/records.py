@@ -67,6 +67,95 @@ class Block:
     end: int
 
 
+class Blocks(Sequence[Block]):
+    """One document's blocks as four columns (positions, texts, starts, ends), read as a
+    sequence of ``Block`` records that are made on first use: the run's text path
+    (``tasks.segment.segment``, ``tasks.templates``, ``tasks.chrome.separate_many``,
+    ``tasks.normalize.article_rows``) reads the columns and never makes them. A slice is
+    a ``Blocks`` of the sliced columns (and of the records, when they were made). Equal
+    to any sequence of the same records, and hashed like their tuple."""
+
+    __slots__ = ("positions", "texts", "starts", "ends", "_rows")
+
+    def __init__(
+        self,
+        positions: Sequence[int],
+        texts: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        rows: tuple[Block, ...] | None = None,
+    ) -> None:
+        self.positions, self.texts, self.starts, self.ends = positions, texts, starts, ends
+        self._rows = rows
+
+    @classmethod
+    def of(cls, blocks: Iterable[Block]) -> Blocks:
+        """``blocks`` as columns (itself when it is a ``Blocks``); the given records are
+        the sequence's records."""
+        if isinstance(blocks, Blocks):
+            return blocks
+        rows = tuple(blocks)
+        return cls(
+            [b.position for b in rows],
+            [b.text for b in rows],
+            [b.start for b in rows],
+            [b.end for b in rows],
+            rows,
+        )
+
+    def rows(self) -> tuple[Block, ...]:
+        if self._rows is None:
+            cols = (self.positions, self.texts, self.starts, self.ends)
+            self._rows = tuple(from_columns(Block, len(self.texts), cols))
+        return self._rows
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        if isinstance(i, slice):
+            rows = self._rows
+            return Blocks(
+                self.positions[i],
+                self.texts[i],
+                self.starts[i],
+                self.ends[i],
+                None if rows is None else rows[i],
+            )
+        return self.rows()[i]
+
+    def __iter__(self) -> Iterator[Block]:
+        return iter(self.rows())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Blocks):
+            return (
+                list(self.positions) == list(other.positions)
+                and list(self.texts) == list(other.texts)
+                and list(self.starts) == list(other.starts)
+                and list(self.ends) == list(other.ends)
+            )
+        return isinstance(other, Sequence) and self.rows() == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self.rows())
+
+    def __repr__(self) -> str:
+        return f"Blocks({list(self.rows())!r})"
+
+    def compress(self, keep: Iterable[bool]) -> Blocks:
+        """The blocks where ``keep`` is true, as columns."""
+        keep = list(keep)
+        rows = self._rows
+        return Blocks(
+            list(compress(self.positions, keep)),
+            list(compress(self.texts, keep)),
+            list(compress(self.starts, keep)),
+            list(compress(self.ends, keep)),
+            None if rows is None else tuple(compress(rows, keep)),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """Keep (article) or drop (chrome) one block, with a reason code and a body score."""
@@ -133,7 +222,7 @@ class Separation:
     """What the chrome separator says about one document (``decisions``: a ``Decisions``
     from the separator, or any sequence of records, one per block)."""
 
-    blocks: tuple[Block, ...]
+    blocks: Sequence[Block]  # a ``Blocks`` from the separator, or a tuple of records
     decisions: Sequence[Decision]
     title: str | None
     title_position: int | None
@@ -142,11 +231,14 @@ class Separation:
     site_name: str | None = None
 
     @property
-    def body_blocks(self) -> list[Block]:
+    def body_blocks(self) -> Sequence[Block]:
+        """The kept blocks: a ``Blocks`` when the separation's are (else a list)."""
         d = self.decisions
         keep = d.keep if isinstance(d, Decisions) else [x.keep for x in d]
         if len(keep) != len(self.blocks):
             raise ValueError("a separation needs one decision per block")
+        if isinstance(self.blocks, Blocks):
+            return self.blocks.compress(keep)
         return list(compress(self.blocks, keep))
 
 

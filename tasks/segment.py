@@ -12,12 +12,12 @@ and end, exactly as ``str.split("\\n")`` and ``str.strip()`` would.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 import numpy as np
 
 from tasks.chars import SPACE, char_classes
-from tasks.records import Block, from_columns
+from tasks.records import Block, Blocks
 from tasks.tokens import compiled_kernels
 
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -57,15 +57,15 @@ def make_blocks(
     texts: list[str],
     starts: list[int],
     ends: list[int],
-    positions: Iterable[int] | None = None,
-) -> list[Block]:
-    """``[Block(i, texts[i], starts[i], ends[i]) ...]`` (``tasks.records.from_columns``).
-    ``positions``: the blocks' positions when not ``0, 1, 2 ...`` (several documents)."""
+    positions: Sequence[int] | None = None,
+) -> Blocks:
+    """``Blocks`` of ``Block(i, texts[i], starts[i], ends[i]) ...`` (columns, the records
+    made on first use). ``positions``: the blocks' positions when not ``0, 1, 2 ...``."""
     pos = range(len(texts)) if positions is None else positions
-    return from_columns(Block, len(texts), (pos, texts, starts, ends))
+    return Blocks(pos, texts, starts, ends)
 
 
-def segment(text: str) -> list[Block]:
+def segment(text: str) -> Blocks:
     """Split ``text`` into non-blank lines, stripped, with their offsets."""
     starts, ends, texts = line_units(text)
     return make_blocks(texts, starts, ends)
@@ -76,14 +76,19 @@ def same_paragraph(text: str, first: Block, second: Block) -> bool:
     return text.count("\n", first.end, second.start) <= 1
 
 
-def join_blocks(text: str, blocks: list[Block]) -> str:
-    """Join blocks: a newline inside a paragraph, a blank line between paragraphs."""
-    parts: list[str] = []
-    prev: Block | None = None
-    for block in blocks:
-        if prev is not None:
-            adjacent = block.position == prev.position + 1
-            parts.append("\n" if adjacent and same_paragraph(text, prev, block) else "\n\n")
-        parts.append(block.text)
-        prev = block
+def join_blocks(text: str, blocks: Sequence[Block]) -> str:
+    """Join blocks: a newline inside a paragraph, a blank line between paragraphs
+    (``same_paragraph``; read from the columns of a ``Blocks``)."""
+    if not isinstance(blocks, Blocks):
+        blocks = Blocks.of(blocks)
+    texts = blocks.texts
+    if not len(texts):
+        return ""
+    pos, starts, ends = blocks.positions, blocks.starts, blocks.ends
+    count = text.count
+    parts = [texts[0]]
+    for i in range(1, len(texts)):
+        adjacent = pos[i] == pos[i - 1] + 1
+        parts.append("\n" if adjacent and count("\n", ends[i - 1], starts[i]) <= 1 else "\n\n")
+        parts.append(texts[i])
     return "".join(parts)

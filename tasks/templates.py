@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from tasks.chars import SPACE, char_table, has_odd_blank
-from tasks.records import Block
+from tasks.records import Block, Blocks
 from tasks.segment import make_blocks, unit_texts
 from tasks.tokens import stage_kernels
 
@@ -52,15 +52,16 @@ def block_hashes(
 def block_norms(text: str, blocks: Sequence[Block], clean: bool = False) -> list[str]:
     """What ``line_hash`` hashes, per block (see ``block_hashes``); with ``clean``, each
     is the block's ``str.casefold()``."""
+    cols = Blocks.of(blocks)
     if not clean and ("  " in text or has_odd_blank(text)):
-        return [" ".join(b.text.casefold().split()) for b in blocks]
+        return [" ".join(t.casefold().split()) for t in cols.texts]
     if len(folded := text.casefold()) == len(text):
-        return [folded[b.start : b.end] for b in blocks]
+        return [folded[a:b] for a, b in zip(cols.starts, cols.ends, strict=True)]
     # a character folds to two (ß -> ss): the offsets no longer hold
     return _folded_lines(folded, blocks)
 
 
-def clean_blocks(text: str) -> tuple[list[Block], list[int], set[int], list[str]] | None:
+def clean_blocks(text: str) -> tuple[Blocks, list[int], set[int], list[str]] | None:
     """``segment(text)``, then ``norm_hashes`` and ``block_norms`` of its blocks with
     ``clean`` (a text of ``tasks.decode.clean_text``): ``(blocks, every, distinct,
     norms)``, from one compiled pass over the text's code points (lines, casefolds, their
@@ -88,7 +89,8 @@ def clean_blocks(text: str) -> tuple[list[Block], list[int], set[int], list[str]
 def norm_hashes(blocks: Sequence[Block], norms: list[str]) -> tuple[list[int], set[int]]:
     """``block_hashes`` from the blocks' ``block_norms``."""
     every = list(map(_hash, norms))
-    return every, {h for b, h in zip(blocks, every, strict=True) if len(b.text) >= _MIN_CHARS}
+    texts = Blocks.of(blocks).texts
+    return every, {h for t, h in zip(texts, every, strict=True) if len(t) >= _MIN_CHARS}
 
 
 def _folded_lines(folded: str, blocks: Sequence[Block]) -> list[str]:
@@ -98,7 +100,7 @@ def _folded_lines(folded: str, blocks: Sequence[Block]) -> list[str]:
     lines, stripped, are the blocks' casefolds (per block when the counts disagree)."""
     lines = [t for t in map(str.strip, folded.split("\n")) if t]
     if len(lines) != len(blocks):
-        return [b.text.casefold() for b in blocks]
+        return [t.casefold() for t in Blocks.of(blocks).texts]
     return lines
 
 
