@@ -22,25 +22,27 @@ that no fold's labels carry the held-out sites' snippets); ``--teacher-rule`` an
 ``--teacher-disagree`` combine several. Measured in bench/NOTES.md ("Better teachers").
 
 ``--context-extra``, ``--stage-seeds K``, ``--stage-max-iter``, ``--max-iter`` (off /
-as shipped by default): the context stage's "inside the article" columns
-(``tasks.context.EXTRA_NAMES``), the logits of K context networks averaged (one network
-of K times the units), the networks' epoch caps. Measured in bench/NOTES.md
-("Context-stage signals"): CV .897-.902 against .899, none shipped.
+1 / as before by default; ``make model`` ships the first two, K = 5): the context
+stage's "inside the article" columns (``tasks.context.EXTRA_NAMES``), the logits of K
+context networks averaged (one network of K times the units), the networks' epoch caps.
+Measured in bench/NOTES.md ("Context-stage signals"): CV .897-.902 against .899 each
+alone.
 
-``--context-cohesion``, ``--first-cohesion``, ``--self-train LO,HI`` (off by default):
+``--context-cohesion``, ``--first-cohesion``, ``--self-train LO,HI`` (off by default;
+``make model`` ships the first):
 the context stage's vocabulary cohesion columns (``tasks.context.COHESION_NAMES``: do a
 unit's content words recur elsewhere on the page, in likely-article units, in chrome, in
 the title line), the same columns from the prose heuristic as first-stage features (a CV
 experiment, model-only figures: the separator cannot read that model), and labels
 relabelled by the out-of-fold first stage where it is confident (``self_labels``).
-Measured in bench/NOTES.md ("Vocabulary cohesion"): CV .898-.905 against .899, none
-shipped.
+Measured in bench/NOTES.md ("Vocabulary cohesion"): CV .898-.905 against .899 each
+alone.
 
 ``--cv``: 5-fold cross-validation grouped by site (domain of the page's url), every page
 scored by a model that never saw its site, with the devset metric (``score.py``).
 Needs scikit-learn and trafilatura (``pip install -e .[train]``); labels are cached.
 
-``--lexical KINDS`` (off by default, not shipped): a hashed-token logistic model
+``--lexical KINDS`` (off by default; ``make model`` ships it): a hashed-token logistic model
 (``tasks.lexical``) whose out-of-fold scores are extra first-stage columns. Its guards for
 pages and units it knows little about: ``--lexical-min-sites`` (a bucket gets a weight
 only if found on that many training sites), ``--lexical-min-words`` and
@@ -50,8 +52,10 @@ weighted buckets, get the neutral score), ``--lexical-foreign-neutral``,
 training pages seen neutral by the network, a fixed draw) and ``--lexical-fallback COV``
 (pages whose mean coverage is below COV are scored by a model without lexical columns,
 trained alongside: byte-identical to the model this script builds without ``--lexical``).
-The safest variant measured (passes every hand-written case, CV F1 .906; below issue 3's
-targets, so not the default):
+The lexical model alone with its guards (passes every hand-written case, CV F1 .906); the
+shipped model adds the context stage's extra and cohesion columns, five context networks
+and a 0.5 blend to it (CV F1 .911: ``make model`` / ``make model-cv``, the Makefile's
+``MODEL_FLAGS``):
 
     PYTHONPATH=. python bench/train_chrome.py --lexical words,punct,edges \
         --lexical-foreign-neutral --lexical-min-sites 3 --lexical-min-words 3 \

@@ -26,7 +26,7 @@ probabilities ``p`` and the document's feature matrix:
 The columns are named in ``CONTEXT_NAMES``; a model trained on them refuses other names.
 Optional columns after them, read only by a stage trained on them: ``EXTRA_NAMES``
 (``context_extra``) and ``COHESION_NAMES`` (``cohesion_columns``: do the unit's content
-words recur elsewhere on the page); the shipped stage reads neither.
+words recur elsewhere on the page); the shipped stage reads both.
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def context_features_many(
     stable sorts, distances to high units from running maxima and minima of positions.
     Only the cumulative sums and the main run (a few calls each) go document by document.
     ``extra``: with the ``EXTRA_NAMES`` columns (off: the first ``N_BASE_CONTEXT``, what
-    the shipped model and any stage trained without them reads); ``cohesion`` (the
+    any stage trained without them reads); ``cohesion`` (the
     batch's ``cohesion_tokens``): with the ``COHESION_NAMES`` columns after them."""
     p = np.asarray(p, dtype=np.float64)
     k = compiled_kernels()
@@ -627,8 +627,8 @@ def cohesion_columns_numpy(p: np.ndarray, coh: Cohesion) -> np.ndarray:
     template does not repeat everywhere); and the log of the number of content tokens.
     An in-article list (ingredients named again in the steps, a subheading's words in its
     paragraphs) and a menu look alike by shape; their words' other places on the page
-    were meant to tell them apart (measured in bench/NOTES.md, "Vocabulary cohesion":
-    within noise, not shipped)."""
+    were meant to tell them apart (bench/NOTES.md, "Vocabulary cohesion": within noise
+    alone; shipped stacked with the lexical model, session 10)."""
     n = len(coh.count)
     out = np.zeros((n, N_COHESION))
     np.log1p(coh.count, out=out[:, 0])

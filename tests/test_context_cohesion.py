@@ -13,12 +13,12 @@ from tasks.context import (
     COHESION_NAMES,
     Cohesion,
     cohesion_columns,
-    context_features,
     context_features_many,
     context_names,
     stage_layout,
 )
 from tasks.features import FEATURE_NAMES, N_FEATURES, extract_batch
+from tasks.lexical import page_coverage
 from tests.test_context import _dense
 
 PAGE = "\n".join(
@@ -130,12 +130,33 @@ def test_a_stage_reading_cohesion_gets_its_columns_last(extra: bool) -> None:
     )
 
 
-def test_the_shipped_model_needs_no_tokens() -> None:
-    model = default_chrome().model
-    assert not model.needs_cohesion
-    x = np.random.default_rng(2).random((6, N_FEATURES))
-    assert np.array_equal(model.predict(x), model.predict(x, None, None))
-    assert context_features(np.full(6, 0.5), x).shape[1] == len(context_names())
+def test_the_shipped_model_reads_the_units_tokens_and_falls_back_without_them() -> None:
+    """The shipped model (`make model`) stacks the lexical columns and
+    a cohesion stage, with a fallback that reads no lexical columns: a batch mixing a page
+    the lexical model knows (German) and one it cannot (Japanese) is scored by both, and
+    each page scores as it does alone."""
+    chrome = default_chrome()
+    model = chrome.model
+    assert model.needs_cohesion and model.lexical is not None and model.fallback is not None
+    texts = [
+        "Der Rat tagt | Stadtblatt\nStartseite\nDer Rat der Stadt hat am Montag über den "
+        "neuen Haushalt beraten und ihn mit großer Mehrheit beschlossen.\nImpressum",
+        "市議会 | 市民新聞\nホーム\n市議会は月曜日に新しい予算について審議し、賛成多数で可決した。",
+    ]
+    fb = extract_batch(texts, chrome.resources)
+    x = model.matrix(fb)
+    assert x.shape[1] == N_FEATURES + len(model.lexical.names)
+    coverage = page_coverage(x[:, -1], x[:, FEATURE_NAMES.index("log_words")], fb.bounds)
+    assert coverage[0] >= model.fallback_below > coverage[1]  # the fallback takes page 2
+    with pytest.raises(ValueError, match="tokens"):
+        model.predict(x, fb.bounds)
+    both = model.predict(x, fb.bounds, cohesion_of(fb, chrome.resources, [True, True]))
+    for d, text in enumerate(texts):
+        one = extract_batch([text], chrome.resources)
+        alone = model.predict(
+            model.matrix(one), one.bounds, cohesion_of(one, chrome.resources, [True])
+        )
+        assert np.array_equal(alone, both[fb.bounds[d] : fb.bounds[d + 1]])
 
 
 def test_taking_some_documents_gives_the_columns_of_those_documents_alone() -> None:
