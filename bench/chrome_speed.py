@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from tasks.chrome import (  # noqa: E402
     BATCH_DOCS,
+    cohesion_of,
     default_chrome,
     freeze_results,
     separate,
@@ -85,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         return separate(t, chrome=chrome)
 
     def features_model(t: str) -> object:
-        return chrome.model.predict(chrome.model.matrix(extract_batch([t], chrome.resources)))
+        fb = extract_batch([t], chrome.resources)
+        model = chrome.model  # a model with cohesion columns reads the units' tokens too
+        coh = cohesion_of(fb, chrome.resources, [True]) if model.needs_cohesion else None
+        return model.predict(model.matrix(fb), fb.bounds, coh)
 
     def as_run(t: str) -> object:
         return separate(t, blocks=segment(t), chrome=chrome)

@@ -317,6 +317,10 @@ def chrome_alone() -> dict[str, object]:
         out = subprocess.run([PY, str(own)], cwd=ROOT, env=ENV, capture_output=True, text=True)
         text = (out.stdout + out.stderr).strip()
         res: dict[str, object] = {"via": "bench/chrome_speed.py", "output": text[-600:]}
+        if out.returncode != 0:  # no figure from a run that failed part-way (its last line)
+            res["error"] = (text.splitlines() or ["failed"])[-1]
+            res["seconds"] = time.perf_counter() - t0
+            return res
         for line in reversed(text.splitlines()):
             if line.startswith("{"):
                 try:
@@ -542,9 +546,11 @@ def render(r: dict) -> str:  # noqa: C901 - one table, read top to bottom
         + " | | |",
     ]
     ch = st["chrome"]
+    figure = f"failed: {ch['error']}" if "error" in ch else f"{float(ch.get('docs_per_s', 0)):.0f}"
     lines.append(
-        f"| chrome separator alone, docs/s/core ({ch.get('via')}) | "
-        f"{float(ch.get('docs_per_s', 0)):.0f}" + " |" * (len(sizes) - 1) + " | | |"
+        f"| chrome separator alone, docs/s/core ({ch.get('via')}) | {figure}"
+        + " |" * (len(sizes) - 1)
+        + " | | |"
     )
     ht = st["html"]
     if "docs_per_s" in ht:
