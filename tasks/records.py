@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import compress, repeat
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 _R = TypeVar("_R")
 
@@ -67,93 +67,94 @@ class Block:
     end: int
 
 
-class Blocks(Sequence[Block]):
-    """One document's blocks as four columns (positions, texts, starts, ends), read as a
-    sequence of ``Block`` records that are made on first use: the run's text path
-    (``tasks.segment.segment``, ``tasks.templates``, ``tasks.chrome.separate_many``,
-    ``tasks.normalize.article_rows``) reads the columns and never makes them. A slice is
-    a ``Blocks`` of the sliced columns (and of the records, when they were made). Equal
-    to any sequence of the same records, and hashed like their tuple."""
+class Columns(Sequence[_R]):
+    """A document's records of one kind (``record``, a frozen slots dataclass) kept as
+    one column per field, in field order, and read as a sequence of the records, which
+    are made on first use (``from_columns``): the run's text path reads the columns and
+    never makes them. A slice is the same kind of sequence of the sliced columns (and of
+    the records, when they were made). Equal to any sequence of the same records, and
+    hashed like their tuple."""
 
-    __slots__ = ("positions", "texts", "starts", "ends", "_rows")
+    record: ClassVar[type[Any]]
+    __slots__ = ("_cols", "_rows")
 
-    def __init__(
-        self,
-        positions: Sequence[int],
-        texts: Sequence[str],
-        starts: Sequence[int],
-        ends: Sequence[int],
-        rows: tuple[Block, ...] | None = None,
-    ) -> None:
-        self.positions, self.texts, self.starts, self.ends = positions, texts, starts, ends
+    def __init__(self, *columns: Sequence[Any], rows: tuple[_R, ...] | None = None) -> None:
+        if len(columns) != len(vars(self.record)["__slots__"]):
+            raise TypeError(f"{type(self).__name__} takes one column per field")
+        if len({len(c) for c in columns}) > 1:
+            raise ValueError(f"{type(self).__name__}'s columns differ in length")
+        self._cols = columns
         self._rows = rows
 
     @classmethod
-    def of(cls, blocks: Iterable[Block]) -> Blocks:
-        """``blocks`` as columns (itself when it is a ``Blocks``); the given records are
-        the sequence's records."""
-        if isinstance(blocks, Blocks):
-            return blocks
-        rows = tuple(blocks)
-        return cls(
-            [b.position for b in rows],
-            [b.text for b in rows],
-            [b.start for b in rows],
-            [b.end for b in rows],
-            rows,
-        )
+    def of(cls, records: Iterable[_R]) -> Self:
+        """``records`` as columns (itself when it is one of these already); the given
+        records are the sequence's records."""
+        if isinstance(records, cls):
+            return records
+        rows = tuple(records)
+        names = vars(cls.record)["__slots__"]
+        return cls(*([getattr(r, f) for r in rows] for f in names), rows=rows)
 
-    def rows(self) -> tuple[Block, ...]:
+    def rows(self) -> tuple[_R, ...]:
         if self._rows is None:
-            cols = (self.positions, self.texts, self.starts, self.ends)
-            self._rows = tuple(from_columns(Block, len(self.texts), cols))
+            self._rows = tuple(from_columns(self.record, len(self), self._cols))
         return self._rows
 
     def __len__(self) -> int:
-        return len(self.texts)
+        return len(self._cols[0])
 
     def __getitem__(self, i):  # type: ignore[no-untyped-def]
         if isinstance(i, slice):
-            rows = self._rows
-            return Blocks(
-                self.positions[i],
-                self.texts[i],
-                self.starts[i],
-                self.ends[i],
-                None if rows is None else rows[i],
-            )
+            rows = None if self._rows is None else self._rows[i]
+            return type(self)(*(c[i] for c in self._cols), rows=rows)
         return self.rows()[i]
 
-    def __iter__(self) -> Iterator[Block]:
+    def __iter__(self) -> Iterator[_R]:
         return iter(self.rows())
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Blocks):
-            return (
-                list(self.positions) == list(other.positions)
-                and list(self.texts) == list(other.texts)
-                and list(self.starts) == list(other.starts)
-                and list(self.ends) == list(other.ends)
-            )
+        if type(other) is type(self):
+            theirs = other._cols  # type: ignore[attr-defined]
+            return all(list(a) == list(b) for a, b in zip(self._cols, theirs, strict=True))
         return isinstance(other, Sequence) and self.rows() == tuple(other)
 
     def __hash__(self) -> int:
         return hash(self.rows())
 
     def __repr__(self) -> str:
-        return f"Blocks({list(self.rows())!r})"
+        return f"{type(self).__name__}({list(self.rows())!r})"
 
-    def compress(self, keep: Iterable[bool]) -> Blocks:
-        """The blocks where ``keep`` is true, as columns."""
+    def compress(self, keep: Iterable[bool]) -> Self:
+        """The records where ``keep`` is true, as columns."""
         keep = list(keep)
-        rows = self._rows
-        return Blocks(
-            list(compress(self.positions, keep)),
-            list(compress(self.texts, keep)),
-            list(compress(self.starts, keep)),
-            list(compress(self.ends, keep)),
-            None if rows is None else tuple(compress(rows, keep)),
-        )
+        rows = None if self._rows is None else tuple(compress(self._rows, keep))
+        return type(self)(*(list(compress(c, keep)) for c in self._cols), rows=rows)
+
+
+class Blocks(Columns[Block]):
+    """One document's blocks (``Columns``: positions, texts, starts, ends), as
+    ``tasks.segment.segment``, ``tasks.templates``, ``tasks.chrome.separate_many`` and
+    ``tasks.normalize.article_rows`` read them."""
+
+    record = Block
+    __slots__ = ()
+
+    @property
+    def positions(self) -> Sequence[int]:
+        return self._cols[0]
+
+    @property
+    def texts(self) -> Sequence[str]:
+        return self._cols[1]
+
+    @property
+    def starts(self) -> Sequence[int]:
+        return self._cols[2]
+
+    @property
+    def ends(self) -> Sequence[int]:
+        return self._cols[3]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,55 +167,29 @@ class Decision:
     score: float  # estimated probability that the block is article body, 0..1
 
 
-class Decisions(Sequence[Decision]):
-    """One document's decisions as the separator computes them, four columns (position,
-    keep, reason, score), read as a sequence of ``Decision`` records that are made on
-    first use: the run's text path (``tasks.normalize.article_rows``) reads the columns
-    and never makes them (~0.05 ms a devset dump). Equal to any sequence of the same
-    records, and hashed like their tuple."""
+class Decisions(Columns[Decision]):
+    """One document's decisions (``Columns``: positions, keep, reasons, scores) as the
+    separator computes them (``tasks.chrome.decide``); ``tasks.normalize.article_rows``
+    reads the columns (~0.05 ms a devset dump saved)."""
 
-    __slots__ = ("positions", "keep", "reasons", "scores", "_rows")
+    record = Decision
+    __slots__ = ()
 
-    def __init__(
-        self,
-        positions: Sequence[int],
-        keep: Sequence[bool],
-        reasons: Sequence[str],
-        scores: Sequence[float],
-    ) -> None:
-        self.positions, self.keep, self.reasons, self.scores = positions, keep, reasons, scores
-        self._rows: tuple[Decision, ...] | None = None
+    @property
+    def positions(self) -> Sequence[int]:
+        return self._cols[0]
 
-    def rows(self) -> tuple[Decision, ...]:
-        if self._rows is None:
-            cols = (self.positions, self.keep, self.reasons, self.scores)
-            self._rows = tuple(from_columns(Decision, len(self.keep), cols))
-        return self._rows
+    @property
+    def keep(self) -> Sequence[bool]:
+        return self._cols[1]
 
-    def __len__(self) -> int:
-        return len(self.keep)
+    @property
+    def reasons(self) -> Sequence[str]:
+        return self._cols[2]
 
-    def __getitem__(self, i):  # type: ignore[no-untyped-def]
-        return self.rows()[i]
-
-    def __iter__(self) -> Iterator[Decision]:
-        return iter(self.rows())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Decisions):
-            return (self.positions, self.keep, self.reasons, self.scores) == (
-                other.positions,
-                other.keep,
-                other.reasons,
-                other.scores,
-            ) or self.rows() == other.rows()
-        return isinstance(other, Sequence) and self.rows() == tuple(other)
-
-    def __hash__(self) -> int:
-        return hash(self.rows())
-
-    def __repr__(self) -> str:
-        return f"Decisions({list(self.rows())!r})"
+    @property
+    def scores(self) -> Sequence[float]:
+        return self._cols[3]
 
 
 @dataclass(frozen=True, slots=True)

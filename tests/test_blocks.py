@@ -6,13 +6,15 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tasks.chrome import separate, separate_many
 from tasks.decode import clean_text
 from tasks.normalize import article_rows
-from tasks.records import Block, Blocks, Decoded, Separation
+from tasks.records import Block, Blocks, Decisions, Decoded, Separation
 from tasks.segment import join_blocks, segment
 from tasks.templates import block_norms, clean_blocks, norm_hashes
 
@@ -141,3 +143,13 @@ _FIELDS = (
     "language_confidence",
     "site_name",
 )
+
+
+def test_columns_of_different_lengths_are_refused() -> None:
+    with pytest.raises(ValueError, match="differ in length"):
+        Blocks([0, 1], ["x"], [0], [1])
+    with pytest.raises(ValueError, match="differ in length"):
+        Decisions([0], [True, False], ["body", "body"], [0.9, 0.9])
+    decisions = Decisions([0, 1], [True, False], ["body", "model:chrome"], [0.9, 0.1])
+    assert isinstance(decisions[1:], Decisions) and decisions[1:].reasons == ["model:chrome"]
+    assert decisions == Decisions(*(np.asarray(c) for c in decisions._cols))
