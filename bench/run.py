@@ -318,7 +318,7 @@ def chrome_alone() -> dict[str, object]:
         text = (out.stdout + out.stderr).strip()
         res: dict[str, object] = {"via": "bench/chrome_speed.py", "output": text[-600:]}
         if out.returncode != 0:  # no figure from a run that failed part-way (its last line)
-            res["error"] = (text.splitlines() or ["failed"])[-1]
+            res["error"] = (text.splitlines() or ["failed"])[-1].replace("|", "/")
             res["seconds"] = time.perf_counter() - t0
             return res
         for line in reversed(text.splitlines()):

@@ -349,7 +349,7 @@ def model_from_dict(
     lexical = None
     if lex:
         lexical = LexicalModel(
-            load_weights(config_dir / str(lex["file"])),
+            load_weights(config_dir / str(lex["file"]), lex.get("sha256")),
             float(lex["bias"]),
             tuple(lex["kinds"]),
             bool(lex.get("neighbours", True)),

@@ -5,10 +5,10 @@ This module imports numba; the stages reach it only through
 ``tasks.tokens.compiled_kernels()``, on first use, so importing the stages stays cheap.
 Compiled code is cached on disk (``cache=True``: under ``NUMBA_CACHE_DIR`` when set, else
 in ``__pycache__`` beside this file, else in the user's cache folder): the first process
-compiles (~9 s of CPU), the others load it (~0.5 s). With no writable place at all,
-without numba, or with ``NEWSETL_NO_JIT=1``, ``compiled_kernels()`` is None and callers
-keep their numpy path, which gives the same values (``tests/test_kernels.py`` checks
-every kernel against it) at ~3/4 of the speed.
+compiles (~24 s of CPU with ``tasks.kernels_stages``), the others load it (~1 s). With
+no writable place at all, without numba, or with ``NEWSETL_NO_JIT=1``,
+``compiled_kernels()`` is None and callers keep their numpy path, which gives the same
+values (``tests/test_kernels.py`` checks every kernel against it) at ~3/4 of the speed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _jit(fn, inline: Literal["never", "always"] = "never"):  # type: ignore[no-u
     try:
         return numba.njit(cache=True, nogil=True, inline=inline)(fn)
     except RuntimeError as exc:  # numba found no writable cache folder
-        # compiling in memory costs ~9 s of CPU in every process (each pool worker):
+        # compiling in memory costs ~24 s of CPU in every process (each pool worker):
         # more than a short run gains, so the stages keep their numpy path instead
         raise ImportError(f"{exc}; set NUMBA_CACHE_DIR to a writable folder") from exc
 

@@ -27,6 +27,7 @@ trained with out-of-fold scores so that the network learns from honest ones).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -420,6 +421,16 @@ def save_weights(path: Path, weights: np.ndarray) -> None:
         np.save(fh, weights.astype(np.float16), allow_pickle=False)
 
 
-def load_weights(path: Path) -> np.ndarray:
-    out: np.ndarray = np.load(path, allow_pickle=False).astype(np.float32)
+def load_weights(path: Path, sha256: str | None = None) -> np.ndarray:
+    """The weights as float32; ``sha256``: the float16 bytes' digest the model file
+    recorded, checked so that a weights file from another build is refused."""
+    raw = np.load(path, allow_pickle=False)
+    if sha256 is not None:
+        digest = hashlib.sha256(raw.astype(np.float16).tobytes()).hexdigest()
+        if digest != sha256:
+            raise ValueError(
+                f"{path.name} is not the weights its model file was built with; "
+                "rebuild both (make model)"
+            )
+    out: np.ndarray = raw.astype(np.float32)
     return out

@@ -210,7 +210,7 @@ def text_pass(
 def load_models() -> None:
     """Load the chrome and HTML models before any document: a bad model file fails the
     batch (and so the run) with its own error, instead of rejecting every document. The
-    compiled kernels too: the first load after a fresh install compiles them (~17 s on
+    compiled kernels too: the first load after a fresh install compiles them (~24 s on
     one idle core), which would otherwise count against the first document's
     ``doc_time_limit`` and reject it (a worker of the pool has them from its forkserver;
     ``--workers 0`` and Dask's workers did not)."""

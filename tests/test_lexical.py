@@ -3,6 +3,7 @@ the weights file and the chrome model that carries it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -353,3 +354,13 @@ def test_a_fallback_with_cohesion_stages_gets_its_own_pages_tokens(tmp_path: Pat
     assert [s.decisions for s in separate_many(docs, chrome=chrome)] == [
         separate(t, chrome=chrome).decisions for t in docs
     ]
+
+
+def test_a_weights_file_from_another_build_is_refused(tmp_path: Path) -> None:
+    raw = _raw_with_lexical(tmp_path)
+    weights = np.load(tmp_path / "lex.npy")
+    raw["lexical"]["sha256"] = hashlib.sha256(weights.tobytes()).hexdigest()
+    assert model_from_dict(raw, config_dir=tmp_path).lexical is not None
+    save_weights(tmp_path / "lex.npy", weights.astype(np.float32) + 1.0)
+    with pytest.raises(ValueError, match="make model"):
+        model_from_dict(raw, config_dir=tmp_path)
