@@ -626,12 +626,7 @@ def _separate_batch(
         out.append(
             Separation(
                 blocks=blocks[d],
-                decisions=Decisions(
-                    decisions.positions[lo:hi],
-                    decisions.keep[lo:hi],
-                    decisions.reasons[lo:hi],
-                    decisions.scores[lo:hi],
-                ),
+                decisions=decisions[lo:hi],
                 title=title,
                 title_position=title_pos[d],
                 language=None if lang == "und" else lang,

@@ -86,23 +86,14 @@ def article_rows(
     hashes): the normalized body is then the kept blocks' casefolds joined by spaces,
     without casefolding the body again."""
     doc_id = make_doc_id(doc.rel_path, doc.record)
-    dec = sep.decisions
-    if not isinstance(dec, Decisions):  # records made elsewhere (the HTML path's combiner)
-        dec = Decisions(
-            [d.position for d in dec],
-            [d.keep for d in dec],
-            [d.reason for d in dec],
-            [d.score for d in dec],
-        )
+    dec = Decisions.of(sep.decisions)  # records made elsewhere: the HTML path's combiner
     at = [
         i
         for i, (keep, reason) in enumerate(zip(dec.keep, dec.reasons, strict=True))
         if not keep and reason != "title"
     ]
     blocks = Blocks.of(sep.blocks)
-    if len(dec.keep) != len(blocks):
-        raise ValueError("a separation needs one decision per block")
-    kept = blocks.compress(dec.keep)
+    kept = sep.body_blocks
     body = join_blocks(text, kept)
     positions, texts = blocks.positions, blocks.texts
     segments = from_columns(

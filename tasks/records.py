@@ -206,15 +206,13 @@ class Separation:
     site_name: str | None = None
 
     @property
-    def body_blocks(self) -> Sequence[Block]:
-        """The kept blocks: a ``Blocks`` when the separation's are (else a list)."""
-        d = self.decisions
-        keep = d.keep if isinstance(d, Decisions) else [x.keep for x in d]
-        if len(keep) != len(self.blocks):
+    def body_blocks(self) -> Blocks:
+        """The kept blocks, as columns (of the given records, when records were given)."""
+        keep = Decisions.of(self.decisions).keep
+        blocks = Blocks.of(self.blocks)
+        if len(keep) != len(blocks):
             raise ValueError("a separation needs one decision per block")
-        if isinstance(self.blocks, Blocks):
-            return self.blocks.compress(keep)
-        return list(compress(self.blocks, keep))
+        return blocks.compress(keep)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 A block is one non-empty line. Paragraphs in a dump are separated by blank lines and
 ``<br>`` breaks become single newlines, so a lone ``X`` close button glued to the next
 paragraph by one newline is still a unit of its own. Whether two blocks belonged to
-the same paragraph is recoverable from the offsets (see ``same_paragraph``).
+the same paragraph is recoverable from the offsets (see ``join_blocks``).
 
 The lines are found with numpy over the text's character classes (``tasks.chars``):
 the non-whitespace characters, grouped by line number, give each stripped line's start
@@ -71,16 +71,10 @@ def segment(text: str) -> Blocks:
     return make_blocks(texts, starts, ends)
 
 
-def same_paragraph(text: str, first: Block, second: Block) -> bool:
-    """True when only a single line break separates two consecutive blocks."""
-    return text.count("\n", first.end, second.start) <= 1
-
-
 def join_blocks(text: str, blocks: Sequence[Block]) -> str:
-    """Join blocks: a newline inside a paragraph, a blank line between paragraphs
-    (``same_paragraph``; read from the columns of a ``Blocks``)."""
-    if not isinstance(blocks, Blocks):
-        blocks = Blocks.of(blocks)
+    """Join blocks: a newline inside a paragraph (consecutive blocks with at most one
+    line break between them), a blank line between paragraphs (read from the columns)."""
+    blocks = Blocks.of(blocks)
     texts = blocks.texts
     if not len(texts):
         return ""
