@@ -108,6 +108,7 @@ from tasks.lexical import (  # noqa: E402
     foreign_units,
     save_weights,
     unit_keys,
+    weights_sha256,
 )
 from tasks.lexicons import CJK_LANGS  # noqa: E402
 
@@ -1009,7 +1010,7 @@ def to_dict(m: ChromeModel, names: tuple[str, ...] = FEATURE_NAMES) -> dict[str,
             "min_words": m.lexical.min_words,
             "min_coverage": m.lexical.min_coverage,
             "coverage": m.lexical.coverage,
-            "sha256": hashlib.sha256(m.lexical.weights.astype(np.float16).tobytes()).hexdigest(),
+            "sha256": weights_sha256(m.lexical.weights),
         }
     return out
 

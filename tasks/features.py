@@ -376,13 +376,13 @@ def _cues(
     # the date and score patterns need a '.', '/', '-', '–' or ':' (classes SENT, SEP, PUNCT)
     marks = punct - comma_quote_at
     cand = np.flatnonzero((digits > 0) & (words <= 12) & (marks > 0))
-    kern = compiled_kernels() if chars is not None else None
-    if len(cand) and kern is not None and chars is not None:
+    kern = compiled_kernels() if chars is not None and len(cand) else None
+    if kern is not None and chars is not None:
         cp, starts, ends = chars
         starts, ends = starts[cand].astype(np.int64), ends[cand].astype(np.int64)
         if int(starts.min()) < 0 or int(ends.max()) > len(cp):  # units given outside the text
             kern = None
-    if len(cand) and kern is not None and chars is not None:
+    if kern is not None:
         out[3:5, cand] = kern.cue_matches(cp, decimal_table(), starts, ends)
     elif len(cand):
         # one regex pass per pattern over the candidates joined by newlines

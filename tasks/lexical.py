@@ -421,13 +421,17 @@ def save_weights(path: Path, weights: np.ndarray) -> None:
         np.save(fh, weights.astype(np.float16), allow_pickle=False)
 
 
+def weights_sha256(weights: np.ndarray) -> str:
+    """The digest of the weights as saved (float16 bytes), which the model file records."""
+    return hashlib.sha256(weights.astype(np.float16).tobytes()).hexdigest()
+
+
 def load_weights(path: Path, sha256: str | None = None) -> np.ndarray:
-    """The weights as float32; ``sha256``: the float16 bytes' digest the model file
+    """The weights as float32; ``sha256``: the ``weights_sha256`` the model file
     recorded, checked so that a weights file from another build is refused."""
     raw = np.load(path, allow_pickle=False)
     if sha256 is not None:
-        digest = hashlib.sha256(raw.astype(np.float16).tobytes()).hexdigest()
-        if digest != sha256:
+        if weights_sha256(raw) != sha256:
             raise ValueError(
                 f"{path.name} is not the weights its model file was built with; "
                 "rebuild both (make model)"
