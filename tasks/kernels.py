@@ -8,7 +8,7 @@ in ``__pycache__`` beside this file, else in the user's cache folder): the first
 compiles (~24 s of CPU with ``tasks.kernels_stages``), the others load it (~1 s). With
 no writable place at all, without numba, or with ``NEWSETL_NO_JIT=1``,
 ``compiled_kernels()`` is None and callers keep their numpy path, which gives the same
-values (``tests/test_kernels.py`` checks every kernel against it) at ~3/4 of the speed.
+values (``tests/test_kernels.py`` checks every kernel against it) at ~1/2 of the speed.
 """
 
 from __future__ import annotations
