@@ -15,7 +15,9 @@ bench/make_corpus.py, then measures in separate processes, one after the other:
   commit + catalog + artifacts);
 - a second run over the same input and warehouse (what a no-op rerun costs on this
   commit); then the same run with 1 worker into a fresh warehouse (speed-up 1 -> 2), at
-  every size unless ``--speedup-sizes`` names fewer.
+  every size unless ``--speedup-sizes`` names fewer;
+- before each of those two runs, the host's own speed (``host_speed``: a fixed Python
+  loop, best of three): this VM's speed moves between days and within minutes.
 
 Once per bench: Prefect start-up alone (a no-op flow in a fresh process), discovery of
 the largest corpus alone, the chrome separator alone and the HTML path alone
@@ -342,6 +344,21 @@ def chrome_alone() -> dict[str, object]:
     return {"via": "bench/stages.py chrome", **run_json(["bench/stages.py", "chrome"])}
 
 
+def host_speed(n: int = 3_000_000, rounds: int = 3) -> float:
+    """How fast this host runs plain Python right now: millions of iterations of a fixed
+    loop per CPU-second, the best of ``rounds`` (~1 s in all). Taken before each
+    end-to-end run: the same code's CPU seconds moved 2x between days on this VM (steal
+    time ~0 in ``/proc/stat``), and ±20% within minutes, so a table read without it can
+    blame the code for the host (``bench/NOTES.md``, session 11)."""
+    best = 0.0
+    for _ in range(rounds):
+        t0, total = time.process_time(), 0
+        for i in range(n):
+            total += i
+        best = max(best, n / max(time.process_time() - t0, 1e-9) / 1e6)
+    return best
+
+
 def prefect_startup() -> float:
     code = "import flows\nfrom prefect import flow\n@flow\ndef noop():\n    return 1\nnoop()\n"
     return measure([PY, "-c", code]).wall
@@ -457,6 +474,13 @@ def render(r: dict) -> str:  # noqa: C901 - one table, read top to bottom
         lambda x: f"{orch_cpu(x['run']) / x['run']['cpu']:.0%}",
     )
     row("other processes' load meanwhile (cores)", lambda x: f"{x['run']['others']:.2f}")
+    row(
+        "host speed just before (pure-Python loop, M iterations per CPU-s)",
+        lambda x: (
+            f"{x['run']['host_speed']:.1f}"
+            + (f" (1-worker run: {x['run1']['host_speed']:.1f})" if "run1" in x else "")
+        ),
+    )
     row("floor (read + one Parquet table)", lambda x: f"{x['floor']['wall']:.1f} s")
     row(
         "run / floor",
@@ -622,14 +646,16 @@ def main(argv: list[str] | None = None) -> int:
         res["floor"] = run_floor(src, out)
         print(f"[{n}] floor {res['floor']['wall']:.1f} s; newsetl run ...", flush=True)
         wh = out / f"warehouse-{n}"
-        res["run"] = run_ingest(src, wh, a.workers)
+        speed = host_speed()
+        res["run"] = run_ingest(src, wh, a.workers) | {"host_speed": speed}
         print(
             f"[{n}] run {res['run']['wall']:.1f} s, peak {gb(res['run']['peak_rss'])}", flush=True
         )
         res["rerun"] = run_ingest(src, wh, a.workers, fresh=False)
         print(f"[{n}] rerun {res['rerun']['wall']:.1f} s", flush=True)
         if not a.no_speedup and a.workers > 1 and n in (a.speedup_sizes or sizes):
-            res["run1"] = run_ingest(src, out / f"warehouse-{n}-w1", 1)
+            speed = host_speed()
+            res["run1"] = run_ingest(src, out / f"warehouse-{n}-w1", 1) | {"host_speed": speed}
             print(f"[{n}] 1 worker {res['run1']['wall']:.1f} s", flush=True)
         shutil.rmtree(wh, ignore_errors=True)
         shutil.rmtree(out / f"warehouse-{n}-w1", ignore_errors=True)

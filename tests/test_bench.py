@@ -153,3 +153,33 @@ def test_timeline_takes_the_batch_phase_and_the_summed_peak() -> None:
     }
     assert out["peak"] == {"mb": 690, "at": 3.0, "pool": [350, 340]}
     assert out["cpu"] == {"flow": 3.0, "prefect-server": 4.2, "pool": 8.0} and out["wall"] == 4.0
+
+
+def test_report_shows_the_host_speed_of_each_run() -> None:
+    """The probe taken before the 2- and the 1-worker run is printed beside the figures
+    it qualifies; a results file from before the probe renders a dash, not an error."""
+    run = _load("run")
+    assert 0 < run.host_speed(n=20_000, rounds=1) < 10_000
+    timed = {"wall": 10.0, "files": 1000, "docs_per_s": 100.0, "peak_rss": 2**30, "cpu": 15.0}
+    timed |= {"others": 0.01, "startup": 2.0, "orchestration": 0.1, "batches": 7.0}
+    results = {
+        "machine": "test",
+        "date": "2026-11-29",
+        "commit": "abc",
+        "command": "bench",
+        "bench_seconds": 1.0,
+        "seed": 7,
+        "runs": {
+            "1000": {
+                "floor": {"wall": 1.0, "peak_rss": 2**28},
+                "run": timed | {"host_speed": 9.25},
+                "run1": timed | {"wall": 18.0, "host_speed": 8.5},
+            }
+        },
+        "stages": {"prefect_startup": 5.0, "discover": 0.1, "chrome": {}, "html": {}},
+    }
+    line = next(x for x in run.render(results).splitlines() if "host speed" in x)
+    assert "| 9.2 (1-worker run: 8.5) |" in line
+    del results["runs"]["1000"]["run"]["host_speed"]
+    line = next(x for x in run.render(results).splitlines() if "host speed" in x)
+    assert "| – |" in line
