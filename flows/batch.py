@@ -269,13 +269,26 @@ def worker_pool(workers: int) -> Executor | None:
         return _POOL
 
 
-def warm_pool(workers: int) -> None:
+def warm_pool(workers: int, wait: bool = True) -> None:
     """Start the pool's ``workers`` processes now (the forkserver imports the stages first,
-    seconds of CPU), so that a run can overlap that with its own start-up."""
+    seconds of CPU), so that a run can overlap that with its own start-up. ``wait=False``:
+    in a background thread, the caller goes on (spawning blocks until the forkserver has
+    imported everything). A pool that exists already is left as it is."""
+    if not wait:
+        if workers > 0:
+            threading.Thread(target=_warm_quietly, args=(workers,), name="warm-pool").start()
+        return
     pool = worker_pool(workers)
     if pool is not None:
         for _ in range(workers):
             pool.submit(int)  # spawns one worker each; nothing to wait for
+
+
+def _warm_quietly(workers: int) -> None:
+    try:
+        warm_pool(workers)
+    except RuntimeError:  # the run ended first and shut the pool down: nothing to warm
+        pass
 
 
 def shutdown_pool(cancel: bool = False) -> None:

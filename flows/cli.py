@@ -82,8 +82,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                     server.stop()
                 print(message)
                 return 0
-        if server is not None and getattr(args, "runner", "threads") == "threads":
-            _warm_pool(args)  # the workers start while Prefect's server does
+        if getattr(args, "runner", "threads") == "threads":
+            # the workers start while Prefect does (and its temporary server, if any):
+            # against a running server the first batch waited ~2.5 s for the forkserver
+            _warm_pool(args)
         with _use_server(server):
             totals = _ingest(args, input_dir, logical)
     finally:
@@ -97,7 +99,8 @@ def _warm_pool(args: argparse.Namespace) -> None:
     from tasks.settings import load_settings
 
     config = Path(args.config) if args.config else None
-    warm_pool(load_settings(config, batch_size=args.batch_size, workers=args.workers).workers)
+    settings = load_settings(config, batch_size=args.batch_size, workers=args.workers)
+    warm_pool(settings.workers, wait=False)
 
 
 def _early_server(args: argparse.Namespace) -> Any:

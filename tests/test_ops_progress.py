@@ -162,3 +162,40 @@ def test_a_failed_run_drops_the_pools_queued_batches() -> None:
     assert time.monotonic() - t0 < 4.5
     assert running.done() and not running.cancelled()
     assert sum(f.cancelled() for f in queued) >= 3
+
+
+def test_a_flow_warms_its_pool_in_the_background() -> None:
+    """``warm_pool(wait=False)`` (what the ingest flow calls first) returns at once and the
+    pool's processes come up meanwhile; a pool shut down before the warm-up reaches it
+    leaves no error behind; no pool, no thread."""
+    import threading
+
+    import flows.batch as batch
+
+    t0 = time.monotonic()
+    batch.warm_pool(2, wait=False)
+    assert time.monotonic() - t0 < 0.5  # the forkserver's imports take seconds
+    warm = next(t for t in threading.enumerate() if t.name == "warm-pool")
+    warm.join(timeout=120)
+    assert not warm.is_alive()
+    pool = batch.worker_pool(2)
+    assert pool is not None and len(pool._processes) == 2  # noqa: SLF001 - what was spawned
+    batch.shutdown_pool()
+
+    errors: list[BaseException] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: errors.append(args.exc_value)  # type: ignore[assignment]
+    try:
+        batch.warm_pool(1, wait=False)
+        batch.shutdown_pool()  # the run ended first
+        for t in threading.enumerate():
+            if t.name == "warm-pool":
+                t.join(timeout=120)
+    finally:
+        threading.excepthook = previous
+        batch.shutdown_pool()
+    assert errors == []
+
+    before = threading.active_count()
+    batch.warm_pool(0, wait=False)
+    assert threading.active_count() == before
