@@ -183,3 +183,21 @@ def test_report_shows_the_host_speed_of_each_run() -> None:
     del results["runs"]["1000"]["run"]["host_speed"]
     line = next(x for x in run.render(results).splitlines() if "host speed" in x)
     assert "| – |" in line
+
+
+def test_speed_up_sums_the_two_pairs_taken_2_1_1_2() -> None:
+    """Runs of 100, 190 (1 worker), 210 (1 worker), 110 s: the host slowed steadily by
+    10 s a run; the summed walls give 400 / 210, each pair alone 1.90x and 1.91x."""
+    run = _load("run")
+    x = {
+        "run": {"wall": 100.0, "batches": 90.0},
+        "run1": {"wall": 190.0, "batches": 180.0},
+        "run1b": {"wall": 210.0, "batches": 200.0},
+        "run2b": {"wall": 110.0, "batches": 100.0},
+    }
+    assert run.speedup(x, "wall") == pytest.approx(400 / 210)
+    assert run.speedup(x, "batches") == pytest.approx(380 / 190)
+    assert run.pair_walls(x) == ["190.0 s → 100.0 s: 1.90×", "210.0 s → 110.0 s: 1.91×"]
+    one = {k: x[k] for k in ("run", "run1")}
+    assert run.speedup(one, "wall") == pytest.approx(1.9)
+    assert run.pair_walls(one) == ["190.0 s → 100.0 s: 1.90×"]
