@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -281,13 +282,18 @@ def warm_pool(workers: int, wait: bool = True) -> None:
     pool = worker_pool(workers)
     if pool is not None:
         for _ in range(workers):
-            pool.submit(int)  # spawns one worker each; nothing to wait for
+            # spawns one worker each (a job that keeps its worker busy a moment: a worker
+            # already idle again would take the next job instead of a new one starting)
+            pool.submit(time.sleep, 0.05)
 
 
 def _warm_quietly(workers: int) -> None:
+    """``warm_pool`` in a thread, where no error may surface: a pool the run shut down
+    first (RuntimeError), a forkserver killed by Ctrl-C (EOFError) or a failed fork; the
+    run's own first ``submit`` meets any lasting one and reports it."""
     try:
         warm_pool(workers)
-    except RuntimeError:  # the run ended first and shut the pool down: nothing to warm
+    except Exception:  # noqa: BLE001, S110 - see above
         pass
 
 

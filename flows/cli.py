@@ -37,14 +37,10 @@ def _ingest(args: argparse.Namespace, input_dir: Path, logical: date | None) -> 
     from flows.progress import terminal_bar
     from flows.runners import RunnerError, run_ingest
     from warehouse.load import LoadFailed
-    from warehouse.store import WarehouseBusy, writer_lock
 
     runner, dask_address = getattr(args, "runner", "threads"), getattr(args, "dask_address", None)
-    if dask_address and runner != "dask":
-        raise CliError("--dask-address needs --runner dask")
     try:
-        with writer_lock(Path(args.warehouse)):
-            pass  # busy now: say so before starting a flow run (the flow takes the lock itself)
+        _refuse(args)  # before starting a flow run (the flow takes the lock itself)
         with terminal_bar(sys.stderr.isatty() and sys.stdout.isatty()):
             return run_ingest(
                 runner=runner,
@@ -57,10 +53,22 @@ def _ingest(args: argparse.Namespace, input_dir: Path, logical: date | None) -> 
                 config_path=args.config,
                 replace=args.replace,
             )
-    except WarehouseBusy as exc:
-        raise CliError(f"{exc} (wait for it to finish, then run again)") from exc
     except (LoadFailed, RunnerError) as exc:
         raise CliError(str(exc)) from exc
+
+
+def _refuse(args: argparse.Namespace) -> None:
+    """A one-line error now for a runner option without its runner, or when another run
+    holds the warehouse's writer lock."""
+    from warehouse.store import WarehouseBusy, writer_lock
+
+    if getattr(args, "dask_address", None) and getattr(args, "runner", "threads") != "dask":
+        raise CliError("--dask-address needs --runner dask")
+    try:
+        with writer_lock(Path(args.warehouse)):
+            pass
+    except WarehouseBusy as exc:
+        raise CliError(f"{exc} (wait for it to finish, then run again)") from exc
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -82,6 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     server.stop()
                 print(message)
                 return 0
+        _refuse(args)  # before the workers start: an error need not wait for them
         if getattr(args, "runner", "threads") == "threads":
             # the workers start while Prefect does (and its temporary server, if any):
             # against a running server the first batch waited ~2.5 s for the forkserver

@@ -205,11 +205,6 @@ def ingest(
     settings = load_settings(
         Path(config_path) if config_path else None, batch_size=batch_size, workers=workers
     )
-    # The worker processes start while the files are listed and planned (1-3 s at
-    # 100,000 files), unless ``newsetl run`` started them already, before Prefect; a flow
-    # run begun otherwise (a deployment, ``newsetl serve``, a caller) paid the
-    # forkserver's imports (seconds of CPU) after its plan, before its first batch.
-    warm_pool(settings.workers, wait=False)
     ops = load_ops(Path(config_path) if config_path else None)
     deadline = time.monotonic() + ops.flow_timeout_seconds if ops.flow_timeout_seconds else None
     run_id = str(flow_run.id or uuid.uuid4())
@@ -221,6 +216,11 @@ def ingest(
             logger.info("swept %d leftovers of an interrupted run", swept)
         files, refused = discover_task.with_options(**io_task_options(ops))(input_dir)
         plan = plan_run(Path(warehouse), files, refused, day, started, run_id, replace)
+        if plan.todo:
+            # ``newsetl run`` started the workers before Prefect; a flow run begun
+            # otherwise (a deployment, ``newsetl serve``) starts them here, beside its
+            # spill and task submission (a run with nothing to do starts none)
+            warm_pool(settings.workers, wait=False)
         seen = len(files) + len(refused)
         del files  # the plan keeps the files to process (all of them on a first run)
         # the next ``files`` table waits for the commit on disk, not in this process

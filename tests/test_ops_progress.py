@@ -164,36 +164,43 @@ def test_a_failed_run_drops_the_pools_queued_batches() -> None:
     assert sum(f.cancelled() for f in queued) >= 3
 
 
-def test_a_flow_warms_its_pool_in_the_background() -> None:
-    """``warm_pool(wait=False)`` (what the ingest flow calls first) returns at once and the
-    pool's processes come up meanwhile; a pool shut down before the warm-up reaches it
-    leaves no error behind; no pool, no thread."""
+def test_a_flow_warms_its_pool_in_the_background(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``warm_pool(wait=False)`` (what ``newsetl run`` calls first) returns at once and
+    every worker comes up meanwhile; a warm-up that fails (a pool the run shut down
+    first, a forkserver killed by Ctrl-C) leaves no error behind; no pool, no thread."""
     import threading
+    from concurrent.futures import ProcessPoolExecutor
 
     import flows.batch as batch
+
+    def join_warm_ups() -> None:
+        for t in threading.enumerate():
+            if t.name == "warm-pool":
+                t.join(timeout=120)
+                assert not t.is_alive()
 
     t0 = time.monotonic()
     batch.warm_pool(2, wait=False)
     assert time.monotonic() - t0 < 0.5  # the forkserver's imports take seconds
-    warm = next(t for t in threading.enumerate() if t.name == "warm-pool")
-    warm.join(timeout=120)
-    assert not warm.is_alive()
+    join_warm_ups()
     pool = batch.worker_pool(2)
     assert pool is not None and len(pool._processes) == 2  # noqa: SLF001 - what was spawned
     batch.shutdown_pool()
 
     errors: list[BaseException] = []
-    previous = threading.excepthook
-    threading.excepthook = lambda args: errors.append(args.exc_value)  # type: ignore[assignment]
-    try:
-        batch.warm_pool(1, wait=False)
-        batch.shutdown_pool()  # the run ended first
-        for t in threading.enumerate():
-            if t.name == "warm-pool":
-                t.join(timeout=120)
-    finally:
-        threading.excepthook = previous
-        batch.shutdown_pool()
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    gone = ProcessPoolExecutor(max_workers=1)
+    gone.shutdown()
+    monkeypatch.setattr(batch, "worker_pool", lambda workers: gone)  # submit: RuntimeError
+    batch.warm_pool(1, wait=False)
+    join_warm_ups()
+
+    def killed(workers: int) -> None:
+        raise EOFError("unexpected EOF")  # what spawning meets when the forkserver died
+
+    monkeypatch.setattr(batch, "worker_pool", killed)
+    batch.warm_pool(1, wait=False)
+    join_warm_ups()
     assert errors == []
 
     before = threading.active_count()
