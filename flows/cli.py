@@ -37,6 +37,7 @@ def _ingest(args: argparse.Namespace, input_dir: Path, logical: date | None) -> 
     from flows.progress import terminal_bar
     from flows.runners import RunnerError, run_ingest
     from warehouse.load import LoadFailed
+    from warehouse.store import WarehouseBusy
 
     runner, dask_address = getattr(args, "runner", "threads"), getattr(args, "dask_address", None)
     try:
@@ -53,8 +54,14 @@ def _ingest(args: argparse.Namespace, input_dir: Path, logical: date | None) -> 
                 config_path=args.config,
                 replace=args.replace,
             )
+    except WarehouseBusy as exc:  # taken between the check and the flow's own lock
+        raise _busy(exc) from exc
     except (LoadFailed, RunnerError) as exc:
         raise CliError(str(exc)) from exc
+
+
+def _busy(exc: Exception) -> CliError:
+    return CliError(f"{exc} (wait for it to finish, then run again)")
 
 
 def _refuse(args: argparse.Namespace) -> None:
@@ -68,7 +75,7 @@ def _refuse(args: argparse.Namespace) -> None:
         with writer_lock(Path(args.warehouse)):
             pass
     except WarehouseBusy as exc:
-        raise CliError(f"{exc} (wait for it to finish, then run again)") from exc
+        raise _busy(exc) from exc
 
 
 def cmd_run(args: argparse.Namespace) -> int:
