@@ -416,20 +416,23 @@ def orch_cpu(run: dict) -> float:
     return float(run.get("cpu_flow", 0) + run.get("cpu_prefect-server", 0))
 
 
+def _pairs(x: dict) -> list[tuple[dict, dict]]:
+    """The (1-worker, 2-worker) runs a size has: one pair, or two taken 2-1-1-2."""
+    keys = (("run1", "run"), ("run1b", "run2b"))
+    return [(x[a], x[b]) for a, b in keys if a in x and b in x]
+
+
 def speedup(x: dict, figure: str) -> float:
     """1 -> 2 workers: the 1-worker runs' summed ``figure`` over the 2-worker runs' (one
     pair, or two taken in the order 2-1-1-2, where a steady drift of the host cancels)."""
-    pairs = [(a, b) for a, b in (("run1", "run"), ("run1b", "run2b")) if a in x and b in x]
-    return float(sum(x[a][figure] for a, _ in pairs) / sum(x[b][figure] for _, b in pairs))
+    pairs = _pairs(x)
+    return float(sum(a[figure] for a, _ in pairs) / sum(b[figure] for _, b in pairs))
 
 
 def pair_walls(x: dict) -> list[str]:
     """Each pair's walls and ratio, 1 worker → 2 workers."""
-    pairs = [("run1", "run"), ("run1b", "run2b")]
     return [
-        f"{x[a]['wall']:.1f} s → {x[b]['wall']:.1f} s: {x[a]['wall'] / x[b]['wall']:.2f}×"
-        for a, b in pairs
-        if a in x and b in x
+        f"{a['wall']:.1f} s → {b['wall']:.1f} s: {a['wall'] / b['wall']:.2f}×" for a, b in _pairs(x)
     ]
 
 

@@ -240,6 +240,7 @@ def _per_source(files: list[SourceFile], res: BatchResult) -> dict[str, dict[str
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
 _POOL_LOCK = threading.Lock()  # batch tasks run in threads: create the pool once
+_WARMED: ProcessPoolExecutor | None = None  # the pool ``warm_pool`` has started already
 # Imported once in the forkserver, so every worker starts warm instead of importing the
 # stages (and trafilatura, lxml, pyarrow, the compiled kernels) itself.
 _PRELOAD = [
@@ -274,17 +275,22 @@ def warm_pool(workers: int, wait: bool = True) -> None:
     """Start the pool's ``workers`` processes now (the forkserver imports the stages first,
     seconds of CPU), so that a run can overlap that with its own start-up. ``wait=False``:
     in a background thread, the caller goes on (spawning blocks until the forkserver has
-    imported everything). A pool that exists already is left as it is."""
+    imported everything). A pool warmed already is left as it is (a flow run after
+    ``newsetl run`` warmed it: no jobs queued before its first batches)."""
     if not wait:
         if workers > 0:
             threading.Thread(target=_warm_quietly, args=(workers,), name="warm-pool").start()
         return
+    global _WARMED
     pool = worker_pool(workers)
-    if pool is not None:
-        for _ in range(workers):
-            # spawns one worker each (a job that keeps its worker busy a moment: a worker
-            # already idle again would take the next job instead of a new one starting)
-            pool.submit(time.sleep, 0.05)
+    with _POOL_LOCK:
+        if pool is None or pool is _WARMED:  # ``newsetl run`` warmed it before the flow
+            return
+        _WARMED = pool
+    for _ in range(workers):
+        # spawns one worker each (a job that keeps its worker busy a moment: a worker
+        # already idle again would take the next job instead of a new one starting)
+        pool.submit(time.sleep, 0.05)
 
 
 def _warm_quietly(workers: int) -> None:
@@ -300,8 +306,8 @@ def _warm_quietly(workers: int) -> None:
 def shutdown_pool(cancel: bool = False) -> None:
     """Stop the pool once its running jobs end; ``cancel``: its queued jobs are dropped
     (a failed run: up to 4 tasks' batches wait there, minutes of HTML)."""
-    global _POOL, _POOL_SIZE
+    global _POOL, _POOL_SIZE, _WARMED
     with _POOL_LOCK:
         if _POOL is not None:
             _POOL.shutdown(cancel_futures=cancel)
-        _POOL, _POOL_SIZE = None, 0
+        _POOL, _POOL_SIZE, _WARMED = None, 0, None

@@ -41,7 +41,6 @@ def _ingest(args: argparse.Namespace, input_dir: Path, logical: date | None) -> 
 
     runner, dask_address = getattr(args, "runner", "threads"), getattr(args, "dask_address", None)
     try:
-        _refuse(args)  # before starting a flow run (the flow takes the lock itself)
         with terminal_bar(sys.stderr.isatty() and sys.stdout.isatty()):
             return run_ingest(
                 runner=runner,
@@ -54,7 +53,7 @@ def _ingest(args: argparse.Namespace, input_dir: Path, logical: date | None) -> 
                 config_path=args.config,
                 replace=args.replace,
             )
-    except WarehouseBusy as exc:  # taken between the check and the flow's own lock
+    except WarehouseBusy as exc:  # taken since ``_refuse`` looked, by the time the flow did
         raise _busy(exc) from exc
     except (LoadFailed, RunnerError) as exc:
         raise CliError(str(exc)) from exc
@@ -66,7 +65,8 @@ def _busy(exc: Exception) -> CliError:
 
 def _refuse(args: argparse.Namespace) -> None:
     """A one-line error now for a runner option without its runner, or when another run
-    holds the warehouse's writer lock."""
+    holds the warehouse's writer lock: before a flow run starts (it takes the lock
+    itself) and before the workers do."""
     from warehouse.store import WarehouseBusy, writer_lock
 
     if getattr(args, "dask_address", None) and getattr(args, "runner", "threads") != "dask":
@@ -190,6 +190,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     for folder in folders:
         _existing_dir(str(folder))
     for day, folder in zip(days, folders, strict=True):
+        _refuse(args)
         _print_run(_ingest(args, folder, day))
     return 0
 

@@ -206,3 +206,25 @@ def test_a_flow_warms_its_pool_in_the_background(monkeypatch: pytest.MonkeyPatch
     before = threading.active_count()
     batch.warm_pool(0, wait=False)
     assert threading.active_count() == before
+
+
+def test_a_warmed_pool_is_not_warmed_again() -> None:
+    """The flow's warm-up after ``newsetl run``'s queues nothing before the batches."""
+    import flows.batch as batch
+
+    batch.warm_pool(1)
+    pool = batch.worker_pool(1)
+    assert pool is not None
+    pool.submit(int).result()  # the warm-up's job is done, the worker is idle
+    queued: list[object] = []
+    original = pool.submit
+    pool.submit = lambda *a, **k: queued.append(a) or original(*a, **k)  # type: ignore[method-assign]
+    try:
+        batch.warm_pool(1)
+        assert queued == []
+    finally:
+        batch.shutdown_pool()
+    batch.warm_pool(1)  # a new pool (the old one shut down) is warmed again
+    new = batch.worker_pool(1)
+    assert new is not None and new is not pool and len(new._processes) == 1  # noqa: SLF001
+    batch.shutdown_pool()
